@@ -1,0 +1,61 @@
+"""Typed errors of the service layer.
+
+Each carries a `code` the HTTP layer maps to a status (see rocky_scheduler.api), and a
+message built from the constants below so tests can assert on them.
+"""
+
+UNKNOWN_SCHEDULER = "Scheduler {scheduler_id!r} does not exist."
+TASK_NOT_FOUND = "Task {task_id} does not exist."
+SCHEDULE_NOT_FOUND = "Schedule {schedule_id} does not exist."
+PRIORITY_INVALID = "priority must be an integer >= 1, got {priority!r}."
+SCHEDULER_MISMATCH = "scheduler_id {given!r} does not match the scheduler {expected!r} of this path."
+ILLEGAL_TRANSITION = "A task cannot go from {from_status!r} to {to_status!r}."
+POP_ONLY_TRANSITION = "A task becomes 'dispatched' only by being popped."
+NOT_REPRIORITISABLE = "Only queued tasks can be re-prioritised; this one is {status!r}."
+DUPLICATE_QUEUED = "A task with this hash is already queued on scheduler {scheduler_id!r}."
+DUPLICATE_ACTIVE = "The schedule of this task already has an active task."
+DUPLICATE_ID = "A task with id {task_id} already exists."
+QUEUE_FULL = "Scheduler {scheduler_id!r} is full ({maxsize} queued tasks); retry later."
+
+
+class SchedulerError(Exception):
+    """Base class; `code` names the kind of failure, independent of any transport."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(SchedulerError):
+    """Task data, priority or a filter is malformed (HTTP 400)."""
+
+    code = "invalid"
+
+
+class NotFound(SchedulerError):
+    """Unknown scheduler, task or schedule (HTTP 404)."""
+
+    code = "not_found"
+
+
+class Conflict(SchedulerError):
+    """Illegal status change or duplicate (HTTP 409)."""
+
+    code = "conflict"
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+
+
+class DuplicateTask(Conflict):
+    code = "duplicate"
+
+
+class QueueFull(SchedulerError):
+    """The scheduler holds `maxsize` queued tasks (HTTP 429)."""
+
+    code = "queue_full"

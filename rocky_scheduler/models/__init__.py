@@ -1,0 +1,20 @@
+from rocky_scheduler.models.catalogue import OOI, Organisation, Plugin, PluginEnablement, PluginType
+from rocky_scheduler.models.schedulers import Scheduler, TaskType
+from rocky_scheduler.models.schedules import Schedule
+from rocky_scheduler.models.tasks import ACTIVE_STATUSES, FINAL_STATUSES, Task, TaskEvent, TaskStatus
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "FINAL_STATUSES",
+    "OOI",
+    "Organisation",
+    "Plugin",
+    "PluginEnablement",
+    "PluginType",
+    "Schedule",
+    "Scheduler",
+    "Task",
+    "TaskEvent",
+    "TaskStatus",
+    "TaskType",
+]

@@ -1,0 +1,29 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Schedule(models.Model):
+    """Recurring work: a hash that is queued again when its deadline passes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    scheduler = models.ForeignKey("rocky_scheduler.Scheduler", on_delete=models.PROTECT, related_name="schedules")
+    organisation = models.CharField(max_length=255)
+    hash = models.CharField(max_length=64, unique=True)
+    data = models.JSONField(default=dict)
+    enabled = models.BooleanField(default=True)
+    schedule = models.CharField(max_length=255, null=True, blank=True, help_text="Cron expression (optional).")
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    modified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["deadline_at"], condition=models.Q(enabled=True), name="schedule_due"),
+            models.Index(fields=["scheduler", "organisation"], name="schedule_scheduler_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"schedule {self.id} ({self.scheduler_id}, {self.organisation})"

@@ -1,0 +1,117 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from rocky_scheduler.models.schedulers import TaskType
+
+
+class TaskStatus(models.TextChoices):
+    # Created but not yet offered to workers (kept for OpenKAT compatibility).
+    PENDING = "pending", "Pending"
+    # In the queue, waiting for a pop.
+    QUEUED = "queued", "Queued"
+    # Handed to a worker by a pop; its lease runs until the worker reports.
+    DISPATCHED = "dispatched", "Dispatched"
+    # The worker said it started; heartbeats (running -> running) renew the lease.
+    RUNNING = "running", "Running"
+    # Final: the work is done.
+    COMPLETED = "completed", "Completed"
+    # Final: the work failed, or its lease expired too often.
+    FAILED = "failed", "Failed"
+    # Final: withdrawn before it finished.
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_STATUSES = (TaskStatus.QUEUED, TaskStatus.DISPATCHED, TaskStatus.RUNNING)
+LEASED_STATUSES = (TaskStatus.DISPATCHED, TaskStatus.RUNNING)
+FINAL_STATUSES = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
+
+
+class Task(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    scheduler = models.ForeignKey("rocky_scheduler.Scheduler", on_delete=models.PROTECT, related_name="tasks")
+    schedule = models.ForeignKey(
+        "rocky_scheduler.Schedule", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    organisation = models.CharField(max_length=255)
+    priority = models.IntegerField(help_text="Lower runs sooner; 1 is reserved for user-initiated work.")
+    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.QUEUED)
+    type = models.CharField(max_length=16, choices=TaskType.choices)
+    # A digest of the dedup identity (see rocky_scheduler.hashing).
+    hash = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    modified_at = models.DateTimeField(default=timezone.now)
+    # Lease bookkeeping: how often a lease expired, and who holds the current one until when.
+    attempts = models.PositiveIntegerField(default=0)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=255, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(priority__gte=1), name="task_priority_at_least_1"),
+            models.CheckConstraint(condition=models.Q(status__in=TaskStatus.values), name="task_status_valid"),
+            models.CheckConstraint(condition=models.Q(type__in=TaskType.values), name="task_type_valid"),
+            # Dedup: one queued task per (scheduler, hash); a push is an INSERT that this index refuses.
+            models.UniqueConstraint(
+                fields=["scheduler", "hash"],
+                condition=models.Q(status=TaskStatus.QUEUED),
+                name="task_one_queued_per_hash",
+            ),
+            models.UniqueConstraint(
+                fields=["schedule"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="task_one_active_per_schedule",
+            ),
+        ]
+        indexes = [
+            # The queue itself: best first, only queued rows, so it stays small however much history there is.
+            models.Index(
+                fields=["scheduler", "priority", "created_at"],
+                condition=models.Q(status=TaskStatus.QUEUED),
+                name="task_queue_order",
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(status__in=LEASED_STATUSES),
+                name="task_lease_expiry",
+            ),
+            models.Index(fields=["created_at"], name="task_created_at"),
+            models.Index(fields=["scheduler", "status"], name="task_scheduler_status"),
+            models.Index(fields=["organisation", "created_at"], name="task_organisation"),
+            models.Index(fields=["hash"], name="task_hash"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} task {self.id} ({self.status})"
+
+
+class TaskEvent(models.Model):
+    """Append-only history: every status or priority change of a task, by whom and why."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS = "status", "Status changed"
+        PRIORITY = "priority", "Priority changed"
+        DATA = "data", "Data updated"
+        LEASE_EXPIRED = "lease_expired", "Lease expired"
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    from_status = models.CharField(max_length=16, blank=True, default="")
+    to_status = models.CharField(max_length=16, blank=True, default="")
+    from_priority = models.IntegerField(null=True, blank=True)
+    to_priority = models.IntegerField(null=True, blank=True)
+    actor = models.CharField(max_length=255, blank=True, default="")
+    reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["task", "at"], name="taskevent_task_at"), models.Index(fields=["at"], name="taskevent_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.from_status}->{self.to_status} by {self.actor or 'system'}"

@@ -1,0 +1,55 @@
+"""Small helpers the task services share."""
+
+import datetime
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from rocky_scheduler.errors import PRIORITY_INVALID, TASK_NOT_FOUND, UNKNOWN_SCHEDULER, InvalidInput, NotFound
+from rocky_scheduler.models import Scheduler, Task, TaskStatus
+from rocky_scheduler.queue.heap import heaps
+
+Clock = Callable[[], datetime.datetime]
+default_clock: Clock = timezone.now
+
+
+def get_scheduler(scheduler_id: str, *, for_update: bool = False) -> Scheduler:
+    queryset = Scheduler.objects.select_for_update() if for_update else Scheduler.objects
+    try:
+        return queryset.get(pk=scheduler_id)
+    except Scheduler.DoesNotExist:
+        raise NotFound(UNKNOWN_SCHEDULER.format(scheduler_id=scheduler_id), field="scheduler_id") from None
+
+
+def get_task_for_update(task_id) -> Task:
+    try:
+        return Task.objects.select_for_update().get(pk=task_id)
+    except (Task.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise NotFound(TASK_NOT_FOUND.format(task_id=task_id), field="id") from None
+
+
+def check_priority(priority: object) -> int:
+    # bool is an int in Python; a JSON `true` is not a priority.
+    if isinstance(priority, bool) or not isinstance(priority, int) or priority < 1:
+        raise InvalidInput(PRIORITY_INVALID.format(priority=priority), field="priority")
+    return priority
+
+
+def sort_key(task: Task) -> tuple[int, float, object]:
+    return (task.priority, task.created_at.timestamp(), task.id)
+
+
+def publish_queue_state(task: Task) -> None:
+    """After commit, tell this process's heap cache that `task` entered, moved in or left the queue."""
+    scheduler_id, key, queued = task.scheduler_id, sort_key(task), task.status == TaskStatus.QUEUED
+
+    def _apply() -> None:
+        window = heaps.get(scheduler_id)
+        if queued:
+            window.offer(key)
+        else:
+            window.discard([key[2]])
+
+    transaction.on_commit(_apply)

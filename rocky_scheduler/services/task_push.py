@@ -1,0 +1,189 @@
+"""Push: validate, rank, bound and insert one task; the database refuses duplicates."""
+
+import logging
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from rocky_scheduler.errors import (
+    DUPLICATE_ACTIVE,
+    DUPLICATE_ID,
+    DUPLICATE_QUEUED,
+    QUEUE_FULL,
+    DuplicateTask,
+    InvalidInput,
+    QueueFull,
+)
+from rocky_scheduler.models import Schedule, Scheduler, Task, TaskEvent, TaskStatus, TaskType
+from rocky_scheduler.rankers import RankRequest, load_ranker
+from rocky_scheduler.services.common import Clock, check_priority, default_clock, get_scheduler, publish_queue_state
+from rocky_scheduler.taskdata import ValidatedData, validate_task_data
+
+logger = logging.getLogger(__name__)
+
+TASK_ID_INVALID = "id must be a UUID."
+USER_PRIORITY = 1
+# A duplicate found by the index may be popped before we look at it; try the insert again then.
+_INSERT_TRIES = 3
+
+
+def task_push(
+    *,
+    scheduler_id: str,
+    organisation: Any,
+    data: Any,
+    priority: Any = None,
+    task_id: Any = None,
+    actor: str = "",
+    clock: Clock = default_clock,
+) -> Task:
+    """Queue a task on `scheduler_id`; raise InvalidInput, NotFound, DuplicateTask or QueueFull."""
+    scheduler = get_scheduler(scheduler_id)
+    validated = validate_task_data(task_type=scheduler.type, data=data, organisation=organisation)
+    task_uuid = _task_uuid(task_id if task_id is not None else validated.data.get("id"))
+    if task_uuid is not None and validated.data.get("id") is not None:
+        validated.data["id"] = str(task_uuid)
+    now = clock()
+    if priority is None:
+        priority = _rank(scheduler, organisation, validated, now)
+    priority = check_priority(priority)
+
+    with transaction.atomic():
+        if scheduler.maxsize and priority != USER_PRIORITY:
+            _check_room(scheduler.pk)
+        schedule = _schedule_for(scheduler, organisation, validated) if scheduler.type == TaskType.BOEFJE else None
+        task = Task(
+            id=task_uuid or uuid.uuid4(),
+            scheduler_id=scheduler.pk,
+            schedule=schedule,
+            organisation=organisation,
+            priority=priority,
+            status=TaskStatus.QUEUED,
+            type=scheduler.type,
+            hash=validated.hash,
+            data=validated.data,
+            created_at=now,
+            modified_at=now,
+        )
+        task = _insert_or_merge(scheduler, task, actor=actor)
+    return task
+
+
+def _task_uuid(value: Any) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidInput(TASK_ID_INVALID, field="id") from None
+
+
+def _rank(scheduler: Scheduler, organisation: str, validated: ValidatedData, now) -> int:
+    request = RankRequest(
+        scheduler_id=scheduler.pk,
+        task_type=scheduler.type,
+        organisation=organisation,
+        data=validated.data,
+        now=now,
+    )
+    return load_ranker(scheduler.ranker).rank(request)
+
+
+def _check_room(scheduler_id: str) -> None:
+    # Locking the scheduler row makes count-then-insert atomic among pushers: the next pusher
+    # waits for this transaction and then counts what it committed. Pops never take this lock.
+    scheduler = Scheduler.objects.select_for_update().get(pk=scheduler_id)
+    if not scheduler.maxsize:
+        return
+    queued = Task.objects.filter(scheduler_id=scheduler_id, status=TaskStatus.QUEUED)[: scheduler.maxsize].count()
+    if queued >= scheduler.maxsize:
+        raise QueueFull(QUEUE_FULL.format(scheduler_id=scheduler_id, maxsize=scheduler.maxsize))
+
+
+def _schedule_for(scheduler: Scheduler, organisation: str, validated: ValidatedData) -> Schedule:
+    # Every boefje task belongs to the schedule of its hash, created on its first push.
+    Schedule.objects.bulk_create(
+        [Schedule(scheduler_id=scheduler.pk, organisation=organisation, hash=validated.hash, data=validated.data)],
+        ignore_conflicts=True,
+    )
+    return Schedule.objects.get(hash=validated.hash)
+
+
+def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str) -> Task:
+    for _ in range(_INSERT_TRIES):
+        try:
+            with transaction.atomic():
+                task.save(force_insert=True)
+        except IntegrityError:
+            existing = _conflicting_task(scheduler, task)
+            if existing is None:
+                continue
+            if existing.status != TaskStatus.QUEUED:
+                raise DuplicateTask(DUPLICATE_ACTIVE) from None
+            merged = _merge_duplicate(scheduler, existing, task, actor=actor)
+            if merged is None:
+                raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=scheduler.pk)) from None
+            if merged is existing:
+                return merged
+            task = merged
+            continue
+        TaskEvent.objects.create(
+            task=task, at=task.created_at, kind=TaskEvent.Kind.CREATED, to_status=task.status,
+            to_priority=task.priority, actor=actor,
+        )
+        publish_queue_state(task)
+        return task
+    raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=scheduler.pk))
+
+
+def _conflicting_task(scheduler: Scheduler, task: Task) -> Task | None:
+    if Task.objects.filter(pk=task.pk).exists():
+        raise DuplicateTask(DUPLICATE_ID.format(task_id=task.pk))
+    queued = (
+        Task.objects.select_for_update()
+        .filter(scheduler_id=scheduler.pk, hash=task.hash, status=TaskStatus.QUEUED)
+        .first()
+    )
+    if queued is not None:
+        return queued
+    if task.schedule_id is not None:
+        return (
+            Task.objects.filter(schedule_id=task.schedule_id, status__in=[TaskStatus.DISPATCHED, TaskStatus.RUNNING])
+            .first()
+        )
+    return None
+
+
+def _merge_duplicate(scheduler: Scheduler, existing: Task, new: Task, *, actor: str) -> Task | None:
+    """Apply the scheduler's dedup flags; None when the duplicate must be refused."""
+    now = new.created_at
+    if scheduler.allow_replace:
+        # The queued task steps aside (cancelled, with the reason) and the new one is inserted.
+        existing.status = TaskStatus.CANCELLED
+        existing.modified_at = now
+        existing.save(update_fields=["status", "modified_at"])
+        TaskEvent.objects.create(
+            task=existing, at=now, kind=TaskEvent.Kind.STATUS, from_status=TaskStatus.QUEUED,
+            to_status=TaskStatus.CANCELLED, actor=actor, reason=f"replaced by task {new.pk}",
+        )
+        publish_queue_state(existing)
+        return new
+    if not (scheduler.allow_updates or scheduler.allow_priority_updates):
+        return None
+    old_priority = existing.priority
+    fields = ["priority", "modified_at"]
+    existing.priority = new.priority
+    existing.modified_at = now
+    if scheduler.allow_updates:
+        existing.data = new.data
+        fields.append("data")
+        TaskEvent.objects.create(task=existing, at=now, kind=TaskEvent.Kind.DATA, actor=actor)
+    existing.save(update_fields=fields)
+    if old_priority != existing.priority:
+        TaskEvent.objects.create(
+            task=existing, at=now, kind=TaskEvent.Kind.PRIORITY, from_priority=old_priority,
+            to_priority=existing.priority, actor=actor,
+        )
+        publish_queue_state(existing)
+    return existing

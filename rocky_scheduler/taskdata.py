@@ -1,0 +1,110 @@
+"""Validation of a task's `data` per task type, and its dedup identity.
+
+The shapes follow OpenKAT's BoefjeTask, NormalizerTask and ReportTask. Unknown keys
+are kept as they are (workers may need them); required keys must be present and typed.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from rocky_scheduler.errors import InvalidInput
+from rocky_scheduler.hashing import digest
+from rocky_scheduler.models import TaskType
+
+MUST_BE_OBJECT = "{path} must be a JSON object."
+MUST_BE_STRING = "{path} must be a non-empty string."
+MUST_BE_STRING_OR_NULL = "{path} must be a string or null."
+ORGANISATION_MISMATCH = "{path} ({given!r}) does not match organisation {expected!r}."
+ORGANISATION_REQUIRED = "organisation must be a non-empty string."
+
+
+@dataclass(frozen=True)
+class ValidatedData:
+    data: dict[str, Any]
+    identity: str
+
+    @property
+    def hash(self) -> str:
+        return digest(self.identity)
+
+
+def _object(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidInput(MUST_BE_OBJECT.format(path=path), field=path)
+    return value
+
+
+def _string(container: dict[str, Any], key: str, path: str) -> str:
+    value = container.get(key)
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(MUST_BE_STRING.format(path=path), field=path)
+    return value
+
+
+def _scalar_id(container: dict[str, Any], key: str, path: str) -> str:
+    # OpenKAT ids are strings or UUIDs; raw-data ids arrive as strings.
+    value = container.get(key)
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+        raise InvalidInput(MUST_BE_STRING.format(path=path), field=path)
+    return str(value)
+
+
+def _check_organisation(given: str | None, expected: str, path: str) -> None:
+    if given is not None and given != expected:
+        raise InvalidInput(ORGANISATION_MISMATCH.format(path=path, given=given, expected=expected), field=path)
+
+
+def _boefje(data: dict[str, Any], organisation: str) -> str:
+    boefje = _object(data.get("boefje"), "data.boefje")
+    boefje_id = _string(boefje, "id", "data.boefje.id")
+    input_ooi = data.get("input_ooi")
+    if input_ooi is not None and not isinstance(input_ooi, str):
+        raise InvalidInput(MUST_BE_STRING_OR_NULL.format(path="data.input_ooi"), field="data.input_ooi")
+    organization = data.get("organization")
+    if organization is None:
+        data["organization"] = organisation
+    elif not isinstance(organization, str):
+        raise InvalidInput(MUST_BE_STRING.format(path="data.organization"), field="data.organization")
+    _check_organisation(data["organization"], organisation, "data.organization")
+    if input_ooi:
+        return f"{input_ooi}-{boefje_id}-{organisation}"
+    return f"{boefje_id}-{organisation}"
+
+
+def _normalizer(data: dict[str, Any], organisation: str) -> str:
+    normalizer = _object(data.get("normalizer"), "data.normalizer")
+    normalizer_id = _string(normalizer, "id", "data.normalizer.id")
+    raw_data = _object(data.get("raw_data"), "data.raw_data")
+    boefje_meta = _object(raw_data.get("boefje_meta"), "data.raw_data.boefje_meta")
+    meta_id = _scalar_id(boefje_meta, "id", "data.raw_data.boefje_meta.id")
+    organization = boefje_meta.get("organization")
+    if organization is not None and not isinstance(organization, str):
+        raise InvalidInput(
+            MUST_BE_STRING.format(path="data.raw_data.boefje_meta.organization"),
+            field="data.raw_data.boefje_meta.organization",
+        )
+    _check_organisation(organization, organisation, "data.raw_data.boefje_meta.organization")
+    return f"{normalizer_id}-{meta_id}-{organisation}"
+
+
+def _report(data: dict[str, Any], organisation: str) -> str:
+    recipe_id = _scalar_id(data, "report_recipe_id", "data.report_recipe_id")
+    organisation_id = data.get("organisation_id")
+    if organisation_id is None:
+        data["organisation_id"] = organisation
+    elif not isinstance(organisation_id, str):
+        raise InvalidInput(MUST_BE_STRING.format(path="data.organisation_id"), field="data.organisation_id")
+    _check_organisation(data["organisation_id"], organisation, "data.organisation_id")
+    return f"{recipe_id}-{organisation}"
+
+
+_IDENTITIES = {TaskType.BOEFJE: _boefje, TaskType.NORMALIZER: _normalizer, TaskType.REPORT: _report}
+
+
+def validate_task_data(*, task_type: str, data: Any, organisation: Any) -> ValidatedData:
+    """Check `data` for a task of `task_type`; return a copy and its dedup identity."""
+    if not isinstance(organisation, str) or not organisation:
+        raise InvalidInput(ORGANISATION_REQUIRED, field="organisation")
+    copy = dict(_object(data, "data"))
+    identity = _IDENTITIES[TaskType(task_type)](copy, organisation)
+    return ValidatedData(data=copy, identity=identity)
