@@ -33,8 +33,9 @@ def test_one_popper_gets_1000_random_priorities_in_exact_order():
     clock = SteppingClock()
     rng = random.Random(7)
     pushed = [
-        task_push(scheduler_id="boefje", organisation="acme", data=boefje_data(), priority=rng.randint(1, 50),
-                  clock=clock)
+        task_push(
+            scheduler_id="boefje", organisation="acme", data=boefje_data(), priority=rng.randint(1, 50), clock=clock
+        )
         for _ in range(1000)
     ]
     expected = [task.id for task in sorted(pushed, key=lambda task: (task.priority, task.created_at))]
@@ -63,8 +64,9 @@ def test_pop_with_limit_returns_the_best_n_best_first():
 
 def test_pop_filters_on_data_paths():
     task_push(scheduler_id="boefje", organisation="acme", data=boefje_data(boefje_id="nmap"), priority=1)
-    wanted = task_push(scheduler_id="boefje", organisation="acme", data=boefje_data(boefje_id="dns-records"),
-                       priority=5)
+    wanted = task_push(
+        scheduler_id="boefje", organisation="acme", data=boefje_data(boefje_id="dns-records"), priority=5
+    )
     popped = task_pop(scheduler_id="boefje", filters=Q(data__boefje__id__in=["dns-records"]))
     assert [task.id for task in popped] == [wanted.id]
 

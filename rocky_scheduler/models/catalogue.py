@@ -31,7 +31,7 @@ class Plugin(models.Model):
     consumes = models.JSONField(default=list, blank=True, help_text="OOI types (boefje) or mime types (normalizer).")
     produces = models.JSONField(default=list, blank=True)
     interval = models.PositiveIntegerField(null=True, blank=True, help_text="Minutes between runs on one OOI.")
-    cron = models.CharField(max_length=255, null=True, blank=True)
+    cron = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 - null: no cron, as KATalogus
     run_on = models.JSONField(null=True, blank=True, help_text='Report plugins: ["create", "update"].')
 
     class Meta:

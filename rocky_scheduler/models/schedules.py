@@ -13,7 +13,7 @@ class Schedule(models.Model):
     hash = models.CharField(max_length=64, unique=True)
     data = models.JSONField(default=dict)
     enabled = models.BooleanField(default=True)
-    schedule = models.CharField(max_length=255, null=True, blank=True, help_text="Cron expression (optional).")
+    schedule = models.CharField(max_length=255, null=True, blank=True, help_text="Cron expression (optional).")  # noqa: DJ001 - null in the API
     deadline_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     modified_at = models.DateTimeField(default=timezone.now)

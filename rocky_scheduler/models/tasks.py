@@ -111,7 +111,10 @@ class TaskEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["task", "at"], name="taskevent_task_at"), models.Index(fields=["at"], name="taskevent_at")]
+        indexes = [
+            models.Index(fields=["task", "at"], name="taskevent_task_at"),
+            models.Index(fields=["at"], name="taskevent_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.from_status}->{self.to_status} by {self.actor or 'system'}"

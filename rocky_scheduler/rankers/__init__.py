@@ -1,3 +1,3 @@
-from rocky_scheduler.rankers.base import RankRequest, Ranker, load_ranker
+from rocky_scheduler.rankers.base import Ranker, RankRequest, load_ranker
 
 __all__ = ["RankRequest", "Ranker", "load_ranker"]

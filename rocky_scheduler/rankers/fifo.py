@@ -1,4 +1,4 @@
-from rocky_scheduler.rankers.base import MIN_RANKED_PRIORITY, RankRequest, Ranker
+from rocky_scheduler.rankers.base import MIN_RANKED_PRIORITY, Ranker, RankRequest
 
 
 class FifoRanker(Ranker):

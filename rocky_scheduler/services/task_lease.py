@@ -68,8 +68,13 @@ def _expire_one(task: Task, scheduler: Scheduler, now, result: LeaseExpiryResult
         task.status = TaskStatus.FAILED
         task.save(update_fields=fields)
     TaskEvent.objects.create(
-        task=task, at=now, kind=TaskEvent.Kind.LEASE_EXPIRED, from_status=from_status, to_status=task.status,
-        actor=SYSTEM_ACTOR, reason=reason,
+        task=task,
+        at=now,
+        kind=TaskEvent.Kind.LEASE_EXPIRED,
+        from_status=from_status,
+        to_status=task.status,
+        actor=SYSTEM_ACTOR,
+        reason=reason,
     )
     if retry:
         result.requeued += 1

@@ -6,7 +6,13 @@ from django.db import transaction
 
 from rocky_scheduler.errors import NOT_REPRIORITISABLE, IllegalTransition
 from rocky_scheduler.models import Task, TaskEvent, TaskStatus
-from rocky_scheduler.services.common import Clock, check_priority, default_clock, get_task_for_update, publish_queue_state
+from rocky_scheduler.services.common import (
+    Clock,
+    check_priority,
+    default_clock,
+    get_task_for_update,
+    publish_queue_state,
+)
 
 
 def task_set_priority(
@@ -26,7 +32,11 @@ def task_set_priority(
         task.modified_at = now
         task.save(update_fields=["priority", "modified_at"])
         TaskEvent.objects.create(
-            task=task, at=now, kind=TaskEvent.Kind.PRIORITY, from_priority=old_priority, to_priority=priority,
+            task=task,
+            at=now,
+            kind=TaskEvent.Kind.PRIORITY,
+            from_priority=old_priority,
+            to_priority=priority,
             actor=actor,
         )
         publish_queue_state(task)

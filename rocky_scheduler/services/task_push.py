@@ -129,8 +129,12 @@ def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str) -> Task:
             task = merged
             continue
         TaskEvent.objects.create(
-            task=task, at=task.created_at, kind=TaskEvent.Kind.CREATED, to_status=task.status,
-            to_priority=task.priority, actor=actor,
+            task=task,
+            at=task.created_at,
+            kind=TaskEvent.Kind.CREATED,
+            to_status=task.status,
+            to_priority=task.priority,
+            actor=actor,
         )
         publish_queue_state(task)
         return task
@@ -148,10 +152,9 @@ def _conflicting_task(scheduler: Scheduler, task: Task) -> Task | None:
     if queued is not None:
         return queued
     if task.schedule_id is not None:
-        return (
-            Task.objects.filter(schedule_id=task.schedule_id, status__in=[TaskStatus.DISPATCHED, TaskStatus.RUNNING])
-            .first()
-        )
+        return Task.objects.filter(
+            schedule_id=task.schedule_id, status__in=[TaskStatus.DISPATCHED, TaskStatus.RUNNING]
+        ).first()
     return None
 
 
@@ -164,8 +167,13 @@ def _merge_duplicate(scheduler: Scheduler, existing: Task, new: Task, *, actor: 
         existing.modified_at = now
         existing.save(update_fields=["status", "modified_at"])
         TaskEvent.objects.create(
-            task=existing, at=now, kind=TaskEvent.Kind.STATUS, from_status=TaskStatus.QUEUED,
-            to_status=TaskStatus.CANCELLED, actor=actor, reason=f"replaced by task {new.pk}",
+            task=existing,
+            at=now,
+            kind=TaskEvent.Kind.STATUS,
+            from_status=TaskStatus.QUEUED,
+            to_status=TaskStatus.CANCELLED,
+            actor=actor,
+            reason=f"replaced by task {new.pk}",
         )
         publish_queue_state(existing)
         return new
@@ -182,8 +190,12 @@ def _merge_duplicate(scheduler: Scheduler, existing: Task, new: Task, *, actor: 
     existing.save(update_fields=fields)
     if old_priority != existing.priority:
         TaskEvent.objects.create(
-            task=existing, at=now, kind=TaskEvent.Kind.PRIORITY, from_priority=old_priority,
-            to_priority=existing.priority, actor=actor,
+            task=existing,
+            at=now,
+            kind=TaskEvent.Kind.PRIORITY,
+            from_priority=old_priority,
+            to_priority=existing.priority,
+            actor=actor,
         )
         publish_queue_state(existing)
     return existing

@@ -14,7 +14,13 @@ from rocky_scheduler.errors import (
     InvalidInput,
 )
 from rocky_scheduler.models import FINAL_STATUSES, Task, TaskEvent, TaskStatus
-from rocky_scheduler.services.common import Clock, default_clock, get_scheduler, get_task_for_update, publish_queue_state
+from rocky_scheduler.services.common import (
+    Clock,
+    default_clock,
+    get_scheduler,
+    get_task_for_update,
+    publish_queue_state,
+)
 from rocky_scheduler.state import POP_ONLY, is_allowed
 
 STATUS_INVALID = "status must be one of {choices}, got {status!r}."
@@ -49,8 +55,13 @@ def task_transition(
             # Back to the queue while another task with the same hash is queued there.
             raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=task.scheduler_id), field="status") from None
         TaskEvent.objects.create(
-            task=task, at=now, kind=TaskEvent.Kind.STATUS, from_status=from_status, to_status=status,
-            actor=actor, reason=reason,
+            task=task,
+            at=now,
+            kind=TaskEvent.Kind.STATUS,
+            from_status=from_status,
+            to_status=status,
+            actor=actor,
+            reason=reason,
         )
         if TaskStatus.QUEUED in (from_status, status):
             publish_queue_state(task)

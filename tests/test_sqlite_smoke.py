@@ -1,0 +1,29 @@
+"""The embedded default: a fresh SQLite file, no configuration, push -> pop -> complete."""
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.support.processes import ROOT
+
+
+def test_push_pop_complete_on_the_embedded_sqlite_default(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["SCHEDULER_SQLITE_PATH"] = str(tmp_path / "embedded.sqlite3")
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.support.sqlite_smoke"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["vendor"] == "sqlite"
+    assert report["first"] == report["urgent"]
+    assert report["completed"] == "completed"
+    assert report["second"] == [report["low"]]
+    assert report["empty"] == 0
+    assert (tmp_path / "embedded.sqlite3").exists()
