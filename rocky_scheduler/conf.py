@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "AMQP_URL": None,
     "API_ALLOW_ANONYMOUS": False,
     "MAX_BODY_BYTES": 1024 * 1024,
+    # Where prometheus_client keeps the counters of several server processes (None: one process).
+    "PROMETHEUS_MULTIPROC_DIR": None,
     "DEFAULT_RANKER": "rocky_scheduler.rankers.fifo.FifoRanker",
 }
 

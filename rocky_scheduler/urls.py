@@ -1,4 +1,46 @@
-from django.urls import path  # noqa: F401 - the API routes arrive with the HTTP issue
+"""The API's routes. Every path answers with and without a trailing slash, and never redirects
+(a redirect would drop a POST body): the pattern itself makes the slash optional."""
+
+from django.urls import re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from rocky_scheduler.api.views.health import HealthView
+from rocky_scheduler.api.views.metrics import MetricsView
+from rocky_scheduler.api.views.schedulers import (
+    PopView,
+    PushView,
+    QueueDetailView,
+    QueueListView,
+    SchedulerDetailView,
+    SchedulerListView,
+)
+from rocky_scheduler.api.views.schedules import ScheduleDetailView, ScheduleListView, ScheduleSearchView
+from rocky_scheduler.api.views.tasks import TaskDetailView, TaskListView, TaskStatsView
 
 app_name = "rocky_scheduler"
-urlpatterns: list = []
+
+ID = r"(?P<{}>[^/]+)"
+
+
+def route(pattern: str, view, name: str):
+    return re_path(rf"^{pattern}/?$", view.as_view(), name=name)
+
+
+urlpatterns = [
+    route("health", HealthView, "health"),
+    route("metrics", MetricsView, "metrics"),
+    route("schedulers", SchedulerListView, "scheduler-list"),
+    route(f"schedulers/{ID.format('scheduler_id')}", SchedulerDetailView, "scheduler-detail"),
+    route(f"schedulers/{ID.format('scheduler_id')}/push", PushView, "scheduler-push"),
+    route(f"schedulers/{ID.format('scheduler_id')}/pop", PopView, "scheduler-pop"),
+    route("queues", QueueListView, "queue-list"),
+    route(f"queues/{ID.format('scheduler_id')}", QueueDetailView, "queue-detail"),
+    route("tasks", TaskListView, "task-list"),
+    route("tasks/stats", TaskStatsView, "task-stats"),
+    route(f"tasks/{ID.format('task_id')}", TaskDetailView, "task-detail"),
+    route("schedules", ScheduleListView, "schedule-list"),
+    route("schedules/search", ScheduleSearchView, "schedule-search"),
+    route(f"schedules/{ID.format('schedule_id')}", ScheduleDetailView, "schedule-detail"),
+    re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="rocky_scheduler:schema"), name="docs"),
+]

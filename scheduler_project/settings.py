@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "rocky_scheduler",
 ]
@@ -101,6 +102,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Serve app and project static files straight from their folders too, so a run without
+# collectstatic (tests, a quick start) still has the admin's and the dashboard's assets.
+WHITENOISE_USE_FINDERS = True
+
 LOGIN_URL = "/admin/login/"
 
 AMQP_URL = os.environ.get("AMQP_URL", "").strip()
@@ -109,6 +114,7 @@ SCHEDULER_API_ALLOW_ANONYMOUS = _env_bool("SCHEDULER_API_ALLOW_ANONYMOUS")
 ROCKY_SCHEDULER = {
     "AMQP_URL": AMQP_URL or None,
     "API_ALLOW_ANONYMOUS": SCHEDULER_API_ALLOW_ANONYMOUS,
+    "PROMETHEUS_MULTIPROC_DIR": os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None,
 }
 
 REST_FRAMEWORK = {
@@ -124,6 +130,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "rocky_scheduler API",
     "DESCRIPTION": "OpenKAT-compatible scheduler API: push, pop, tasks, schedules.",
     "VERSION": "1.0.0",
+    # Swagger UI from the installed sidecar package, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["rocky_scheduler.api.schema.strip_optional_slash"],
 }
 
 # django-q2 runs background work on the same database (ORM broker).

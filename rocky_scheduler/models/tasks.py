@@ -51,6 +51,12 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [
+            ("push_task", "Can push tasks onto a queue"),
+            ("pop_task", "Can pop tasks and report their status"),
+            ("reprioritise_task", "Can change the priority of queued tasks"),
+            ("cancel_task", "Can cancel tasks"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(priority__gte=1), name="task_priority_at_least_1"),
             models.CheckConstraint(condition=models.Q(status__in=TaskStatus.values), name="task_status_valid"),
@@ -81,6 +87,8 @@ class Task(models.Model):
             ),
             models.Index(fields=["created_at"], name="task_created_at"),
             models.Index(fields=["scheduler", "status"], name="task_scheduler_status"),
+            # Last activity per scheduler is a backward scan of this index.
+            models.Index(fields=["scheduler", "modified_at"], name="task_scheduler_activity"),
             models.Index(fields=["organisation", "created_at"], name="task_organisation"),
             models.Index(fields=["hash"], name="task_hash"),
         ]

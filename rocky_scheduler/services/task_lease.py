@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from rocky_scheduler.metrics import LEASES_EXPIRED, count_on_commit
 from rocky_scheduler.models import Scheduler, Task, TaskEvent, TaskStatus
 from rocky_scheduler.services.common import Clock, default_clock, publish_queue_state
 
@@ -81,3 +82,4 @@ def _expire_one(task: Task, scheduler: Scheduler, now, result: LeaseExpiryResult
         publish_queue_state(task)
     else:
         result.failed += 1
+    count_on_commit(LEASES_EXPIRED, scheduler=task.scheduler_id, outcome=task.status)

@@ -6,6 +6,7 @@ import datetime
 from django.db.models import Q
 
 from rocky_scheduler.conf import app_settings
+from rocky_scheduler.metrics import TASKS_POPPED, count_on_commit
 from rocky_scheduler.models import Scheduler, Task, TaskStatus
 from rocky_scheduler.queue.claim import QUEUE_ORDER, ClaimRequest, claim_tasks
 from rocky_scheduler.queue.heap import HeapWindow, heaps
@@ -39,9 +40,9 @@ def task_pop(
         owner=worker,
         filters=filters,
     )
-    if filters is not None:
-        return claim_tasks(base)
-    return _pop_through_heap(scheduler, base)
+    tasks = claim_tasks(base) if filters is not None else _pop_through_heap(scheduler, base)
+    count_on_commit(TASKS_POPPED, len(tasks), scheduler=scheduler.pk)
+    return tasks
 
 
 def refill_window(window: HeapWindow, scheduler_id: str) -> int:

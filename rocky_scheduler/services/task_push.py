@@ -15,6 +15,7 @@ from rocky_scheduler.errors import (
     InvalidInput,
     QueueFull,
 )
+from rocky_scheduler.metrics import TASKS_PUSHED, count_on_commit
 from rocky_scheduler.models import Schedule, Scheduler, Task, TaskEvent, TaskStatus, TaskType
 from rocky_scheduler.rankers import RankRequest, load_ranker
 from rocky_scheduler.services.common import Clock, check_priority, default_clock, get_scheduler, publish_queue_state
@@ -137,6 +138,7 @@ def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str) -> Task:
             actor=actor,
         )
         publish_queue_state(task)
+        count_on_commit(TASKS_PUSHED, scheduler=task.scheduler_id)
         return task
     raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=scheduler.pk))
 

@@ -1,0 +1,69 @@
+"""Map service errors and everything else a request can trip over to `{"detail": ...}` 4xx answers."""
+
+import logging
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from rocky_scheduler.errors import Conflict, InvalidInput, NotFound, QueueFull, SchedulerError
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client should wait before retrying a duplicate or a full queue.
+RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE = "The database is unavailable; retry shortly."
+
+_STATUS = {
+    InvalidInput: status.HTTP_400_BAD_REQUEST,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Conflict: status.HTTP_409_CONFLICT,
+    QueueFull: status.HTTP_429_TOO_MANY_REQUESTS,
+}
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "payload_too_large"
+
+
+def _status_for(error: SchedulerError) -> int:
+    for error_class, code in _STATUS.items():
+        if isinstance(error, error_class):
+            return code
+    return status.HTTP_400_BAD_REQUEST
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, SchedulerError):
+        body = {"detail": exc.message}
+        if exc.field:
+            body["field"] = exc.field
+        response = Response(body, status=_status_for(exc))
+        if response.status_code in (status.HTTP_409_CONFLICT, status.HTTP_429_TOO_MANY_REQUESTS):
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    if isinstance(exc, (OperationalError, InterfaceError)) or type(exc) is DatabaseError:
+        # PostgreSQL restarting or unreachable: say so and let the client retry; the next request reconnects.
+        logger.warning("database unavailable during %s: %s", context.get("view").__class__.__name__, exc)
+        response = Response({"detail": DATABASE_UNAVAILABLE}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = "1"
+        return response
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
+        # Serializer errors: keep the per-field messages and add one readable line.
+        response.data = {"detail": _summarise(response.data), "errors": response.data}
+    elif response is not None and isinstance(response.data, list):
+        response.data = {"detail": "; ".join(str(item) for item in response.data)}
+    return response
+
+
+def _summarise(errors: dict) -> str:
+    parts = []
+    for field, messages in errors.items():
+        text = messages if isinstance(messages, str) else "; ".join(str(m) for m in messages)
+        parts.append(f"{field}: {text}")
+    return " ".join(parts)

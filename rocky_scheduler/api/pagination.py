@@ -1,0 +1,49 @@
+"""OpenKAT's page shape: `{count, next, previous, results}` with absolute links, `limit` and `offset`."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.request import Request
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from rocky_scheduler.errors import InvalidInput
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 1000
+LIMIT_INVALID = "limit must be an integer between 0 and {maximum}."
+OFFSET_INVALID = "offset must be an integer >= 0."
+
+
+def _int_param(request: Request, name: str, default: int, maximum: int | None, message: str) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(message, field=name) from None
+    if value < 0 or (maximum is not None and value > maximum):
+        raise InvalidInput(message, field=name)
+    return value
+
+
+def paginate(request: Request, queryset: QuerySet, serialize: Callable[[Any], dict]) -> dict[str, Any]:
+    """`limit=0` answers the count alone."""
+    limit = _int_param(request, "limit", DEFAULT_LIMIT, MAX_LIMIT, LIMIT_INVALID.format(maximum=MAX_LIMIT))
+    offset = _int_param(request, "offset", 0, None, OFFSET_INVALID)
+    count = queryset.count()
+    if limit == 0:
+        return {"count": count, "next": None, "previous": None, "results": []}
+    results = [serialize(item) for item in queryset[offset : offset + limit]]
+    url = request.build_absolute_uri()
+    next_url = replace_query_param(url, "offset", offset + limit) if offset + limit < count else None
+    if offset <= 0:
+        previous_url = None
+    elif offset - limit <= 0:
+        previous_url = remove_query_param(url, "offset")
+    else:
+        previous_url = replace_query_param(url, "offset", offset - limit)
+    if next_url:
+        next_url = replace_query_param(next_url, "limit", limit)
+    return {"count": count, "next": next_url, "previous": previous_url, "results": results}

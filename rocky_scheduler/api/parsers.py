@@ -1,0 +1,37 @@
+"""A JSON parser that refuses oversized bodies (413) and malformed JSON (400) before anything runs."""
+
+import json
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+from rocky_scheduler.api.errors import PayloadTooLarge
+from rocky_scheduler.conf import app_settings
+
+BODY_TOO_LARGE = "Request body larger than {limit} bytes."
+BODY_NOT_UTF8 = "Request body is not valid UTF-8."
+BODY_NOT_JSON = "Malformed JSON: {error}"
+BODY_TOO_DEEP = "Malformed JSON: nested too deeply."
+
+
+class LimitedJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = app_settings.MAX_BODY_BYTES
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise PayloadTooLarge(BODY_TOO_LARGE.format(limit=limit))
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ParseError(BODY_NOT_UTF8) from None
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
+        except RecursionError:
+            raise ParseError(BODY_TOO_DEEP) from None
+        except ValueError as error:
+            raise ParseError(BODY_NOT_JSON.format(error=error)) from None
+
+
+def _reject_constant(name: str) -> None:
+    # NaN and Infinity are not JSON and PostgreSQL's jsonb refuses them.
+    raise ValueError(f"{name} is not valid JSON")

@@ -1,0 +1,125 @@
+"""Request bodies (validated here) and response shapes (for the OpenAPI schema)."""
+
+from rest_framework import serializers
+
+from rocky_scheduler.models import TaskStatus
+from rocky_scheduler.rankers import Ranker
+
+RANKER_INVALID = "ranker must be the dotted path of a Ranker class."
+
+
+class PushSerializer(serializers.Serializer):
+    """Also takes a whole Task JSON: its read-only fields (status, hash, ...) are ignored."""
+
+    id = serializers.UUIDField(required=False, allow_null=True)
+    scheduler_id = serializers.CharField(required=False, allow_null=True)
+    organisation = serializers.CharField(max_length=255)
+    priority = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    data = serializers.JSONField()
+
+
+class PopSerializer(serializers.Serializer):
+    filters = serializers.JSONField(required=False, allow_null=True)
+
+
+class TaskPatchSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TaskStatus.values, required=False)
+    priority = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+
+class SchedulerPatchSerializer(serializers.Serializer):
+    maxsize = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+    paused = serializers.BooleanField(required=False)
+    ranker = serializers.CharField(required=False, max_length=255)
+
+    def validate_ranker(self, value: str) -> str:
+        from django.utils.module_loading import import_string
+
+        try:
+            ranker_class = import_string(value)
+        except ImportError:
+            raise serializers.ValidationError(RANKER_INVALID) from None
+        if not (isinstance(ranker_class, type) and issubclass(ranker_class, Ranker)):
+            raise serializers.ValidationError(RANKER_INVALID)
+        return value
+
+
+class ScheduleCreateSerializer(serializers.Serializer):
+    scheduler_id = serializers.CharField(max_length=64)
+    organisation = serializers.CharField(max_length=255)
+    data = serializers.JSONField()
+    schedule = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
+    deadline_at = serializers.DateTimeField(required=False, allow_null=True)
+    enabled = serializers.BooleanField(required=False, default=True)
+
+
+class SchedulePatchSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(required=False)
+    schedule = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
+    deadline_at = serializers.DateTimeField(required=False, allow_null=True)
+    data = serializers.JSONField(required=False)
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    scheduler_id = serializers.CharField()
+    schedule_id = serializers.UUIDField(allow_null=True)
+    organisation = serializers.CharField()
+    priority = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=TaskStatus.values)
+    type = serializers.CharField()
+    hash = serializers.CharField()
+    data = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+    modified_at = serializers.DateTimeField()
+
+
+class PopResultSerializer(serializers.Serializer):
+    results = TaskSerializer(many=True)
+
+
+class TaskPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TaskSerializer(many=True)
+
+
+class ScheduleSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    scheduler_id = serializers.CharField()
+    organisation = serializers.CharField()
+    hash = serializers.CharField()
+    data = serializers.JSONField()
+    enabled = serializers.BooleanField()
+    schedule = serializers.CharField(allow_null=True)
+    deadline_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    modified_at = serializers.DateTimeField()
+
+
+class SchedulePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ScheduleSerializer(many=True)
+
+
+class SchedulerSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.CharField()
+    item_type = serializers.CharField()
+    qsize = serializers.IntegerField()
+    last_activity = serializers.DateTimeField(allow_null=True)
+    maxsize = serializers.IntegerField()
+    paused = serializers.BooleanField()
+    ranker = serializers.CharField()
+
+
+class QueueSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -1,0 +1,41 @@
+from typing import Any
+
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
+
+from rocky_scheduler.api.errors import api_exception_handler
+from rocky_scheduler.api.parsers import LimitedJSONParser
+from rocky_scheduler.api.permissions import SchedulerApiPermission
+from rocky_scheduler.errors import InvalidInput
+
+BODY_NOT_OBJECT = "The request body must be a JSON object."
+
+
+class SchedulerApiView(APIView):
+    """Every API view: token or session auth, the JSON parser with its size limit, `{"detail"}` errors.
+
+    Set here rather than in REST_FRAMEWORK so the app behaves the same inside Rocky's project.
+    """
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [SchedulerApiPermission]
+    parser_classes = [LimitedJSONParser]
+    # Model permissions (codenames in rocky_scheduler) a method needs beyond authentication.
+    required_permissions: dict[str, tuple[str, ...]] = {}
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def body(self, *, allow_empty: bool = True) -> dict[str, Any]:
+        data = self.request.data
+        if data is None or (hasattr(data, "keys") and not data and allow_empty):
+            return {}
+        if not isinstance(data, dict):
+            raise InvalidInput(BODY_NOT_OBJECT, field="body")
+        return data
+
+    def validated(self, serializer_class: type[Serializer], data: dict[str, Any]) -> dict[str, Any]:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data

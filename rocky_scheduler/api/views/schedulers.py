@@ -1,0 +1,124 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from rocky_scheduler import selectors
+from rocky_scheduler.api.permissions import StaffOnly, actor_of
+from rocky_scheduler.api.representations import scheduler_json, task_json
+from rocky_scheduler.api.serializers import (
+    PopResultSerializer,
+    PopSerializer,
+    PushSerializer,
+    QueueSerializer,
+    SchedulerPatchSerializer,
+    SchedulerSerializer,
+    TaskSerializer,
+)
+from rocky_scheduler.api.views.base import SchedulerApiView
+from rocky_scheduler.conf import app_settings
+from rocky_scheduler.errors import SCHEDULER_MISMATCH, InvalidInput
+from rocky_scheduler.filters import parse_filters
+from rocky_scheduler.models import Scheduler
+from rocky_scheduler.services import task_pop, task_push
+from rocky_scheduler.services.common import get_scheduler
+from rocky_scheduler.services.scheduler_settings import scheduler_update
+
+POP_LIMIT_INVALID = "limit must be an integer between 1 and {maximum}."
+
+
+def _overview(scheduler: Scheduler, sizes: dict[str, int]) -> dict:
+    return scheduler_json(
+        scheduler, qsize=sizes.get(scheduler.pk, 0), last_activity=selectors.last_activity(scheduler.pk)
+    )
+
+
+class SchedulerListView(SchedulerApiView):
+    @extend_schema(responses=SchedulerSerializer(many=True), summary="All schedulers with their queue size")
+    def get(self, request):
+        sizes = selectors.queue_sizes()
+        return Response([_overview(scheduler, sizes) for scheduler in Scheduler.objects.all()])
+
+
+class SchedulerDetailView(SchedulerApiView):
+    def get_permissions(self):
+        if self.request.method == "PATCH":
+            return [StaffOnly()]
+        return super().get_permissions()
+
+    @extend_schema(responses=SchedulerSerializer)
+    def get(self, request, scheduler_id: str):
+        scheduler = get_scheduler(scheduler_id)
+        return Response(_overview(scheduler, selectors.queue_sizes()))
+
+    @extend_schema(request=SchedulerPatchSerializer, responses=SchedulerSerializer, summary="Staff: queue settings")
+    def patch(self, request, scheduler_id: str):
+        get_scheduler(scheduler_id)
+        changes = self.validated(SchedulerPatchSerializer, self.body())
+        if not changes:
+            raise InvalidInput("Nothing to change: give maxsize, paused or ranker.", field="body")
+        scheduler = scheduler_update(scheduler_id=scheduler_id, actor=actor_of(request), **changes)
+        return Response(_overview(scheduler, selectors.queue_sizes()))
+
+
+class PushView(SchedulerApiView):
+    required_permissions = {"POST": ("push_task",)}
+
+    @extend_schema(request=PushSerializer, responses={201: TaskSerializer}, summary="Queue a task")
+    def post(self, request, scheduler_id: str):
+        body = self.validated(PushSerializer, self.body(allow_empty=False))
+        given = body.get("scheduler_id")
+        if given and given != scheduler_id:
+            get_scheduler(scheduler_id)
+            raise InvalidInput(SCHEDULER_MISMATCH.format(given=given, expected=scheduler_id), field="scheduler_id")
+        task = task_push(
+            scheduler_id=scheduler_id,
+            organisation=body["organisation"],
+            data=body["data"],
+            priority=body.get("priority"),
+            task_id=body.get("id"),
+            actor=actor_of(request),
+        )
+        return Response(task_json(task), status=status.HTTP_201_CREATED)
+
+
+class PopView(SchedulerApiView):
+    required_permissions = {"POST": ("pop_task",)}
+
+    @extend_schema(
+        request=PopSerializer,
+        responses=PopResultSerializer,
+        parameters=[OpenApiParameter("limit", int, description="How many tasks (default 1).")],
+        summary="Dispatch the best queued tasks",
+    )
+    def post(self, request, scheduler_id: str):
+        limit = _pop_limit(request.query_params.get("limit"))
+        body = self.body()
+        filters = parse_filters(body["filters"]) if body.get("filters") is not None else None
+        tasks = task_pop(scheduler_id=scheduler_id, limit=limit, filters=filters, worker=actor_of(request))
+        return Response({"results": [task_json(task) for task in tasks]})
+
+
+def _pop_limit(raw: str | None) -> int:
+    maximum = app_settings.POP_LIMIT_MAX
+    if raw is None or raw == "":
+        return 1
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise InvalidInput(POP_LIMIT_INVALID.format(maximum=maximum), field="limit") from None
+    if not 1 <= limit <= maximum:
+        raise InvalidInput(POP_LIMIT_INVALID.format(maximum=maximum), field="limit")
+    return limit
+
+
+class QueueListView(SchedulerApiView):
+    @extend_schema(responses=QueueSerializer(many=True), summary="Queue sizes")
+    def get(self, request):
+        return Response([{"id": key, "size": size} for key, size in selectors.queue_sizes().items()])
+
+
+class QueueDetailView(SchedulerApiView):
+    @extend_schema(responses=QueueSerializer)
+    def get(self, request, scheduler_id: str):
+        scheduler = get_scheduler(scheduler_id)
+        return Response({"id": scheduler.pk, "size": selectors.queue_sizes().get(scheduler.pk, 0)})

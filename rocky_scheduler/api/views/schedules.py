@@ -1,0 +1,72 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from rocky_scheduler import selectors
+from rocky_scheduler.api.pagination import paginate
+from rocky_scheduler.api.representations import schedule_json
+from rocky_scheduler.api.serializers import (
+    PopSerializer,
+    ScheduleCreateSerializer,
+    SchedulePageSerializer,
+    SchedulePatchSerializer,
+    ScheduleSerializer,
+)
+from rocky_scheduler.api.views.base import SchedulerApiView
+from rocky_scheduler.errors import InvalidInput
+from rocky_scheduler.filters import SCHEDULE_COLUMNS, parse_filters
+from rocky_scheduler.services.schedules import get_schedule, schedule_create, schedule_delete, schedule_update
+
+PATCH_EMPTY = "Nothing to change: give enabled, schedule, deadline_at or data."
+LIST_PARAMETERS = [
+    OpenApiParameter(name, str, required=False)
+    for name in ("scheduler_id", "organisation", "enabled", "schedule_hash", "min_deadline_at", "max_deadline_at")
+] + [OpenApiParameter("limit", int, required=False), OpenApiParameter("offset", int, required=False)]
+
+
+class ScheduleListView(SchedulerApiView):
+    required_permissions = {"POST": ("add_schedule",)}
+
+    @extend_schema(
+        operation_id="schedules_list", parameters=LIST_PARAMETERS, responses=SchedulePageSerializer, summary="Schedules"
+    )
+    def get(self, request):
+        return Response(paginate(request, selectors.schedule_list(params=request.query_params), schedule_json))
+
+    @extend_schema(request=ScheduleCreateSerializer, responses={201: ScheduleSerializer}, summary="Create a schedule")
+    def post(self, request):
+        body = self.validated(ScheduleCreateSerializer, self.body(allow_empty=False))
+        schedule = schedule_create(**body)
+        return Response(schedule_json(schedule), status=status.HTTP_201_CREATED)
+
+
+class ScheduleSearchView(SchedulerApiView):
+    @extend_schema(
+        parameters=LIST_PARAMETERS, request=PopSerializer, responses=SchedulePageSerializer, summary="Search"
+    )
+    def post(self, request):
+        body = self.body()
+        filters = parse_filters(body["filters"], columns=SCHEDULE_COLUMNS) if body.get("filters") is not None else None
+        queryset = selectors.schedule_list(params=request.query_params, filters=filters)
+        return Response(paginate(request, queryset, schedule_json))
+
+
+class ScheduleDetailView(SchedulerApiView):
+    required_permissions = {"PATCH": ("change_schedule",), "DELETE": ("delete_schedule",)}
+
+    @extend_schema(responses=ScheduleSerializer)
+    def get(self, request, schedule_id: str):
+        return Response(schedule_json(get_schedule(schedule_id)))
+
+    @extend_schema(request=SchedulePatchSerializer, responses=ScheduleSerializer)
+    def patch(self, request, schedule_id: str):
+        get_schedule(schedule_id)
+        changes = self.validated(SchedulePatchSerializer, self.body())
+        if not changes:
+            raise InvalidInput(PATCH_EMPTY, field="body")
+        return Response(schedule_json(schedule_update(schedule_id=schedule_id, **changes)))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, schedule_id: str):
+        schedule_delete(schedule_id=schedule_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

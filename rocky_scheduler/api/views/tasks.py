@@ -1,0 +1,89 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from rocky_scheduler import selectors
+from rocky_scheduler.api.pagination import paginate
+from rocky_scheduler.api.permissions import actor_of, user_has
+from rocky_scheduler.api.representations import task_json
+from rocky_scheduler.api.serializers import PopSerializer, TaskPageSerializer, TaskPatchSerializer, TaskSerializer
+from rocky_scheduler.api.views.base import SchedulerApiView
+from rocky_scheduler.errors import InvalidInput
+from rocky_scheduler.filters import parse_filters
+from rocky_scheduler.models import TaskStatus
+from rocky_scheduler.services import task_set_priority, task_transition
+
+PATCH_EMPTY = "Nothing to change: give status and/or priority."
+MAY_NOT_REPRIORITISE = "You may not change the priority of tasks."
+MAY_NOT_CHANGE_STATUS = "You may not change the status of tasks."
+
+LIST_PARAMETERS = [
+    OpenApiParameter(name, str, required=False)
+    for name in (
+        "scheduler_id",
+        "organisation",
+        "task_type",
+        "status",
+        "input_ooi",
+        "plugin_id",
+        "min_created_at",
+        "max_created_at",
+    )
+] + [OpenApiParameter("limit", int, required=False), OpenApiParameter("offset", int, required=False)]
+
+
+class TaskListView(SchedulerApiView):
+    @extend_schema(operation_id="tasks_list", parameters=LIST_PARAMETERS, responses=TaskPageSerializer, summary="Tasks")
+    def get(self, request):
+        return Response(paginate(request, selectors.task_list(params=request.query_params), task_json))
+
+    @extend_schema(
+        parameters=LIST_PARAMETERS,
+        request=PopSerializer,
+        responses=TaskPageSerializer,
+        summary="Tasks, newest first, with body filters",
+    )
+    def post(self, request):
+        body = self.body()
+        filters = parse_filters(body["filters"]) if body.get("filters") is not None else None
+        queryset = selectors.task_list(params=request.query_params, filters=filters)
+        return Response(paginate(request, queryset, task_json))
+
+
+class TaskStatsView(SchedulerApiView):
+    @extend_schema(
+        parameters=[OpenApiParameter("scheduler_id", str), OpenApiParameter("organisation_id", str)],
+        responses={200: dict},
+        summary="Tasks per hour and status over the last 24 hours",
+    )
+    def get(self, request):
+        return Response(
+            selectors.task_stats(
+                scheduler_id=request.query_params.get("scheduler_id"),
+                organisation=request.query_params.get("organisation_id") or request.query_params.get("organisation"),
+            )
+        )
+
+
+class TaskDetailView(SchedulerApiView):
+    @extend_schema(responses=TaskSerializer)
+    def get(self, request, task_id: str):
+        return Response(task_json(selectors.get_task(task_id)))
+
+    @extend_schema(request=TaskPatchSerializer, responses=TaskSerializer, summary="Change status and/or priority")
+    def patch(self, request, task_id: str):
+        changes = self.validated(TaskPatchSerializer, self.body())
+        if not changes:
+            raise InvalidInput(PATCH_EMPTY, field="body")
+        actor = actor_of(request)
+        task = None
+        if "priority" in changes:
+            if not user_has(request, "reprioritise_task"):
+                raise PermissionDenied(MAY_NOT_REPRIORITISE)
+            task = task_set_priority(task_id=task_id, priority=changes["priority"], actor=actor)
+        if "status" in changes:
+            needed = "cancel_task" if changes["status"] == TaskStatus.CANCELLED else "pop_task"
+            if not (user_has(request, needed) or user_has(request, "pop_task")):
+                raise PermissionDenied(MAY_NOT_CHANGE_STATUS)
+            task = task_transition(task_id=task_id, status=changes["status"], actor=actor)
+        return Response(task_json(task))

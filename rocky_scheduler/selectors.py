@@ -1,0 +1,143 @@
+"""Reads: queue overviews, task lists and statistics. Writes live in services/."""
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Min, Q, QuerySet
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from rocky_scheduler.errors import TASK_NOT_FOUND, InvalidInput, NotFound
+from rocky_scheduler.models import Schedule, Scheduler, Task, TaskStatus
+
+DATETIME_INVALID = "{name} must be an ISO 8601 date-time, got {value!r}."
+STATUS_UNKNOWN = "status must be one of {choices}, got {value!r}."
+BOOLEAN_INVALID = "{name} must be true or false, got {value!r}."
+
+
+def get_task(task_id: Any) -> Task:
+    try:
+        return Task.objects.get(pk=task_id)
+    except (Task.DoesNotExist, ValidationError, ValueError):
+        raise NotFound(TASK_NOT_FOUND.format(task_id=task_id), field="id") from None
+
+
+def queue_sizes() -> dict[str, int]:
+    """Queued tasks per scheduler id, from the queue's partial index."""
+    rows = Task.objects.filter(status=TaskStatus.QUEUED).values("scheduler_id").annotate(size=Count("id"))
+    sizes = {scheduler_id: 0 for scheduler_id in Scheduler.objects.values_list("id", flat=True)}
+    sizes.update({row["scheduler_id"]: row["size"] for row in rows})
+    return sizes
+
+
+def last_activity(scheduler_id: str) -> datetime.datetime | None:
+    return (
+        Task.objects.filter(scheduler_id=scheduler_id)
+        .order_by("-modified_at")
+        .values_list("modified_at", flat=True)
+        .first()
+    )
+
+
+def oldest_queued(scheduler_id: str | None = None) -> dict[str, datetime.datetime | None]:
+    queryset = Task.objects.filter(status=TaskStatus.QUEUED)
+    if scheduler_id:
+        queryset = queryset.filter(scheduler_id=scheduler_id)
+    rows = queryset.values("scheduler_id").annotate(oldest=Min("created_at"))
+    return {row["scheduler_id"]: row["oldest"] for row in rows}
+
+
+def parse_time(name: str, value: Any) -> datetime.datetime:
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise InvalidInput(DATETIME_INVALID.format(name=name, value=value), field=name)
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, datetime.UTC)
+    return parsed
+
+
+def parse_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"true", "1", "yes"}:
+        return True
+    if lowered in {"false", "0", "no"}:
+        return False
+    raise InvalidInput(BOOLEAN_INVALID.format(name=name, value=value), field=name)
+
+
+def task_list(*, params: dict[str, str], filters: Q | None = None) -> QuerySet[Task]:
+    """Tasks newest first, narrowed by OpenKAT's query parameters and an optional filter tree."""
+    queryset = Task.objects.all()
+    if value := params.get("scheduler_id"):
+        queryset = queryset.filter(scheduler_id=value)
+    if value := params.get("organisation") or params.get("organisation_id"):
+        queryset = queryset.filter(organisation=value)
+    if value := params.get("task_type") or params.get("type"):
+        queryset = queryset.filter(type=value)
+    if value := params.get("status"):
+        if value not in TaskStatus.values:
+            raise InvalidInput(STATUS_UNKNOWN.format(choices=", ".join(TaskStatus.values), value=value), field="status")
+        queryset = queryset.filter(status=value)
+    if value := params.get("input_ooi"):
+        queryset = queryset.filter(data__input_ooi=value)
+    if value := params.get("plugin_id"):
+        queryset = queryset.filter(Q(data__boefje__id=value) | Q(data__normalizer__id=value))
+    if value := params.get("min_created_at"):
+        queryset = queryset.filter(created_at__gte=parse_time("min_created_at", value))
+    if value := params.get("max_created_at"):
+        queryset = queryset.filter(created_at__lte=parse_time("max_created_at", value))
+    if filters is not None:
+        queryset = queryset.filter(filters)
+    return queryset.order_by("-created_at", "-id")
+
+
+def task_stats(
+    *, scheduler_id: str | None = None, organisation: str | None = None, now: datetime.datetime | None = None
+) -> dict[str, dict[str, int]]:
+    """Tasks by the hour they last changed and their status, over the last 24 hours (every hour present)."""
+    now = now or timezone.now()
+    first_hour = (now - datetime.timedelta(hours=23)).replace(minute=0, second=0, microsecond=0)
+    queryset = Task.objects.filter(modified_at__gte=first_hour)
+    if scheduler_id:
+        queryset = queryset.filter(scheduler_id=scheduler_id)
+    if organisation:
+        queryset = queryset.filter(organisation=organisation)
+    rows = (
+        queryset.annotate(hour=TruncHour("modified_at", tzinfo=datetime.UTC))
+        .values("hour", "status")
+        .annotate(count=Count("id"))
+    )
+    buckets: dict[str, dict[str, int]] = {}
+    for offset in range(24):
+        hour = first_hour + datetime.timedelta(hours=offset)
+        buckets[hour.isoformat()] = {**dict.fromkeys(TaskStatus.values, 0), "total": 0}
+    for row in rows:
+        bucket = buckets.setdefault(row["hour"].isoformat(), {**dict.fromkeys(TaskStatus.values, 0), "total": 0})
+        bucket[row["status"]] += row["count"]
+        bucket["total"] += row["count"]
+    return buckets
+
+
+def schedule_list(*, params: dict[str, str], filters: Q | None = None) -> QuerySet[Schedule]:
+    queryset = Schedule.objects.all()
+    if value := params.get("scheduler_id"):
+        queryset = queryset.filter(scheduler_id=value)
+    if value := params.get("organisation"):
+        queryset = queryset.filter(organisation=value)
+    if value := params.get("enabled"):
+        queryset = queryset.filter(enabled=parse_bool("enabled", value))
+    if value := params.get("schedule_hash") or params.get("hash"):
+        queryset = queryset.filter(hash=value)
+    if value := params.get("min_deadline_at"):
+        queryset = queryset.filter(deadline_at__gte=parse_time("min_deadline_at", value))
+    if value := params.get("max_deadline_at"):
+        queryset = queryset.filter(deadline_at__lte=parse_time("max_deadline_at", value))
+    if value := params.get("min_created_at"):
+        queryset = queryset.filter(created_at__gte=parse_time("min_created_at", value))
+    if value := params.get("max_created_at"):
+        queryset = queryset.filter(created_at__lte=parse_time("max_created_at", value))
+    if filters is not None:
+        queryset = queryset.filter(filters)
+    return queryset.order_by("-created_at", "-id")
