@@ -141,3 +141,9 @@ def test_running_task_without_heartbeat_fails_after_the_run_timeout():
     clock.advance(seconds=21)
     assert task_expire_leases(clock=clock).failed == 1
     assert Task.objects.get(pk=task.pk).status == TaskStatus.FAILED
+
+
+def test_filter_that_can_match_nothing_pops_nothing():
+    task_push(scheduler_id="boefje", organisation="acme", data=boefje_data(), priority=2)
+    assert task_pop(scheduler_id="boefje", filters=Q(id__in=[])) == []
+    assert Task.objects.filter(status=TaskStatus.QUEUED).count() == 1

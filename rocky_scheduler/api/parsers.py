@@ -12,6 +12,7 @@ BODY_TOO_LARGE = "Request body larger than {limit} bytes."
 BODY_NOT_UTF8 = "Request body is not valid UTF-8."
 BODY_NOT_JSON = "Malformed JSON: {error}"
 BODY_TOO_DEEP = "Malformed JSON: nested too deeply."
+BODY_HAS_NUL = "Strings in the body must not contain NUL (\\u0000) characters."
 
 
 class LimitedJSONParser(JSONParser):
@@ -25,11 +26,30 @@ class LimitedJSONParser(JSONParser):
         except UnicodeDecodeError:
             raise ParseError(BODY_NOT_UTF8) from None
         try:
-            return json.loads(text, parse_constant=_reject_constant)
+            parsed = json.loads(text, parse_constant=_reject_constant)
         except RecursionError:
             raise ParseError(BODY_TOO_DEEP) from None
         except ValueError as error:
             raise ParseError(BODY_NOT_JSON.format(error=error)) from None
+        if "\\u0000" in text.lower() and contains_nul(parsed):
+            raise ParseError(BODY_HAS_NUL)
+        return parsed
+
+
+def contains_nul(value: object) -> bool:
+    """PostgreSQL can store no NUL character in text or jsonb; find one before it gets that far."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _reject_constant(name: str) -> None:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Q
 
@@ -53,7 +54,11 @@ def claim_tasks(request: ClaimRequest) -> list[Task]:
 
 def _claim_postgresql(request: ClaimRequest) -> list[Task]:
     inner = _candidates_queryset(request).values("id")[: request.limit]
-    inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
+    try:
+        inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
+    except EmptyResultSet:
+        # The filters can match nothing (e.g. `in []`): Django refuses to write such SQL.
+        return []
     task_table = Task._meta.db_table
     event_table = TaskEvent._meta.db_table
     sql = f"""

@@ -112,3 +112,12 @@ def test_deeply_nested_and_invalid_utf8_bodies_are_400(admin_api):
     response = admin_api.post(f"{PREFIX}/schedulers/boefje/push", data=b"\xff\xfe{", content_type="application/json")
     assert response.status_code == 400
     assert "UTF-8" in response.json()["detail"]
+
+
+def test_nul_characters_are_400_not_500(admin_api):
+    assert admin_api.get(f"{PREFIX}/schedules", {"organisation": "a\x00b"}).status_code == 400
+    body = {"organisation": "acme", "data": {**boefje_data(), "input_ooi": "Hostname|x\u0000"}}
+    response = admin_api.post(f"{PREFIX}/schedulers/boefje/push", body, format="json")
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+    assert not Task.objects.exists()

@@ -10,6 +10,7 @@ from rocky_scheduler.api.permissions import SchedulerApiPermission
 from rocky_scheduler.errors import InvalidInput
 
 BODY_NOT_OBJECT = "The request body must be a JSON object."
+NUL_IN_REQUEST = "The path and query parameters must not contain NUL characters."
 
 
 class SchedulerApiView(APIView):
@@ -23,6 +24,14 @@ class SchedulerApiView(APIView):
     parser_classes = [LimitedJSONParser]
     # Model permissions (codenames in rocky_scheduler) a method needs beyond authentication.
     required_permissions: dict[str, tuple[str, ...]] = {}
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL cannot compare text with NUL in it; refuse it here rather than fail in a query.
+        parts = [*kwargs.values(), *request.query_params.keys()]
+        parts += [value for values in request.query_params.lists() for value in values[1]]
+        if any("\x00" in str(part) for part in parts):
+            raise InvalidInput(NUL_IN_REQUEST, field="query")
 
     def get_exception_handler(self):
         return api_exception_handler
