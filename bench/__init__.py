@@ -1,0 +1,1 @@
+"""Benchmarks of rocky_scheduler's queue (run `make bench`)."""
