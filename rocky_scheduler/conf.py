@@ -24,6 +24,19 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_BYTES": 1024 * 1024,
     # Where prometheus_client keeps the counters of several server processes (None: one process).
     "PROMETHEUS_MULTIPROC_DIR": None,
+    "CATALOGUE": "rocky_scheduler.catalogue.EmbeddedCatalogue",
+    # Completed work with no cron and no plugin interval recurs after this.
+    "GRACE_PERIOD_SECONDS": 24 * 3600,
+    # How long finished tasks and history are kept before housekeeping deletes them.
+    "TASK_RETENTION_DAYS": 90,
+    "HISTORY_RETENTION_DAYS": 90,
+    "PROCESSED_MESSAGE_RETENTION_DAYS": 7,
+    # Rescheduling and plugin enabling work through their sets in batches of this size.
+    "BATCH_SIZE": 500,
+    # The AMQP consumer job runs this long; django-q2 starts one a minute, so runs overlap.
+    "INGEST_RUN_SECONDS": 90,
+    "INGEST_PREFETCH": 50,
+    "DEAD_LETTER_QUEUE": "rocky_scheduler.dead_letter",
     "DEFAULT_RANKER": "rocky_scheduler.rankers.fifo.FifoRanker",
 }
 

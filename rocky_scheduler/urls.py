@@ -5,6 +5,7 @@ from django.urls import re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from rocky_scheduler.api.views.health import HealthView
+from rocky_scheduler.api.views.ingest import RawFileReceivedIngestView, ScanProfileMutationIngestView
 from rocky_scheduler.api.views.metrics import MetricsView
 from rocky_scheduler.api.views.schedulers import (
     PopView,
@@ -41,6 +42,8 @@ urlpatterns = [
     route("schedules", ScheduleListView, "schedule-list"),
     route("schedules/search", ScheduleSearchView, "schedule-search"),
     route(f"schedules/{ID.format('schedule_id')}", ScheduleDetailView, "schedule-detail"),
+    route("ingest/scan_profile_mutations", ScanProfileMutationIngestView, "ingest-scan-profile-mutations"),
+    route("ingest/raw_file_received", RawFileReceivedIngestView, "ingest-raw-file-received"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="rocky_scheduler:schema"), name="docs"),
 ]

@@ -1,6 +1,7 @@
 from rocky_scheduler.models.catalogue import OOI, Organisation, Plugin, PluginEnablement, PluginType
+from rocky_scheduler.models.ingest import ProcessedMessage
 from rocky_scheduler.models.schedulers import Scheduler, TaskType
-from rocky_scheduler.models.schedules import Schedule
+from rocky_scheduler.models.schedules import Schedule, ScheduleEvent
 from rocky_scheduler.models.tasks import ACTIVE_STATUSES, FINAL_STATUSES, Task, TaskEvent, TaskStatus
 
 __all__ = [
@@ -11,7 +12,9 @@ __all__ = [
     "Plugin",
     "PluginEnablement",
     "PluginType",
+    "ProcessedMessage",
     "Schedule",
+    "ScheduleEvent",
     "Scheduler",
     "Task",
     "TaskEvent",

@@ -27,3 +27,27 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"schedule {self.id} ({self.scheduler_id}, {self.organisation})"
+
+
+class ScheduleEvent(models.Model):
+    """Append-only history of a schedule: when it was queued, skipped, disabled, and why."""
+
+    class Kind(models.TextChoices):
+        QUEUED = "queued", "Task queued"
+        SKIPPED = "skipped", "Skipped"
+        DISABLED = "disabled", "Disabled"
+        ENABLED = "enabled", "Enabled"
+        DEADLINE = "deadline", "Next deadline set"
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.CharField(max_length=255, blank=True, default="")
+    reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["schedule", "at"], name="scheduleevent_schedule_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.reason}"

@@ -80,6 +80,12 @@ class Task(models.Model):
                 condition=models.Q(status=TaskStatus.QUEUED),
                 name="task_queue_order",
             ),
+            # Fair share counts an organisation's queued tasks on every ranked push.
+            models.Index(
+                fields=["scheduler", "organisation"],
+                condition=models.Q(status=TaskStatus.QUEUED),
+                name="task_queued_per_organisation",
+            ),
             models.Index(
                 fields=["lease_expires_at"],
                 condition=models.Q(status__in=LEASED_STATUSES),

@@ -2,6 +2,7 @@
 
 import abc
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -24,11 +25,20 @@ class RankRequest:
     last_run_at: datetime.datetime | None = None
     # How often the plugin wants to run, when known.
     interval: datetime.timedelta | None = None
+    # Scan levels, when the task is a boefje run on an OOI.
+    ooi_level: int | None = None
+    plugin_scan_level: int | None = None
+    # Queued tasks of this organisation on this scheduler; a callable so only rankers that need it pay for it.
+    queued_for_organisation: Callable[[], int] = lambda: 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Ranker(abc.ABC):
-    """Computes a priority; lower runs sooner. Must return an int in [2, 1000]."""
+    """Computes the priority of automatic work; lower runs sooner.
+
+    Contract (tests/rankers/test_contract.py): an int in [2, 1000] for any request, the same for
+    the same request. Priority 1 is never a ranker's answer: it is given explicitly to user pushes.
+    """
 
     @abc.abstractmethod
     def rank(self, request: RankRequest) -> int: ...
@@ -41,3 +51,7 @@ def load_ranker(dotted_path: str) -> Ranker:
     if not isinstance(ranker, Ranker):
         raise TypeError(f"{dotted_path} is not a Ranker")
     return ranker
+
+
+def clamp(priority: float) -> int:
+    return int(min(MAX_RANKED_PRIORITY, max(MIN_RANKED_PRIORITY, round(priority))))

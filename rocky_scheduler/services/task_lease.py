@@ -82,4 +82,8 @@ def _expire_one(task: Task, scheduler: Scheduler, now, result: LeaseExpiryResult
         publish_queue_state(task)
     else:
         result.failed += 1
+        if task.schedule_id is not None:
+            from rocky_scheduler.services.scheduling.rescheduling import schedule_after_task_finished
+
+            schedule_after_task_finished(task=task, now=now)
     count_on_commit(LEASES_EXPIRED, scheduler=task.scheduler_id, outcome=task.status)

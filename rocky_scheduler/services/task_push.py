@@ -37,9 +37,14 @@ def task_push(
     priority: Any = None,
     task_id: Any = None,
     actor: str = "",
+    rank_hints: dict[str, Any] | None = None,
     clock: Clock = default_clock,
 ) -> Task:
-    """Queue a task on `scheduler_id`; raise InvalidInput, NotFound, DuplicateTask or QueueFull."""
+    """Queue a task on `scheduler_id`; raise InvalidInput, NotFound, DuplicateTask or QueueFull.
+
+    Without a priority the scheduler's ranker decides; `rank_hints` (interval, ooi_level,
+    plugin_scan_level) tell it what the caller knows about the work.
+    """
     scheduler = get_scheduler(scheduler_id)
     validated = validate_task_data(task_type=scheduler.type, data=data, organisation=organisation)
     task_uuid = _task_uuid(task_id if task_id is not None else validated.data.get("id"))
@@ -47,7 +52,7 @@ def task_push(
         validated.data["id"] = str(task_uuid)
     now = clock()
     if priority is None:
-        priority = _rank(scheduler, organisation, validated, now)
+        priority = _rank(scheduler, organisation, validated, now, rank_hints or {})
     priority = check_priority(priority)
 
     with transaction.atomic():
@@ -80,13 +85,28 @@ def _task_uuid(value: Any) -> uuid.UUID | None:
         raise InvalidInput(TASK_ID_INVALID, field="id") from None
 
 
-def _rank(scheduler: Scheduler, organisation: str, validated: ValidatedData, now) -> int:
+def _rank(scheduler: Scheduler, organisation: str, validated: ValidatedData, now, hints: dict[str, Any]) -> int:
+    last_run_at = (
+        Task.objects.filter(scheduler_id=scheduler.pk, hash=validated.hash, status=TaskStatus.COMPLETED)
+        .order_by("-modified_at")
+        .values_list("modified_at", flat=True)
+        .first()
+    )
+
+    def queued_for_organisation() -> int:
+        return Task.objects.filter(
+            scheduler_id=scheduler.pk, organisation=organisation, status=TaskStatus.QUEUED
+        ).count()
+
     request = RankRequest(
         scheduler_id=scheduler.pk,
         task_type=scheduler.type,
         organisation=organisation,
         data=validated.data,
         now=now,
+        last_run_at=last_run_at,
+        queued_for_organisation=queued_for_organisation,
+        **hints,
     )
     return load_ranker(scheduler.ranker).rank(request)
 

@@ -65,6 +65,11 @@ def task_transition(
         )
         if TaskStatus.QUEUED in (from_status, status):
             publish_queue_state(task)
+        if status in FINAL_STATUSES and task.schedule_id is not None:
+            # Imported here: the scheduling services themselves call task_transition.
+            from rocky_scheduler.services.scheduling.rescheduling import schedule_after_task_finished
+
+            schedule_after_task_finished(task=task, now=now)
     return task
 
 

@@ -1,0 +1,50 @@
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from rocky_scheduler.api.views.base import SchedulerApiView
+from rocky_scheduler.errors import InvalidInput
+from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message, ingest_validate
+
+MAX_MESSAGES = 1000
+TOO_MANY = "At most {maximum} messages per request."
+EMPTY = "Send one message (a JSON object) or a list of them."
+
+
+class IngestView(SchedulerApiView):
+    """The RabbitMQ payloads over HTTP: one message or a list, all validated before any is applied."""
+
+    required_permissions = {"POST": ("push_task",)}
+    queue = ""
+
+    @extend_schema(request=dict, responses={202: dict}, summary="Ingest events as the AMQP consumer would")
+    def post(self, request):
+        data = request.data
+        messages = data if isinstance(data, list) else [data]
+        if not messages or messages == [{}]:
+            raise InvalidInput(EMPTY, field="body")
+        if len(messages) > MAX_MESSAGES:
+            raise InvalidInput(TOO_MANY.format(maximum=MAX_MESSAGES), field="body")
+        for index, message in enumerate(messages):
+            try:
+                ingest_validate(queue=self.queue, payload=message)
+            except InvalidInput as error:
+                raise InvalidInput(f"message {index}: {error.message}", field=error.field) from None
+        with transaction.atomic():
+            outcomes = [ingest_message(queue=self.queue, payload=message) for message in messages]
+        return Response(
+            {
+                "results": [outcome.as_json() for outcome in outcomes],
+                "scheduled": sum(len(outcome.scheduled) for outcome in outcomes),
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class ScanProfileMutationIngestView(IngestView):
+    queue = SCAN_PROFILE_MUTATIONS
+
+
+class RawFileReceivedIngestView(IngestView):
+    queue = RAW_FILE_RECEIVED

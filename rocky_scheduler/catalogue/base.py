@@ -1,0 +1,56 @@
+import abc
+import datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    id: str
+    type: str
+    name: str
+    version: str
+    oci_image: str
+    scan_level: int
+    consumes: tuple[str, ...]
+    interval: datetime.timedelta | None
+    cron: str | None
+
+    def as_task_ref(self) -> dict:
+        """The plugin as OpenKAT's task data carries it (`data.boefje` / `data.normalizer`)."""
+        return {"id": self.id, "name": self.name, "version": self.version or None, "oci_image": self.oci_image or None}
+
+
+@dataclass(frozen=True)
+class OOIInfo:
+    organisation: str
+    primary_key: str
+    object_type: str
+    scan_level: int
+
+
+class Catalogue(abc.ABC):
+    @abc.abstractmethod
+    def enabled_plugins(self, *, organisation: str, plugin_type: str) -> list[PluginInfo]: ...
+
+    @abc.abstractmethod
+    def plugin(self, plugin_id: str) -> PluginInfo | None: ...
+
+    @abc.abstractmethod
+    def plugin_enabled(self, *, organisation: str, plugin_id: str) -> bool: ...
+
+    @abc.abstractmethod
+    def ooi(self, *, organisation: str, primary_key: str) -> OOIInfo | None: ...
+
+    @abc.abstractmethod
+    def record_ooi(self, ooi: OOIInfo) -> OOIInfo | None:
+        """Keep the local projection current; returns what was known before (None: new)."""
+
+    @abc.abstractmethod
+    def forget_ooi(self, *, organisation: str, primary_key: str) -> None: ...
+
+    @abc.abstractmethod
+    def oois_for_plugin(
+        self, *, organisation: str, object_types: Sequence[str], min_level: int, batch_size: int
+    ) -> Iterator[list[OOIInfo]]:
+        """Every known OOI a plugin may scan, in batches (never the whole set in memory)."""

@@ -1,0 +1,82 @@
+"""The embedded, model-backed catalogue (organisations, plugins, enablement, OOI projection)."""
+
+import datetime
+from collections.abc import Iterator, Sequence
+
+from django.utils import timezone
+
+from rocky_scheduler.catalogue.base import Catalogue, OOIInfo, PluginInfo
+from rocky_scheduler.models import OOI, Organisation, Plugin, PluginEnablement
+
+
+def _plugin_info(plugin: Plugin) -> PluginInfo:
+    return PluginInfo(
+        id=plugin.id,
+        type=plugin.type,
+        name=plugin.name,
+        version=plugin.version,
+        oci_image=plugin.oci_image,
+        scan_level=plugin.scan_level,
+        consumes=tuple(plugin.consumes or ()),
+        interval=datetime.timedelta(minutes=plugin.interval) if plugin.interval else None,
+        cron=plugin.cron or None,
+    )
+
+
+def _ooi_info(ooi: OOI, organisation: str) -> OOIInfo:
+    return OOIInfo(
+        organisation=organisation, primary_key=ooi.primary_key, object_type=ooi.object_type, scan_level=ooi.scan_level
+    )
+
+
+class EmbeddedCatalogue(Catalogue):
+    def enabled_plugins(self, *, organisation: str, plugin_type: str) -> list[PluginInfo]:
+        plugins = Plugin.objects.filter(
+            type=plugin_type, enablements__organisation__code=organisation, enablements__enabled=True
+        ).order_by("id")
+        return [_plugin_info(plugin) for plugin in plugins]
+
+    def plugin(self, plugin_id: str) -> PluginInfo | None:
+        plugin = Plugin.objects.filter(pk=plugin_id).first()
+        return _plugin_info(plugin) if plugin else None
+
+    def plugin_enabled(self, *, organisation: str, plugin_id: str) -> bool:
+        return PluginEnablement.objects.filter(
+            organisation__code=organisation, plugin_id=plugin_id, enabled=True
+        ).exists()
+
+    def ooi(self, *, organisation: str, primary_key: str) -> OOIInfo | None:
+        ooi = OOI.objects.filter(organisation__code=organisation, primary_key=primary_key).first()
+        return _ooi_info(ooi, organisation) if ooi else None
+
+    def record_ooi(self, ooi: OOIInfo) -> OOIInfo | None:
+        # Organisations appear with their first object: Octopoes knows them before we do.
+        organisation, _ = Organisation.objects.get_or_create(code=ooi.organisation, defaults={"name": ooi.organisation})
+        existing = (
+            OOI.objects.select_for_update().filter(organisation=organisation, primary_key=ooi.primary_key).first()
+        )
+        before = _ooi_info(existing, ooi.organisation) if existing else None
+        OOI.objects.update_or_create(
+            organisation=organisation,
+            primary_key=ooi.primary_key,
+            defaults={"object_type": ooi.object_type, "scan_level": ooi.scan_level, "modified_at": timezone.now()},
+        )
+        return before
+
+    def forget_ooi(self, *, organisation: str, primary_key: str) -> None:
+        OOI.objects.filter(organisation__code=organisation, primary_key=primary_key).delete()
+
+    def oois_for_plugin(
+        self, *, organisation: str, object_types: Sequence[str], min_level: int, batch_size: int
+    ) -> Iterator[list[OOIInfo]]:
+        queryset = OOI.objects.filter(
+            organisation__code=organisation, object_type__in=list(object_types), scan_level__gte=max(min_level, 1)
+        ).order_by("id")
+        last_id = 0
+        while True:
+            # Keyset pagination: each batch is one indexed query, however many OOIs there are.
+            batch = list(queryset.filter(id__gt=last_id)[:batch_size])
+            if not batch:
+                return
+            last_id = batch[-1].id
+            yield [_ooi_info(ooi, organisation) for ooi in batch]

@@ -1,0 +1,102 @@
+"""OpenKAT's message shapes, parsed strictly where we depend on a field and loosely everywhere else.
+
+Unknown fields are ignored (Octopoes and Bytes send more than we read).
+"""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from rocky_scheduler.errors import InvalidInput
+
+NOT_AN_OBJECT = "{path} must be a JSON object."
+NOT_A_STRING = "{path} must be a non-empty string."
+NOT_A_LEVEL = "{path} must be an integer scan level between 0 and 4."
+UNKNOWN_OPERATION = "operation must be one of create, update, delete; got {value!r}."
+VALUE_REQUIRED = "value is required for a {operation} mutation."
+NOT_A_LIST = "{path} must be a list."
+
+OPERATIONS = ("create", "update", "delete")
+
+
+@dataclass(frozen=True)
+class ScanProfileMutation:
+    operation: str
+    organisation: str
+    primary_key: str
+    object_type: str | None
+    scan_level: int | None
+
+
+@dataclass(frozen=True)
+class RawFileReceived:
+    organisation: str
+    raw_data: dict[str, Any]
+    raw_data_id: str
+    boefje_meta_id: str
+    boefje_id: str | None
+    mime_types: tuple[str, ...]
+    created_at: datetime.datetime | None
+
+
+def _object(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidInput(NOT_AN_OBJECT.format(path=path), field=path)
+    return value
+
+
+def _string(container: dict[str, Any], key: str, path: str) -> str:
+    value = container.get(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(NOT_A_STRING.format(path=path), field=path)
+    return value
+
+
+def parse_scan_profile_mutation(message: Any) -> ScanProfileMutation:
+    body = _object(message, "message")
+    operation = body.get("operation")
+    if operation not in OPERATIONS:
+        raise InvalidInput(UNKNOWN_OPERATION.format(value=operation), field="operation")
+    organisation = _string(body, "client_id", "client_id")
+    value = body.get("value")
+    if operation == "delete" and value is None:
+        return ScanProfileMutation(operation, organisation, _string(body, "primary_key", "primary_key"), None, None)
+    if value is None:
+        raise InvalidInput(VALUE_REQUIRED.format(operation=operation), field="value")
+    value = _object(value, "value")
+    primary_key = _string(value, "primary_key", "value.primary_key")
+    object_type = _string(value, "object_type", "value.object_type")
+    profile = _object(value.get("scan_profile"), "value.scan_profile")
+    level = profile.get("level")
+    if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 4:
+        raise InvalidInput(NOT_A_LEVEL.format(path="value.scan_profile.level"), field="value.scan_profile.level")
+    return ScanProfileMutation(operation, organisation, primary_key, object_type, level)
+
+
+def parse_raw_file_received(message: Any) -> RawFileReceived:
+    body = _object(message, "message")
+    raw_data = _object(body.get("raw_data"), "raw_data")
+    boefje_meta = _object(raw_data.get("boefje_meta"), "raw_data.boefje_meta")
+    organisation = body.get("organization") or boefje_meta.get("organization")
+    if not isinstance(organisation, str) or not organisation:
+        raise InvalidInput(NOT_A_STRING.format(path="organization"), field="organization")
+    mime_types = raw_data.get("mime_types", [])
+    if not isinstance(mime_types, list):
+        raise InvalidInput(NOT_A_LIST.format(path="raw_data.mime_types"), field="raw_data.mime_types")
+    values = []
+    for index, mime_type in enumerate(mime_types):
+        path = f"raw_data.mime_types[{index}]"
+        values.append(_string(_object(mime_type, path), "value", f"{path}.value"))
+    boefje = boefje_meta.get("boefje")
+    boefje_id = boefje.get("id") if isinstance(boefje, dict) else None
+    return RawFileReceived(
+        organisation=organisation,
+        raw_data=raw_data,
+        raw_data_id=_string(raw_data, "id", "raw_data.id"),
+        boefje_meta_id=_string(boefje_meta, "id", "raw_data.boefje_meta.id"),
+        boefje_id=boefje_id if isinstance(boefje_id, str) else None,
+        mime_types=tuple(values),
+        created_at=None,
+    )

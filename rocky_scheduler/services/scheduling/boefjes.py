@@ -1,0 +1,108 @@
+"""Boefje tasks from scan-profile mutations (DESIGN.md "Scheduling")."""
+
+import datetime
+
+from django.db import transaction
+
+from rocky_scheduler.catalogue import Catalogue, OOIInfo, PluginInfo, get_catalogue
+from rocky_scheduler.conf import app_settings
+from rocky_scheduler.errors import DuplicateTask, QueueFull
+from rocky_scheduler.hashing import digest
+from rocky_scheduler.ingest.messages import ScanProfileMutation
+from rocky_scheduler.models import Task, TaskStatus, TaskType
+from rocky_scheduler.services.common import Clock, default_clock
+from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
+from rocky_scheduler.services.task_push import task_push
+from rocky_scheduler.services.task_transition import task_cancel
+
+SKIP_LEVEL = "plugin scan level {plugin_level} is above the object's level {ooi_level}"
+SKIP_RECENT = "ran within its interval"
+SKIP_ACTIVE = "already queued or running"
+SKIP_FULL = "queue full"
+CANCEL_REASON = "object deleted"
+ACTOR = "system:scan-profile-mutation"
+
+
+def boefje_task_data(plugin: PluginInfo, ooi: OOIInfo) -> dict:
+    return {"boefje": plugin.as_task_ref(), "input_ooi": ooi.primary_key, "organization": ooi.organisation}
+
+
+def boefje_hash(plugin_id: str, ooi: OOIInfo) -> str:
+    return digest(f"{ooi.primary_key}-{plugin_id}-{ooi.organisation}")
+
+
+def ran_recently(*, plugin: PluginInfo, ooi: OOIInfo, now: datetime.datetime) -> bool:
+    window = plugin.interval or datetime.timedelta(seconds=app_settings.GRACE_PERIOD_SECONDS)
+    return Task.objects.filter(
+        scheduler_id=TaskType.BOEFJE,
+        hash=boefje_hash(plugin.id, ooi),
+        status=TaskStatus.COMPLETED,
+        modified_at__gt=now - window,
+    ).exists()
+
+
+def boefje_schedule(
+    *, plugin: PluginInfo, ooi: OOIInfo, outcome: SchedulingOutcome, actor: str, now: datetime.datetime, clock: Clock
+) -> None:
+    """Queue `plugin` on `ooi` unless a rule says not to; record the reason when it does."""
+    if ooi.scan_level < 1:
+        return
+    if plugin.scan_level > ooi.scan_level:
+        outcome.skip(plugin.id, SKIP_LEVEL.format(plugin_level=plugin.scan_level, ooi_level=ooi.scan_level))
+        return
+    if ran_recently(plugin=plugin, ooi=ooi, now=now):
+        outcome.skip(plugin.id, SKIP_RECENT, ooi=ooi.primary_key)
+        return
+    try:
+        task = task_push(
+            scheduler_id=TaskType.BOEFJE,
+            organisation=ooi.organisation,
+            data=boefje_task_data(plugin, ooi),
+            actor=actor,
+            rank_hints={
+                "interval": plugin.interval,
+                "ooi_level": ooi.scan_level,
+                "plugin_scan_level": plugin.scan_level,
+            },
+            clock=clock,
+        )
+    except DuplicateTask:
+        outcome.skip(plugin.id, SKIP_ACTIVE, ooi=ooi.primary_key)
+    except QueueFull:
+        outcome.skip(plugin.id, SKIP_FULL, ooi=ooi.primary_key)
+    else:
+        outcome.scheduled.append(str(task.id))
+
+
+@transaction.atomic
+def boefjes_schedule_for_mutation(
+    *, mutation: ScanProfileMutation, catalogue: Catalogue | None = None, clock: Clock = default_clock
+) -> SchedulingOutcome:
+    catalogue = catalogue or get_catalogue()
+    outcome = SchedulingOutcome()
+    if mutation.operation == "delete":
+        catalogue.forget_ooi(organisation=mutation.organisation, primary_key=mutation.primary_key)
+        queued = Task.objects.filter(
+            scheduler_id=TaskType.BOEFJE,
+            organisation=mutation.organisation,
+            status=TaskStatus.QUEUED,
+            data__input_ooi=mutation.primary_key,
+        ).values_list("id", flat=True)
+        for task_id in list(queued):
+            task_cancel(task_id=task_id, actor=ACTOR, reason=CANCEL_REASON, clock=clock)
+            outcome.cancelled += 1
+        return outcome
+    ooi = OOIInfo(
+        organisation=mutation.organisation,
+        primary_key=mutation.primary_key,
+        object_type=mutation.object_type or "",
+        scan_level=mutation.scan_level or 0,
+    )
+    catalogue.record_ooi(ooi)
+    if ooi.scan_level < 1:
+        return outcome
+    now = clock()
+    for plugin in catalogue.enabled_plugins(organisation=ooi.organisation, plugin_type=TaskType.BOEFJE):
+        if ooi.object_type in plugin.consumes:
+            boefje_schedule(plugin=plugin, ooi=ooi, outcome=outcome, actor=ACTOR, now=now, clock=clock)
+    return outcome

@@ -1,0 +1,165 @@
+"""Recurring work: the next deadline of a schedule, and queueing every schedule that is due."""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from rocky_scheduler.catalogue import Catalogue, OOIInfo, get_catalogue
+from rocky_scheduler.conf import app_settings
+from rocky_scheduler.errors import DuplicateTask, InvalidInput, NotFound, QueueFull
+from rocky_scheduler.models import Schedule, ScheduleEvent, Task, TaskType
+from rocky_scheduler.services.common import Clock, default_clock
+from rocky_scheduler.services.schedules import next_cron_time
+from rocky_scheduler.services.task_push import task_push
+
+logger = logging.getLogger(__name__)
+
+ACTOR = "system:rescheduler"
+REASON_OOI_GONE = "the object {ooi!r} no longer exists"
+REASON_LEVEL = "the object's scan level {ooi_level} is below the plugin's {plugin_level}"
+REASON_PLUGIN_DISABLED = "plugin {plugin!r} is not enabled for {organisation!r}"
+REASON_PLUGIN_GONE = "plugin {plugin!r} does not exist"
+REASON_INVALID = "its data is no longer valid: {error}"
+REASON_ACTIVE = "a task of this schedule is still active"
+REASON_FULL = "the queue is full; retried next run"
+
+
+def next_deadline(schedule: Schedule, *, now: datetime.datetime, catalogue: Catalogue) -> datetime.datetime:
+    """Cron if the schedule has one, else the plugin's interval, else the grace period."""
+    if schedule.schedule:
+        return next_cron_time(schedule.schedule, now)
+    plugin_id = (schedule.data.get("boefje") or {}).get("id") if isinstance(schedule.data, dict) else None
+    plugin = catalogue.plugin(plugin_id) if plugin_id else None
+    if plugin is not None and plugin.interval:
+        return now + plugin.interval
+    return now + datetime.timedelta(seconds=app_settings.GRACE_PERIOD_SECONDS)
+
+
+def schedule_after_task_finished(
+    *, task: Task, now: datetime.datetime, catalogue: Catalogue | None = None
+) -> datetime.datetime | None:
+    """Give the task's schedule its next deadline; called in the transaction that finishes the task."""
+    if task.schedule_id is None:
+        return None
+    schedule = Schedule.objects.select_for_update().filter(pk=task.schedule_id).first()
+    if schedule is None:
+        return None
+    schedule.deadline_at = next_deadline(schedule, now=now, catalogue=catalogue or get_catalogue())
+    schedule.modified_at = now
+    schedule.save(update_fields=["deadline_at", "modified_at"])
+    ScheduleEvent.objects.create(
+        schedule=schedule,
+        at=now,
+        kind=ScheduleEvent.Kind.DEADLINE,
+        actor=ACTOR,
+        reason=f"task {task.id} {task.status}; next run at {schedule.deadline_at.isoformat()}",
+    )
+    return schedule.deadline_at
+
+
+@dataclass
+class DueRunResult:
+    queued: int = 0
+    disabled: int = 0
+    skipped: int = 0
+
+
+def schedule_due_push(
+    *, clock: Clock = default_clock, catalogue: Catalogue | None = None, batch_size: int | None = None
+) -> DueRunResult:
+    """Queue every enabled schedule whose deadline has passed, oldest deadline first, with no cap.
+
+    Each batch is one transaction that locks its schedules with SKIP LOCKED, so several clusters
+    can run this at once without queueing a schedule twice; a crash loses at most the open batch,
+    which the next run picks up because its deadlines were not moved.
+    """
+    catalogue = catalogue or get_catalogue()
+    batch_size = batch_size or app_settings.BATCH_SIZE
+    result = DueRunResult()
+    now = clock()
+    while True:
+        with transaction.atomic():
+            due = list(
+                Schedule.objects.select_for_update(skip_locked=True)
+                .filter(enabled=True, deadline_at__lte=now)
+                .order_by("deadline_at", "id")[:batch_size]
+            )
+            for schedule in due:
+                _push_one(schedule, catalogue=catalogue, now=now, clock=clock, result=result)
+        if len(due) < batch_size:
+            return result
+
+
+def _push_one(schedule: Schedule, *, catalogue: Catalogue, now, clock: Clock, result: DueRunResult) -> None:
+    reason, hints = _why_not(schedule, catalogue)
+    if reason:
+        _disable(schedule, reason, now)
+        result.disabled += 1
+        return
+    try:
+        task_push(
+            scheduler_id=schedule.scheduler_id,
+            organisation=schedule.organisation,
+            data=schedule.data,
+            actor=ACTOR,
+            rank_hints=hints,
+            clock=clock,
+        )
+    except DuplicateTask:
+        _note(schedule, ScheduleEvent.Kind.SKIPPED, REASON_ACTIVE, now)
+        result.skipped += 1
+        # Finishing the active task sets the next deadline; until then this schedule is not due.
+        _set_deadline(schedule, None, now)
+        return
+    except QueueFull:
+        # Leave the deadline: the next run tries again.
+        result.skipped += 1
+        return
+    except (InvalidInput, NotFound) as error:
+        _disable(schedule, REASON_INVALID.format(error=error), now)
+        result.disabled += 1
+        return
+    _set_deadline(schedule, None, now)
+    _note(schedule, ScheduleEvent.Kind.QUEUED, "", now)
+    result.queued += 1
+
+
+def _why_not(schedule: Schedule, catalogue: Catalogue) -> tuple[str | None, dict]:
+    if schedule.scheduler_id != TaskType.BOEFJE:
+        return None, {}
+    data = schedule.data if isinstance(schedule.data, dict) else {}
+    plugin_id = (data.get("boefje") or {}).get("id")
+    ooi_key = data.get("input_ooi")
+    plugin = catalogue.plugin(plugin_id) if plugin_id else None
+    if plugin is None:
+        return REASON_PLUGIN_GONE.format(plugin=plugin_id), {}
+    if not catalogue.plugin_enabled(organisation=schedule.organisation, plugin_id=plugin.id):
+        return REASON_PLUGIN_DISABLED.format(plugin=plugin.id, organisation=schedule.organisation), {}
+    hints = {"interval": plugin.interval, "plugin_scan_level": plugin.scan_level}
+    if ooi_key:
+        ooi: OOIInfo | None = catalogue.ooi(organisation=schedule.organisation, primary_key=ooi_key)
+        if ooi is None:
+            return REASON_OOI_GONE.format(ooi=ooi_key), {}
+        if ooi.scan_level < max(plugin.scan_level, 1):
+            return REASON_LEVEL.format(ooi_level=ooi.scan_level, plugin_level=plugin.scan_level), {}
+        hints["ooi_level"] = ooi.scan_level
+    return None, hints
+
+
+def _set_deadline(schedule: Schedule, deadline: datetime.datetime | None, now) -> None:
+    schedule.deadline_at = deadline
+    schedule.modified_at = now
+    schedule.save(update_fields=["deadline_at", "modified_at"])
+
+
+def _disable(schedule: Schedule, reason: str, now) -> None:
+    schedule.enabled = False
+    schedule.modified_at = now
+    schedule.save(update_fields=["enabled", "modified_at"])
+    _note(schedule, ScheduleEvent.Kind.DISABLED, reason, now)
+
+
+def _note(schedule: Schedule, kind: str, reason: str, now) -> None:
+    ScheduleEvent.objects.create(schedule=schedule, at=now, kind=kind, actor=ACTOR, reason=reason)
