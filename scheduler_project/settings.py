@@ -141,7 +141,7 @@ SPECTACULAR_SETTINGS = {
 Q_CLUSTER = {
     "name": "rocky_scheduler",
     "orm": "default",
-    "workers": int(os.environ.get("Q_WORKERS", "2")),
+    "workers": int(os.environ.get("Q_WORKERS", "4")),
     "timeout": 300,
     "retry": 360,
     "max_attempts": 1,

@@ -38,12 +38,14 @@ def task_push(
     task_id: Any = None,
     actor: str = "",
     rank_hints: dict[str, Any] | None = None,
+    schedule: Schedule | None = None,
     clock: Clock = default_clock,
 ) -> Task:
     """Queue a task on `scheduler_id`; raise InvalidInput, NotFound, DuplicateTask or QueueFull.
 
     Without a priority the scheduler's ranker decides; `rank_hints` (interval, ooi_level,
-    plugin_scan_level) tell it what the caller knows about the work.
+    plugin_scan_level) tell it what the caller knows about the work. A caller that already holds
+    the task's schedule (the rescheduler) passes it to save looking it up.
     """
     scheduler = get_scheduler(scheduler_id)
     validated = validate_task_data(task_type=scheduler.type, data=data, organisation=organisation)
@@ -58,7 +60,8 @@ def task_push(
     with transaction.atomic():
         if scheduler.maxsize and priority != USER_PRIORITY:
             _check_room(scheduler.pk)
-        schedule = _schedule_for(scheduler, organisation, validated) if scheduler.type == TaskType.BOEFJE else None
+        if schedule is None or schedule.hash != validated.hash:
+            schedule = _schedule_for(scheduler, organisation, validated) if scheduler.type == TaskType.BOEFJE else None
         task = Task(
             id=task_uuid or uuid.uuid4(),
             scheduler_id=scheduler.pk,

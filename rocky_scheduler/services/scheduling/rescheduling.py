@@ -75,7 +75,7 @@ def schedule_due_push(
     can run this at once without queueing a schedule twice; a crash loses at most the open batch,
     which the next run picks up because its deadlines were not moved.
     """
-    catalogue = catalogue or get_catalogue()
+    catalogue = _RunCatalogue(catalogue or get_catalogue())
     batch_size = batch_size or app_settings.BATCH_SIZE
     result = DueRunResult()
     now = clock()
@@ -86,16 +86,61 @@ def schedule_due_push(
                 .filter(enabled=True, deadline_at__lte=now)
                 .order_by("deadline_at", "id")[:batch_size]
             )
+            batch = _Batch(now)
             for schedule in due:
-                _push_one(schedule, catalogue=catalogue, now=now, clock=clock, result=result)
+                _push_one(schedule, catalogue=catalogue, batch=batch, clock=clock, result=result)
+            batch.flush()
         if len(due) < batch_size:
             return result
 
 
-def _push_one(schedule: Schedule, *, catalogue: Catalogue, now, clock: Clock, result: DueRunResult) -> None:
+class _RunCatalogue:
+    """Plugins and enablements change rarely: ask once per run, not once per schedule."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self._plugins: dict = {}
+        self._enabled: dict = {}
+
+    def plugin(self, plugin_id: str):
+        if plugin_id not in self._plugins:
+            self._plugins[plugin_id] = self.catalogue.plugin(plugin_id)
+        return self._plugins[plugin_id]
+
+    def plugin_enabled(self, *, organisation: str, plugin_id: str) -> bool:
+        key = (organisation, plugin_id)
+        if key not in self._enabled:
+            self._enabled[key] = self.catalogue.plugin_enabled(organisation=organisation, plugin_id=plugin_id)
+        return self._enabled[key]
+
+    def ooi(self, *, organisation: str, primary_key: str) -> OOIInfo | None:
+        return self.catalogue.ooi(organisation=organisation, primary_key=primary_key)
+
+
+class _Batch:
+    """Deadline changes and history of one batch, written together at its end."""
+
+    def __init__(self, now: datetime.datetime) -> None:
+        self.now = now
+        self.cleared: list = []
+        self.events: list[ScheduleEvent] = []
+
+    def clear_deadline(self, schedule: Schedule) -> None:
+        self.cleared.append(schedule.pk)
+
+    def note(self, schedule: Schedule, kind: str, reason: str = "") -> None:
+        self.events.append(ScheduleEvent(schedule=schedule, at=self.now, kind=kind, actor=ACTOR, reason=reason))
+
+    def flush(self) -> None:
+        if self.cleared:
+            Schedule.objects.filter(pk__in=self.cleared).update(deadline_at=None, modified_at=self.now)
+        ScheduleEvent.objects.bulk_create(self.events)
+
+
+def _push_one(schedule: Schedule, *, catalogue: "_RunCatalogue", batch: _Batch, clock: Clock, result: DueRunResult):
     reason, hints = _why_not(schedule, catalogue)
     if reason:
-        _disable(schedule, reason, now)
+        _disable(schedule, reason, batch)
         result.disabled += 1
         return
     try:
@@ -105,28 +150,29 @@ def _push_one(schedule: Schedule, *, catalogue: Catalogue, now, clock: Clock, re
             data=schedule.data,
             actor=ACTOR,
             rank_hints=hints,
+            schedule=schedule,
             clock=clock,
         )
     except DuplicateTask:
-        _note(schedule, ScheduleEvent.Kind.SKIPPED, REASON_ACTIVE, now)
-        result.skipped += 1
         # Finishing the active task sets the next deadline; until then this schedule is not due.
-        _set_deadline(schedule, None, now)
+        batch.note(schedule, ScheduleEvent.Kind.SKIPPED, REASON_ACTIVE)
+        batch.clear_deadline(schedule)
+        result.skipped += 1
         return
     except QueueFull:
         # Leave the deadline: the next run tries again.
         result.skipped += 1
         return
     except (InvalidInput, NotFound) as error:
-        _disable(schedule, REASON_INVALID.format(error=error), now)
+        _disable(schedule, REASON_INVALID.format(error=error), batch)
         result.disabled += 1
         return
-    _set_deadline(schedule, None, now)
-    _note(schedule, ScheduleEvent.Kind.QUEUED, "", now)
+    batch.clear_deadline(schedule)
+    batch.note(schedule, ScheduleEvent.Kind.QUEUED)
     result.queued += 1
 
 
-def _why_not(schedule: Schedule, catalogue: Catalogue) -> tuple[str | None, dict]:
+def _why_not(schedule: Schedule, catalogue: "_RunCatalogue") -> tuple[str | None, dict]:
     if schedule.scheduler_id != TaskType.BOEFJE:
         return None, {}
     data = schedule.data if isinstance(schedule.data, dict) else {}
@@ -139,7 +185,7 @@ def _why_not(schedule: Schedule, catalogue: Catalogue) -> tuple[str | None, dict
         return REASON_PLUGIN_DISABLED.format(plugin=plugin.id, organisation=schedule.organisation), {}
     hints = {"interval": plugin.interval, "plugin_scan_level": plugin.scan_level}
     if ooi_key:
-        ooi: OOIInfo | None = catalogue.ooi(organisation=schedule.organisation, primary_key=ooi_key)
+        ooi = catalogue.ooi(organisation=schedule.organisation, primary_key=ooi_key)
         if ooi is None:
             return REASON_OOI_GONE.format(ooi=ooi_key), {}
         if ooi.scan_level < max(plugin.scan_level, 1):
@@ -148,18 +194,6 @@ def _why_not(schedule: Schedule, catalogue: Catalogue) -> tuple[str | None, dict
     return None, hints
 
 
-def _set_deadline(schedule: Schedule, deadline: datetime.datetime | None, now) -> None:
-    schedule.deadline_at = deadline
-    schedule.modified_at = now
-    schedule.save(update_fields=["deadline_at", "modified_at"])
-
-
-def _disable(schedule: Schedule, reason: str, now) -> None:
-    schedule.enabled = False
-    schedule.modified_at = now
-    schedule.save(update_fields=["enabled", "modified_at"])
-    _note(schedule, ScheduleEvent.Kind.DISABLED, reason, now)
-
-
-def _note(schedule: Schedule, kind: str, reason: str, now) -> None:
-    ScheduleEvent.objects.create(schedule=schedule, at=now, kind=kind, actor=ACTOR, reason=reason)
+def _disable(schedule: Schedule, reason: str, batch: _Batch) -> None:
+    Schedule.objects.filter(pk=schedule.pk).update(enabled=False, modified_at=batch.now)
+    batch.note(schedule, ScheduleEvent.Kind.DISABLED, reason)

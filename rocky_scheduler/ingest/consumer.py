@@ -1,0 +1,328 @@
+"""The RabbitMQ consumer: OpenKAT's `scan_profile_mutations` and `raw_file_received` queues into tasks.
+
+One connection, one channel, a consumer per queue. Every message goes through
+`services.ingest.ingest_message` (the same code path as HTTP ingest) and is acknowledged only after
+that call returned, i.e. after its tasks were committed. What can go wrong, and what happens:
+
+- a malformed message (not UTF-8, not JSON, refused by the parser): republished, with the reason
+  and the source queue in its headers, to our durable dead-letter queue (with a publisher confirm),
+  then acked; the consumer carries on with the next message;
+- the broker connection is lost: reconnect with exponential backoff; unacked messages go back to
+  their queue and come back flagged `redelivered`, which `ingest_message` turns into a no-op when the
+  message was already committed;
+- the database is unreachable: nack the message with requeue, let Django drop the broken
+  connection, close the broker connection (the broker requeues the other prefetched messages) and
+  back off before trying again;
+- anything else a message triggers: logged and dead-lettered, so one bad message cannot stop ingestion.
+
+django-q2 starts `ingest_run` once a minute and each run consumes for INGEST_RUN_SECONDS (90 s by
+default), so consecutive runs overlap and there is no gap; two consumers at once are harmless.
+"""
+
+import datetime
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from functools import partial
+from typing import Any
+
+import pika
+from django.db import InterfaceError, OperationalError, close_old_connections
+from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+from pika.exceptions import AMQPError
+from pika.spec import Basic, BasicProperties
+
+from rocky_scheduler.conf import app_settings
+from rocky_scheduler.errors import InvalidInput
+from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message
+
+logger = logging.getLogger(__name__)
+
+# AMQP queue name -> message kind (the `queue` argument of ingest_message). OpenKAT's names by default.
+INGEST_QUEUES: Mapping[str, str] = {
+    SCAN_PROFILE_MUTATIONS: SCAN_PROFILE_MUTATIONS,
+    RAW_FILE_RECEIVED: RAW_FILE_RECEIVED,
+}
+
+# Headers a dead-lettered message carries, besides the ones it was published with.
+REASON_HEADER = "x-rocky-scheduler-reason"
+SOURCE_QUEUE_HEADER = "x-rocky-scheduler-source-queue"
+DEAD_LETTERED_AT_HEADER = "x-rocky-scheduler-dead-lettered-at"
+# Reasons longer than this are cut, so a huge parser message cannot blow up a header frame.
+REASON_MAX_CHARS = 1000
+
+NOT_UTF8 = "message body is not UTF-8: {error}"
+NOT_JSON = "message body is not JSON: {error}"
+UNEXPECTED = "unexpected error while ingesting: {error_type}: {error}"
+UNKNOWN_KIND = "queue {queue!r} maps to {kind!r}, which is not one of {kinds}"
+
+LOG_NO_AMQP_URL = "AMQP_URL is not set: no RabbitMQ ingestion (HTTP ingest still works)"
+LOG_START = "ingest: consuming %s from %s for %.0f s"
+LOG_DONE = "ingest: run finished: %s"
+LOG_CONNECTION_LOST = "ingest: broker connection to %s lost or refused (%s: %s); retrying in %.1f s"
+LOG_LOOP_ERROR = "ingest: unexpected error in the consumer loop; retrying in %.1f s"
+LOG_CONSUMER_CANCELLED = "ingest: the broker cancelled our consumer (queue deleted?); reconnecting"
+LOG_DATABASE_ERROR = "ingest: database error on a message from %s (%s: %s); requeued, backing off"
+LOG_DEAD_LETTER = "ingest: message from %s dead-lettered to %s: %s"
+LOG_UNEXPECTED = "ingest: unexpected error on a message from %s; dead-lettering it"
+
+# A poll of the connection lasts at most this long, so stop() and the end of a run take effect within it.
+POLL_SECONDS = 1.0
+BACKOFF_INITIAL_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 30.0
+
+Connect = Callable[[pika.connection.Parameters], BlockingConnection]
+AfterCommit = Callable[[str, bytes], None]
+
+
+@dataclass
+class ConsumerStats:
+    processed: int = 0
+    dead_lettered: int = 0
+    reconnects: int = 0
+    database_errors: int = 0
+
+
+class _Malformed(Exception):
+    """The body could not be turned into a payload; the message is dead-lettered."""
+
+
+def _decode(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _Malformed(NOT_UTF8.format(error=error)) from None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise _Malformed(NOT_JSON.format(error=error)) from None
+
+
+def backoff_seconds(failures: int) -> float:
+    """0.5 s after the first failure, doubling up to 30 s."""
+    return min(BACKOFF_MAX_SECONDS, BACKOFF_INITIAL_SECONDS * 2 ** max(failures - 1, 0))
+
+
+def default_connection_name() -> str:
+    # Shown by `rabbitmqctl list_connections client_properties`, so an operator can tell consumers apart.
+    return f"rocky_scheduler ingest {socket.gethostname()} pid {os.getpid()}"
+
+
+class AmqpConsumer:
+    """Consume the ingest queues on one connection until `run_seconds` have passed or `stop()` is called.
+
+    `queues` is a sequence of OpenKAT queue names or a mapping of AMQP queue name to message kind
+    (`scan_profile_mutations` or `raw_file_received`). `connect`, `sleep` and `monotonic` are the
+    connection factory and clock; `after_commit_before_ack(queue, body)` runs between the commit of
+    a message's tasks and its ack (the crash window the redelivery guarantees are about).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        queues: Mapping[str, str] | Iterable[str] = INGEST_QUEUES,
+        run_seconds: float,
+        prefetch: int,
+        dead_letter_queue: str,
+        connect: Connect = pika.BlockingConnection,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        connection_name: str | None = None,
+        after_commit_before_ack: AfterCommit | None = None,
+    ) -> None:
+        self.queues = dict(queues) if isinstance(queues, Mapping) else {name: name for name in queues}
+        for queue, kind in self.queues.items():
+            if kind not in INGEST_QUEUES.values():
+                raise ValueError(UNKNOWN_KIND.format(queue=queue, kind=kind, kinds=sorted(INGEST_QUEUES.values())))
+        self.parameters = pika.URLParameters(url)
+        self.parameters.client_properties = {"connection_name": connection_name or default_connection_name()}
+        self.run_seconds = run_seconds
+        self.prefetch = prefetch
+        self.dead_letter_queue = dead_letter_queue
+        self.stats = ConsumerStats()
+        self._connect = connect
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._after_commit_before_ack = after_commit_before_ack
+        self._stop_requested = threading.Event()
+        # Set by a message callback; the loop then drops the connection and backs off.
+        self._reconnect_requested = False
+        self._failures = 0
+
+    @property
+    def broker(self) -> str:
+        return f"{self.parameters.host}:{self.parameters.port}{self.parameters.virtual_host}"
+
+    def stop(self) -> None:
+        """Ask `run()` to return after the message in hand (safe from another thread or a signal handler)."""
+        self._stop_requested.set()
+
+    def run(self) -> ConsumerStats:
+        deadline = self._monotonic() + self.run_seconds
+        logger.info(LOG_START, ", ".join(self.queues), self.broker, self.run_seconds)
+        connected_before = False
+        while not self._finished(deadline):
+            connection = None
+            self._reconnect_requested = False
+            try:
+                connection = self._connect(self.parameters)
+                self._open_channel(connection)
+                if connected_before:
+                    self.stats.reconnects += 1
+                connected_before = True
+                self._consume(connection, deadline)
+            except (AMQPError, OSError) as error:
+                self._failures += 1
+                logger.warning(
+                    LOG_CONNECTION_LOST, self.broker, type(error).__name__, error, backoff_seconds(self._failures)
+                )
+            except Exception:
+                # Never a crashed consumer: whatever this is, the broker keeps the messages we did not ack.
+                self._failures += 1
+                logger.exception(LOG_LOOP_ERROR, backoff_seconds(self._failures))
+            finally:
+                self._close(connection)
+            if self._reconnect_requested:
+                self._failures += 1
+            self._back_off(deadline)
+        logger.info(LOG_DONE, asdict(self.stats))
+        return self.stats
+
+    def _finished(self, deadline: float) -> bool:
+        return self._stop_requested.is_set() or self._monotonic() >= deadline
+
+    def _open_channel(self, connection: BlockingConnection) -> None:
+        channel = connection.channel()
+        # Exactly as OpenKAT's publishers declare them (durable, no arguments, default exchange): a
+        # declaration that differs in any of these is refused by the broker for whoever comes second.
+        for queue in self.queues:
+            channel.queue_declare(queue=queue, durable=True)
+        channel.queue_declare(queue=self.dead_letter_queue, durable=True)
+        # Confirms make the dead-letter publish durable before we ack the original message.
+        channel.confirm_delivery()
+        channel.basic_qos(prefetch_count=self.prefetch)
+        channel.add_on_cancel_callback(self._on_cancelled_by_broker)
+        for queue, kind in self.queues.items():
+            channel.basic_consume(queue=queue, on_message_callback=partial(self._on_message, queue, kind))
+
+    def _consume(self, connection: BlockingConnection, deadline: float) -> None:
+        while not self._finished(deadline) and not self._reconnect_requested:
+            connection.process_data_events(time_limit=max(0.0, min(POLL_SECONDS, deadline - self._monotonic())))
+            if not self._reconnect_requested:
+                # A poll without a database error: the next failure starts the backoff from the bottom again.
+                self._failures = 0
+
+    def _on_cancelled_by_broker(self, frame: Any) -> None:
+        logger.warning(LOG_CONSUMER_CANCELLED)
+        self._reconnect_requested = True
+
+    def _on_message(
+        self,
+        queue: str,
+        kind: str,
+        channel: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+    ) -> None:
+        if self._reconnect_requested:
+            # Already backing off: hand the rest of this batch back untouched.
+            channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
+            return
+        try:
+            ingest_message(queue=kind, payload=_decode(body), redelivered=bool(method.redelivered))
+        except (_Malformed, InvalidInput) as error:
+            self._dead_letter(channel, queue, method, properties, body, reason=str(error))
+            return
+        except (OperationalError, InterfaceError) as error:
+            self.stats.database_errors += 1
+            logger.warning(LOG_DATABASE_ERROR, queue, type(error).__name__, error)
+            # Drops the broken connection so the next message gets a fresh one.
+            close_old_connections()
+            channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
+            self._reconnect_requested = True
+            return
+        except Exception as error:
+            logger.exception(LOG_UNEXPECTED, queue)
+            reason = UNEXPECTED.format(error_type=type(error).__name__, error=error)
+            self._dead_letter(channel, queue, method, properties, body, reason=reason)
+            return
+        if self._after_commit_before_ack is not None:
+            self._after_commit_before_ack(queue, body)
+        channel.basic_ack(delivery_tag=method.delivery_tag)
+        self.stats.processed += 1
+
+    def _dead_letter(
+        self,
+        channel: BlockingChannel,
+        queue: str,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+        *,
+        reason: str,
+    ) -> None:
+        logger.warning(LOG_DEAD_LETTER, queue, self.dead_letter_queue, reason)
+        headers = dict(properties.headers or {})
+        headers[REASON_HEADER] = reason[:REASON_MAX_CHARS]
+        headers[SOURCE_QUEUE_HEADER] = queue
+        headers[DEAD_LETTERED_AT_HEADER] = datetime.datetime.now(datetime.UTC).isoformat()
+        dead_properties = BasicProperties(
+            content_type=properties.content_type,
+            content_encoding=properties.content_encoding,
+            message_id=properties.message_id,
+            timestamp=properties.timestamp,
+            headers=headers,
+            delivery_mode=pika.DeliveryMode.Persistent,
+        )
+        # mandatory + confirms: returns only once the broker holds it, or raises and we keep the original.
+        channel.basic_publish(
+            exchange="", routing_key=self.dead_letter_queue, body=body, properties=dead_properties, mandatory=True
+        )
+        channel.basic_ack(delivery_tag=method.delivery_tag)
+        self.stats.dead_lettered += 1
+
+    def _back_off(self, deadline: float) -> None:
+        if self._failures == 0 or self._finished(deadline):
+            return
+        remaining = min(backoff_seconds(self._failures), deadline - self._monotonic())
+        # In slices, so stop() is honoured within POLL_SECONDS even during a long backoff.
+        while remaining > 0 and not self._stop_requested.is_set():
+            step = min(POLL_SECONDS, remaining)
+            self._sleep(step)
+            remaining -= step
+
+    @staticmethod
+    def _close(connection: BlockingConnection | None) -> None:
+        if connection is None or not connection.is_open:
+            return
+        try:
+            # Unacked messages go back to their queues (flagged redelivered) when the connection closes.
+            connection.close()
+        except (AMQPError, OSError):
+            pass
+
+
+def ingest_run() -> dict[str, int] | None:
+    """The django-q2 job: consume for INGEST_RUN_SECONDS, or return at once when AMQP_URL is not set."""
+    url = app_settings.AMQP_URL
+    if not url:
+        logger.info(LOG_NO_AMQP_URL)
+        return None
+    close_old_connections()
+    consumer = AmqpConsumer(
+        url,
+        run_seconds=app_settings.INGEST_RUN_SECONDS,
+        prefetch=app_settings.INGEST_PREFETCH,
+        dead_letter_queue=app_settings.DEAD_LETTER_QUEUE,
+    )
+    try:
+        return asdict(consumer.run())
+    finally:
+        close_old_connections()

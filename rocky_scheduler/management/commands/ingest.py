@@ -1,0 +1,41 @@
+import json
+import math
+import signal
+
+from django.core.management.base import BaseCommand, CommandError
+
+from rocky_scheduler.conf import app_settings
+from rocky_scheduler.ingest.consumer import AmqpConsumer
+
+NO_AMQP_URL = "AMQP_URL is not set; there is no RabbitMQ to consume from."
+
+
+class Command(BaseCommand):
+    help = (
+        "Consume OpenKAT's scan_profile_mutations and raw_file_received queues from AMQP_URL in the foreground. "
+        "django-q2 already runs the same consumer (rocky_scheduler.ingest.consumer.ingest_run); this is for "
+        "running it on its own or for debugging."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--seconds", type=float, default=None, help="stop after this long (default INGEST_RUN_SECONDS; 0: never)"
+        )
+
+    def handle(self, *args, seconds: float | None, **options) -> None:
+        url = app_settings.AMQP_URL
+        if not url:
+            raise CommandError(NO_AMQP_URL)
+        if seconds is None:
+            seconds = app_settings.INGEST_RUN_SECONDS
+        consumer = AmqpConsumer(
+            url,
+            run_seconds=seconds or math.inf,
+            prefetch=app_settings.INGEST_PREFETCH,
+            dead_letter_queue=app_settings.DEAD_LETTER_QUEUE,
+        )
+        # Finish the message in hand and close the connection, rather than dying mid-message.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: consumer.stop())
+        stats = consumer.run()
+        self.stdout.write(json.dumps(stats.__dict__))

@@ -1,0 +1,43 @@
+import pytest
+
+from rocky_scheduler.services.demo_seed import demo_seed
+
+
+@pytest.fixture
+def catalogue(db):
+    """The demo catalogue: acme and globex, four boefjes and two normalizers, all enabled."""
+    demo_seed(username="demo", password="demo-pw")
+
+
+def mutation(pk: str, object_type: str, level: int, *, organisation: str = "acme", operation: str = "create") -> dict:
+    return {
+        "operation": operation,
+        "primary_key": pk,
+        "client_id": organisation,
+        "value": {
+            "primary_key": pk,
+            "object_type": object_type,
+            "scan_profile": {"level": level, "reference": pk, "scan_profile_type": "declared"},
+            "extra_field_from_octopoes": True,
+        },
+    }
+
+
+def raw_file(mime_types: list[str], *, organisation: str = "acme", boefje_id: str = "dns-records") -> dict:
+    return {
+        "created_at": "2026-11-27T05:00:00+00:00",
+        "organization": organisation,
+        "raw_data": {
+            "id": "raw-1",
+            "boefje_meta": {
+                "id": "meta-1",
+                "boefje": {"id": boefje_id, "name": boefje_id, "version": None},
+                "input_ooi": "Hostname|internet|example.com",
+                "organization": organisation,
+                "started_at": "2026-11-27T04:59:00+00:00",
+                "ended_at": "2026-11-27T05:00:00+00:00",
+            },
+            "mime_types": [{"value": mime_type} for mime_type in mime_types],
+            "secure_hash": "sha512:abc",
+        },
+    }

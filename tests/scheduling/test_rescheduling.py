@@ -1,0 +1,125 @@
+"""Completed work recurs: next deadlines, and one run queues every due schedule."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from rocky_scheduler.hashing import digest
+from rocky_scheduler.models import OOI, Plugin, PluginEnablement, Schedule, ScheduleEvent, Task, TaskStatus
+from rocky_scheduler.services import task_pop, task_transition
+from rocky_scheduler.services.ingest import SCAN_PROFILE_MUTATIONS, ingest_message
+from rocky_scheduler.services.scheduling import schedule_due_push
+from tests.scheduling.conftest import mutation
+
+pytestmark = pytest.mark.django_db
+
+PK = "Hostname|internet|a.com"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = timezone.now()
+
+    def __call__(self) -> datetime.datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += datetime.timedelta(**delta)
+
+
+def complete_one(clock: Clock) -> Task:
+    [task] = task_pop(scheduler_id="boefje", clock=clock)
+    return task_transition(task_id=task.id, status=TaskStatus.COMPLETED, clock=clock)
+
+
+def test_completed_task_with_one_minute_interval_is_queued_again_once_due(catalogue):
+    Plugin.objects.filter(pk="dns-records").update(interval=1)
+    clock = Clock()
+    ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
+    first = complete_one(clock)
+    schedule = Schedule.objects.get(pk=first.schedule_id)
+    assert schedule.deadline_at == clock.now + datetime.timedelta(minutes=1)
+
+    clock.advance(seconds=30)
+    assert schedule_due_push(clock=clock).queued == 0
+    clock.advance(seconds=31)
+    assert schedule_due_push(clock=clock).queued == 1
+    again = Task.objects.get(status=TaskStatus.QUEUED)
+    assert (again.schedule_id, again.hash) == (first.schedule_id, first.hash)
+    assert schedule_due_push(clock=clock).queued == 0, "a queued schedule is not due again until it completes"
+
+
+def test_cron_schedule_takes_the_next_cron_time(catalogue):
+    clock = Clock()
+    ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
+    task = Task.objects.get()
+    Schedule.objects.filter(pk=task.schedule_id).update(schedule="0 3 * * *")
+    complete_one(clock)
+    deadline = Schedule.objects.get(pk=task.schedule_id).deadline_at
+    assert (deadline.hour, deadline.minute) == (3, 0) and deadline > clock.now
+
+
+def test_without_cron_or_interval_the_grace_period_applies(catalogue):
+    clock = Clock()
+    ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
+    task = complete_one(clock)
+    assert Schedule.objects.get(pk=task.schedule_id).deadline_at == clock.now + datetime.timedelta(days=1)
+
+
+def test_due_schedules_of_gone_objects_or_disabled_plugins_are_disabled_with_a_reason(catalogue):
+    clock = Clock()
+    for host in ("gone.com", "off.com", "ok.com"):
+        ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(f"Hostname|internet|{host}", "Hostname", 1))
+    for task in task_pop(scheduler_id="boefje", limit=3, clock=clock):
+        task_transition(task_id=task.id, status=TaskStatus.COMPLETED, clock=clock)
+    Schedule.objects.update(deadline_at=clock.now - datetime.timedelta(minutes=1))
+    OOI.objects.filter(primary_key="Hostname|internet|gone.com").delete()
+    Schedule.objects.filter(data__input_ooi="Hostname|internet|off.com").update(organisation="globex")
+    PluginEnablement.objects.filter(organisation__code="globex", plugin_id="dns-records").update(enabled=False)
+
+    result = schedule_due_push(clock=clock)
+    assert (result.queued, result.disabled) == (1, 2)
+    reasons = set(ScheduleEvent.objects.filter(kind="disabled").values_list("reason", flat=True))
+    assert any("no longer exists" in reason for reason in reasons)
+    assert any("not enabled" in reason for reason in reasons)
+    assert Schedule.objects.filter(enabled=False).count() == 2
+
+
+def test_disabled_schedule_is_skipped(catalogue):
+    clock = Clock()
+    ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1))
+    complete_one(clock)
+    Schedule.objects.update(enabled=False, deadline_at=clock.now - datetime.timedelta(hours=1))
+    assert schedule_due_push(clock=clock).queued == 0
+    assert not Task.objects.filter(status=TaskStatus.QUEUED).exists()
+
+
+@pytest.mark.slow
+def test_one_run_queues_all_10000_due_schedules_oldest_first(catalogue):
+    clock = Clock()
+    organisation = OOI.objects.model._meta.get_field("organisation").related_model.objects.get(code="acme")
+    OOI.objects.bulk_create(
+        OOI(organisation=organisation, primary_key=f"Hostname|internet|h{i}.com", object_type="Hostname", scan_level=1)
+        for i in range(10_000)
+    )
+    schedules = []
+    for i in range(10_000):
+        data = {"boefje": {"id": "dns-records"}, "input_ooi": f"Hostname|internet|h{i}.com", "organization": "acme"}
+        schedules.append(
+            Schedule(
+                scheduler_id="boefje",
+                organisation="acme",
+                data=data,
+                hash=digest(f"Hostname|internet|h{i}.com-dns-records-acme"),
+                deadline_at=clock.now - datetime.timedelta(seconds=10_000 - i),
+            )
+        )
+    Schedule.objects.bulk_create(schedules, batch_size=2000)
+
+    result = schedule_due_push(clock=clock)
+    assert result.queued == 10_000
+    assert Task.objects.filter(status=TaskStatus.QUEUED).count() == 10_000
+    assert not Schedule.objects.filter(deadline_at__lte=clock.now).exists()
+    queued_order = ScheduleEvent.objects.filter(kind="queued").order_by("id").values_list("schedule__data", flat=True)
+    assert [data["input_ooi"] for data in queued_order[:3]] == [f"Hostname|internet|h{i}.com" for i in range(3)]
