@@ -58,6 +58,8 @@ REASON_MAX_CHARS = 1000
 
 NOT_UTF8 = "message body is not UTF-8: {error}"
 NOT_JSON = "message body is not JSON: {error}"
+TOO_DEEP = "message body is not JSON: nested too deeply"
+HAS_NUL = "message strings must not contain NUL (\\u0000) characters"
 UNEXPECTED = "unexpected error while ingesting: {error_type}: {error}"
 UNKNOWN_KIND = "queue {queue!r} maps to {kind!r}, which is not one of {kinds}"
 
@@ -93,14 +95,41 @@ class _Malformed(Exception):
 
 
 def _decode(body: bytes) -> Any:
+    """The JSON payload of a message body, refused on the same grounds as an HTTP ingest body."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise _Malformed(NOT_UTF8.format(error=error)) from None
     try:
-        return json.loads(text)
+        payload = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise _Malformed(TOO_DEEP) from None
     except ValueError as error:
         raise _Malformed(NOT_JSON.format(error=error)) from None
+    # PostgreSQL stores no NUL in text or jsonb: refuse it here, not with a driver error mid-transaction.
+    if "\\u0000" in text.lower() and _contains_nul(payload):
+        raise _Malformed(HAS_NUL)
+    return payload
+
+
+def _reject_constant(name: str) -> None:
+    # NaN and Infinity are not JSON, and jsonb refuses them.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _contains_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def backoff_seconds(failures: int) -> float:
