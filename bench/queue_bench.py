@@ -112,6 +112,7 @@ def bench_push(database, *, count: int, backlog: int) -> dict[str, Any]:
         }
         for index in range(count)
     ]
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     for payload in payloads:
         task_push(scheduler_id="boefje", organisation="acme", data=payload, actor="bench")
@@ -123,6 +124,9 @@ def bench_push(database, *, count: int, backlog: int) -> dict[str, Any]:
         "seconds": elapsed,
         "per_second": count / elapsed,
         "queued_after": counts.get("queued", 0),
+        # The machine may be shared: the 1-minute load average tells a reader how quiet it was.
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg()[0],
     }
 
 
@@ -153,6 +157,7 @@ def bench_drain(
     ]
     for worker in workers:
         worker.start()
+    load_before = os.getloadavg()[0]
     start.wait()
     started_at = time.monotonic()
     # Read before join: a child cannot exit while its result is still in the queue's pipe.
@@ -181,6 +186,8 @@ def bench_drain(
         "db_dispatched": counts.get("dispatched", 0),
         # Every task must be either still queued or completed by exactly the pops we counted.
         "lost": backlog - counts.get("queued", 0) - completed - counts.get("dispatched", 0),
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg()[0],
     }
 
 
@@ -236,6 +243,7 @@ def drain_summary(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "tasks": sum(run["tasks"] for run in group),
             "duplicates": sum(run["duplicates"] for run in group),
             "lost": sum(run["lost"] + run["db_dispatched"] for run in group),
+            "loadavg_max": max(max(run["loadavg_before"], run["loadavg_after"]) for run in group),
         }
         for (implementation, backlog, processes), group in groups.items()
     ]
@@ -287,16 +295,23 @@ def print_report(results: dict[str, Any]) -> None:
         f"\nrocky_scheduler queue benchmark, {env['date']}: {env['nproc']} CPUs, PostgreSQL {env['postgresql']}, "
         f"Python {env['python']}"
     )
+    print(f"\nload = highest 1-minute load average seen around the runs (the machine has {env['nproc']} CPUs)")
     print("\nPush (task_push, 1 process)")
-    print(f"  {'backlog':>9} {'pushes':>7} {'seconds':>8} {'push/s':>8}")
+    print(f"  {'backlog':>9} {'pushes':>7} {'seconds':>8} {'push/s':>8} {'load':>5}")
     for run in results["push"]:
-        print(f"  {run['backlog']:>9,} {run['pushes']:>7,} {run['seconds']:>8.2f} {run['per_second']:>8.0f}")
+        print(
+            f"  {run['backlog']:>9,} {run['pushes']:>7,} {run['seconds']:>8.2f} {run['per_second']:>8.0f} "
+            f"{max(run['loadavg_before'], run['loadavg_after']):>5.1f}"
+        )
 
     print(
         "\nPop and complete (tasks/s, median of runs; core = task_pop + task_transition, "
         "raw = one UPDATE ... SKIP LOCKED + UPDATE)"
     )
-    print(f"  {'backlog':>9} {'procs':>5} {'core/s':>8} {'raw/s':>8} {'core/raw':>8} {'dups':>5} {'lost':>5}  tasks")
+    print(
+        f"  {'backlog':>9} {'procs':>5} {'core/s':>8} {'raw/s':>8} {'core/raw':>8} {'dups':>5} {'lost':>5} "
+        f"{'load':>5}  tasks"
+    )
     summary = results["drain_summary"]
     drain = {(run["implementation"], run["backlog"], run["processes"]): run for run in summary}
     for core in (run for run in summary if run["implementation"] == "core"):
@@ -306,7 +321,8 @@ def print_report(results: dict[str, Any]) -> None:
         lost = core["lost"] + (raw["lost"] if raw else 0)
         print(
             f"  {core['backlog']:>9,} {core['processes']:>5} {core['per_second']:>8.0f} "
-            f"{raw['per_second'] if raw else float('nan'):>8.0f} {ratio:>8.2f} {dups:>5} {lost:>5}  "
+            f"{raw['per_second'] if raw else float('nan'):>8.0f} {ratio:>8.2f} {dups:>5} {lost:>5} "
+            f"{max(core['loadavg_max'], raw['loadavg_max'] if raw else 0):>5.1f}  "
             f"{core['tasks']:,} / {raw['tasks'] if raw else 0:,}"
         )
 
