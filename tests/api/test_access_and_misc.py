@@ -4,8 +4,8 @@ import pytest
 from django.test import override_settings
 
 from rocky_scheduler.models import Task
-from tests.api.conftest import PREFIX
 from tests.factories import TaskFactory, boefje_data
+from tests.support.api_clients import PREFIX
 
 pytestmark = pytest.mark.django_db
 

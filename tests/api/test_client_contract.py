@@ -11,8 +11,8 @@ import pytest
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict
 
 from rocky_scheduler.services import task_pop, task_push
-from tests.api.conftest import PREFIX
 from tests.factories import TaskFactory, boefje_data, normalizer_data
+from tests.support.api_clients import PREFIX
 
 pytestmark = pytest.mark.django_db
 

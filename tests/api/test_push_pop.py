@@ -5,8 +5,8 @@ import uuid
 import pytest
 
 from rocky_scheduler.models import Scheduler, Task, TaskStatus
-from tests.api.conftest import PREFIX
 from tests.factories import boefje_data
+from tests.support.api_clients import PREFIX
 
 pytestmark = pytest.mark.django_db
 

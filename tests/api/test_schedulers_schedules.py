@@ -3,8 +3,8 @@
 import pytest
 
 from rocky_scheduler.models import Schedule, Scheduler
-from tests.api.conftest import PREFIX
 from tests.factories import TaskFactory, boefje_data
+from tests.support.api_clients import PREFIX
 
 pytestmark = pytest.mark.django_db
 

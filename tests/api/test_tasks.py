@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from rocky_scheduler.models import Task, TaskEvent, TaskStatus
 from rocky_scheduler.services import task_pop, task_push
-from tests.api.conftest import PREFIX
 from tests.factories import TaskFactory, boefje_data
+from tests.support.api_clients import PREFIX
 
 pytestmark = pytest.mark.django_db
 
