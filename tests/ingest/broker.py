@@ -65,16 +65,19 @@ def queue_info(name: str, *, vhost: str = "/") -> dict[str, Any] | None:
 def close_connection_named(connection_name: str, *, vhost: str = "/") -> None:
     """Close, from the broker side, the connection whose client called itself `connection_name`."""
     rows = json.loads(
-        rabbitmqctl("list_connections", "-p", vhost, "pid", "client_properties", "--formatter", "json") or "[]"
+        rabbitmqctl("list_connections", "-p", vhost, "name", "client_properties", "--formatter", "json") or "[]"
     )
-    pids = [
-        row["pid"]
+    names = {
+        row["name"]
         for row in rows
         if any(prop[0] == "connection_name" and prop[2] == connection_name for prop in row["client_properties"])
-    ]
-    assert pids, f"no broker connection named {connection_name!r}"
-    for pid in pids:
-        rabbitmqctl("close_connection", pid, "closed by a rocky_scheduler test")
+    }
+    assert names, f"no broker connection named {connection_name!r}"
+    # close_connection wants the pid as the plain table prints it, not as the JSON formatter does.
+    for line in rabbitmqctl("list_connections", "-p", vhost, "pid", "name").splitlines()[1:]:
+        pid, name = line.split("\t", 1)
+        if name in names:
+            rabbitmqctl("close_connection", pid, "closed by a rocky_scheduler test")
 
 
 class Broker:

@@ -1,0 +1,97 @@
+"""OpenKAT's real queue names, declared as its publishers declare them, in a virtual host of our own."""
+
+import logging
+
+import pytest
+from django.test import override_settings
+from pika.exceptions import ChannelClosedByBroker
+
+from rocky_scheduler.ingest.consumer import AmqpConsumer, ingest_run
+from rocky_scheduler.models import Task
+from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS
+from tests.ingest.broker import Broker, ConsumerThread, queue_info, unique_suffix, wait_until
+from tests.ingest.payloads import mutation, raw_file
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+OPENKAT_QUEUES = (SCAN_PROFILE_MUTATIONS, RAW_FILE_RECEIVED)
+DEAD_LETTER = "rocky_scheduler.dead_letter"
+
+
+def test_consumer_first_then_openkat_publishers_declare_and_publish(demo, vhost):
+    name, url = vhost
+    consumer = ConsumerThread(
+        AmqpConsumer(url, run_seconds=120, prefetch=10, dead_letter_queue=DEAD_LETTER, connection_name=unique_suffix())
+    )
+    publisher = Broker(url)
+    with consumer:
+        wait_until(
+            lambda: all(publisher.consumer_count(queue) == 1 for queue in OPENKAT_QUEUES),
+            what="the consumer to declare and consume OpenKAT's queues",
+        )
+        for queue in OPENKAT_QUEUES:
+            info = queue_info(queue, vhost=name)
+            assert (info["durable"], info["arguments"]) == (True, []), info
+        # Octopoes and Bytes declare (durable=True, no arguments) before publishing: the broker must accept it.
+        host = mutation(level=1)
+        raw = raw_file(mime_types=["boefje/dns-records"])
+        publisher.publish(SCAN_PROFILE_MUTATIONS, host)
+        publisher.publish(RAW_FILE_RECEIVED, raw)
+        consumer.wait_handled(2)
+    publisher.close()
+
+    assert Task.objects.filter(data__input_ooi=host["primary_key"]).count() == 1
+    assert Task.objects.filter(data__raw_data__id=raw["raw_data"]["id"]).count() == 1
+
+
+def test_openkat_publishers_first_then_the_consumer(demo, vhost):
+    _, url = vhost
+    publisher = Broker(url)
+    host = mutation(level=1)
+    publisher.publish(SCAN_PROFILE_MUTATIONS, host)
+    publisher.declare_openkat_queue(RAW_FILE_RECEIVED)
+
+    with ConsumerThread(
+        AmqpConsumer(url, run_seconds=120, prefetch=10, dead_letter_queue=DEAD_LETTER, connection_name=unique_suffix())
+    ) as consumer:
+        consumer.wait_handled(1)
+    # And a publisher restarting afterwards still declares them its way without a conflict.
+    for queue in OPENKAT_QUEUES:
+        publisher.declare_openkat_queue(queue)
+    publisher.close()
+
+    assert Task.objects.filter(data__input_ooi=host["primary_key"]).count() == 1
+
+
+def test_a_queue_declared_with_other_arguments_would_be_refused(vhost):
+    """Why the declaration must match exactly: the broker refuses a second, different one."""
+    _, url = vhost
+    publisher = Broker(url)
+    publisher.declare_openkat_queue(SCAN_PROFILE_MUTATIONS)
+    with pytest.raises(ChannelClosedByBroker) as refused:
+        publisher.channel.queue_declare(SCAN_PROFILE_MUTATIONS, durable=True, arguments={"x-queue-type": "quorum"})
+    assert refused.value.reply_code == 406
+    publisher.connection.close()
+
+
+def test_ingest_run_consumes_the_configured_broker_for_the_configured_time(demo, vhost):
+    name, url = vhost
+    publisher = Broker(url)
+    host = mutation(level=1)
+    publisher.publish(SCAN_PROFILE_MUTATIONS, host)
+    publisher.publish(SCAN_PROFILE_MUTATIONS, b"not json")
+
+    settings = {"AMQP_URL": url, "INGEST_RUN_SECONDS": 2, "DEAD_LETTER_QUEUE": "ours.dead_letter"}
+    with override_settings(ROCKY_SCHEDULER=settings):
+        stats = ingest_run()
+
+    assert stats == {"processed": 1, "dead_lettered": 1, "reconnects": 0, "database_errors": 0}
+    assert Task.objects.filter(data__input_ooi=host["primary_key"]).count() == 1
+    assert len(publisher.get_all("ours.dead_letter")) == 1
+    publisher.close()
+
+
+def test_ingest_run_without_amqp_url_returns_at_once_and_says_why(caplog):
+    with override_settings(ROCKY_SCHEDULER={"AMQP_URL": None}), caplog.at_level(logging.INFO):
+        assert ingest_run() is None
+    assert "AMQP_URL is not set" in caplog.text
