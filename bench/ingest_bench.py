@@ -1,0 +1,268 @@
+"""Ingestion benchmark: scan-profile mutations from RabbitMQ to queued tasks, through one consumer process.
+
+1. Throughput: 20,000 mutations (Hostname, scan level 1: one dns-records task each) are waiting in
+   `scan_profile_mutations`; one consumer process (`manage.py ingest`, the consumer django-q2 runs,
+   default prefetch) starts; messages/s from the consumer attaching to the last task queued.
+2. Latency: a steady 100 messages/s for 30 s into the idle consumer; publish-to-queued latency per
+   message (the task's created_at, stamped in the transaction that queues it, minus the publish time).
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/rocky_scheduler_ingest_bench \\
+     .venv/bin/python bench/ingest_bench.py
+The database named in DATABASE_URL is dropped and recreated, migrated and seeded with the demo
+catalogue. The queues live in a virtual host of their own (created with rabbitmqctl, deleted after),
+so OpenKAT's real queue names are used without meeting anyone else's messages; or pass --amqp-url.
+Prints the figures and writes them to bench/results/ingest_bench.json.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import pika  # noqa: E402
+import psycopg2  # noqa: E402
+
+from bench.db import Database, connect, database_from_env, recreate_database, server_version  # noqa: E402
+
+RESULTS_PATH = ROOT / "bench" / "results" / "ingest_bench.json"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/rocky_scheduler_ingest_bench"
+DEFAULT_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
+QUEUE = "scan_profile_mutations"
+VHOST = "rocky_scheduler_ingest_bench"
+TARGET_P95_SECONDS = 5.0
+DEADLINE_SECONDS = 600.0
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=20_000, help="mutations in the throughput run")
+    parser.add_argument("--rate", type=float, default=100.0, help="messages/s of the latency run")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of the latency run")
+    parser.add_argument("--amqp-url", default=None, help="use this broker/vhost as is (default: a fresh vhost)")
+    return parser.parse_args()
+
+
+def _rabbitmqctl(*args: str) -> str:
+    return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, check=True).stdout
+
+
+def _fresh_vhost() -> str:
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, check=False)
+    _rabbitmqctl("add_vhost", VHOST)
+    _rabbitmqctl("set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*")
+    return DEFAULT_BROKER_URL + urllib.parse.quote(VHOST, safe="")
+
+
+def _mutation(organisation: str) -> dict[str, Any]:
+    primary_key = f"Hostname|internet|{uuid.uuid4().hex[:16]}.example.com"
+    return {
+        "operation": "create",
+        "primary_key": primary_key,
+        "value": {
+            "object_type": "Hostname",
+            "primary_key": primary_key,
+            "scan_profile": {"scan_profile_type": "declared", "reference": primary_key, "level": 1, "user_id": None},
+        },
+        "client_id": organisation,
+    }
+
+
+class Publisher:
+    """Publishes as Octopoes does: the queue declared durable with no arguments, persistent messages."""
+
+    def __init__(self, url: str) -> None:
+        self.connection = pika.BlockingConnection(pika.URLParameters(url))
+        self.channel = self.connection.channel()
+        self.channel.queue_declare(queue=QUEUE, durable=True)
+        self.channel.confirm_delivery()
+        self.properties = pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent)
+
+    def publish(self, message: dict[str, Any]) -> float:
+        published_at = time.time()
+        body = json.dumps(message).encode()
+        self.channel.basic_publish(exchange="", routing_key=QUEUE, body=body, properties=self.properties)
+        return published_at
+
+    def consumers(self) -> int:
+        return self.channel.queue_declare(queue=QUEUE, durable=True, passive=True).method.consumer_count
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _manage(*args: str, env: dict[str, str], **popen: Any) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, **popen)
+
+
+def _queued_tasks(database: Database) -> int:
+    connection = connect(database)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM rocky_scheduler_task WHERE status = 'queued'")
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+
+def _wait(condition, *, what: str, interval: float = 0.02) -> float:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up after {DEADLINE_SECONDS} s waiting for {what}")
+        time.sleep(interval)
+    return time.monotonic()
+
+
+def bench_throughput(database: Database, publisher: Publisher, env: dict[str, str], count: int) -> dict[str, Any]:
+    started = time.monotonic()
+    for index in range(count):
+        publisher.publish(_mutation("acme" if index % 2 else "globex"))
+    publish_seconds = time.monotonic() - started
+
+    consumer = _manage("ingest", "--seconds", "0", env=env, stdout=subprocess.PIPE, text=True)
+    attached_at = _wait(lambda: publisher.consumers() >= 1, what="the consumer to attach")
+    done_at = _wait(lambda: _queued_tasks(database) >= count, what=f"{count} queued tasks", interval=0.1)
+    elapsed = done_at - attached_at
+    return {
+        "consumer": consumer,
+        "messages": count,
+        "publish_seconds": round(publish_seconds, 2),
+        "drain_seconds": round(elapsed, 2),
+        "messages_per_second": round(count / elapsed, 1),
+    }
+
+
+def bench_latency(database: Database, publisher: Publisher, *, rate: float, seconds: float) -> dict[str, Any]:
+    count = int(rate * seconds)
+    published: dict[str, float] = {}
+    start = time.monotonic()
+    for index in range(count):
+        # A fixed schedule (not "sleep 1/rate after each"), so publishing overhead does not lower the rate.
+        delay = start + index / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        message = _mutation("acme" if index % 2 else "globex")
+        published[message["primary_key"]] = publisher.publish(message)
+    publish_seconds = time.monotonic() - start
+    connection = connect(database)
+    try:
+
+        def all_queued() -> bool:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM rocky_scheduler_task WHERE data->>'input_ooi' = ANY(%s)", [list(published)]
+                )
+                return cursor.fetchone()[0] >= count
+
+        _wait(all_queued, what="the latency run's tasks", interval=0.2)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT data->>'input_ooi', extract(epoch FROM created_at)::float8 FROM rocky_scheduler_task "
+                "WHERE data->>'input_ooi' = ANY(%s)",
+                [list(published)],
+            )
+            latencies = sorted(created - published[ooi] for ooi, created in cursor.fetchall())
+    finally:
+        connection.close()
+    quantiles = statistics.quantiles(latencies, n=100)
+    return {
+        "messages": count,
+        "target_rate": rate,
+        "achieved_rate": round(count / publish_seconds, 1),
+        "p50_seconds": round(quantiles[49], 3),
+        "p95_seconds": round(quantiles[94], 3),
+        "p99_seconds": round(quantiles[98], 3),
+        "max_seconds": round(latencies[-1], 3),
+        "target_p95_seconds": TARGET_P95_SECONDS,
+    }
+
+
+def _environment(database: Database) -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    rabbitmq = subprocess.run(["rabbitmqctl", "-q", "version"], capture_output=True, text=True, check=False)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "git_commit": commit.stdout.strip(),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "load_average_at_start": os.getloadavg(),
+        "python": platform.python_version(),
+        "postgresql": server_version(database),
+        "rabbitmq": rabbitmq.stdout.strip() or None,
+    }
+
+
+def main() -> None:
+    args = _parse_args()
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    database = database_from_env()
+    recreate_database(database)
+    env = {**os.environ, "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "scheduler_project.settings", "LOG_LEVEL": "WARNING"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+    own_vhost = args.amqp_url is None
+    amqp_url = args.amqp_url or _fresh_vhost()
+    env["AMQP_URL"] = amqp_url
+    environment = _environment(database)
+    command = " ".join(["DATABASE_URL=" + os.environ["DATABASE_URL"], ".venv/bin/python", "bench/ingest_bench.py"])
+    print(f"machine: {environment['nproc']} cores, {environment['cpu']}, load {environment['load_average_at_start']}")
+    print(f"PostgreSQL {environment['postgresql']}, RabbitMQ {environment['rabbitmq']}, Python {environment['python']}")
+    print(f"command: {command} {' '.join(sys.argv[1:])}".rstrip())
+
+    publisher = Publisher(amqp_url)
+    consumer = None
+    try:
+        throughput = bench_throughput(database, publisher, env, args.messages)
+        consumer = throughput.pop("consumer")
+        print(
+            f"throughput: {throughput['messages']} mutations in {throughput['drain_seconds']} s = "
+            f"{throughput['messages_per_second']} messages/s (one consumer process, prefetch default)"
+        )
+        latency = bench_latency(database, publisher, rate=args.rate, seconds=args.seconds)
+        print(
+            f"latency at {latency['achieved_rate']} messages/s for {args.seconds:.0f} s: "
+            f"p50 {latency['p50_seconds']} s, p95 {latency['p95_seconds']} s, p99 {latency['p99_seconds']} s, "
+            f"max {latency['max_seconds']} s (target p95 < {TARGET_P95_SECONDS} s)"
+        )
+    finally:
+        publisher.close()
+        if consumer is not None:
+            consumer.send_signal(signal.SIGTERM)
+            stats = consumer.communicate(timeout=60)[0].strip()
+            print(f"consumer stats: {stats}")
+        if own_vhost:
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, check=False)
+    results = {"environment": environment, "command": command, "throughput": throughput, "latency": latency}
+    RESULTS_PATH.parent.mkdir(exist_ok=True)
+    RESULTS_PATH.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {RESULTS_PATH.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except psycopg2.OperationalError as error:
+        raise SystemExit(f"PostgreSQL: {error}") from None
