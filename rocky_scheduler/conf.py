@@ -15,6 +15,8 @@ DEFAULTS: dict[str, Any] = {
     "HEAP_LOW_WATER": 32,
     # A window older than this is re-read, so work pushed by other processes is seen within 1 s.
     "HEAP_MAX_AGE_SECONDS": 0.5,
+    # Scheduler settings are re-read by each process at most this often.
+    "SCHEDULER_CACHE_SECONDS": 1.0,
     # How many candidates one claim statement considers.
     "CLAIM_CANDIDATES": 16,
     # Upper bound on `limit` of one pop.
@@ -25,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     # Where prometheus_client keeps the counters of several server processes (None: one process).
     "PROMETHEUS_MULTIPROC_DIR": None,
     "CATALOGUE": "rocky_scheduler.catalogue.EmbeddedCatalogue",
+    # Plugin definitions (interval, scan level) are re-read by each process at most this often.
+    "PLUGIN_CACHE_SECONDS": 5.0,
     # Completed work with no cron and no plugin interval recurs after this.
     "GRACE_PERIOD_SECONDS": 24 * 3600,
     # How long finished tasks and history are kept before housekeeping deletes them.

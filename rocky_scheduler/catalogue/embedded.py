@@ -1,11 +1,13 @@
 """The embedded, model-backed catalogue (organisations, plugins, enablement, OOI projection)."""
 
 import datetime
+import time
 from collections.abc import Iterator, Sequence
 
 from django.utils import timezone
 
 from rocky_scheduler.catalogue.base import Catalogue, OOIInfo, PluginInfo
+from rocky_scheduler.conf import app_settings
 from rocky_scheduler.models import OOI, Organisation, Plugin, PluginEnablement
 
 
@@ -30,6 +32,15 @@ def _ooi_info(ooi: OOI, organisation: str) -> OOIInfo:
 
 
 class EmbeddedCatalogue(Catalogue):
+    """Reads the catalogue models. Plugin definitions are cached for PLUGIN_CACHE_SECONDS per process:
+    every completed task asks for its plugin's interval, and plugins change rarely."""
+
+    def __init__(self) -> None:
+        self._plugins: dict[str, tuple[float, PluginInfo | None]] = {}
+
+    def clear_cache(self) -> None:
+        self._plugins.clear()
+
     def enabled_plugins(self, *, organisation: str, plugin_type: str) -> list[PluginInfo]:
         plugins = Plugin.objects.filter(
             type=plugin_type, enablements__organisation__code=organisation, enablements__enabled=True
@@ -37,8 +48,14 @@ class EmbeddedCatalogue(Catalogue):
         return [_plugin_info(plugin) for plugin in plugins]
 
     def plugin(self, plugin_id: str) -> PluginInfo | None:
+        cached = self._plugins.get(plugin_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < app_settings.PLUGIN_CACHE_SECONDS:
+            return cached[1]
         plugin = Plugin.objects.filter(pk=plugin_id).first()
-        return _plugin_info(plugin) if plugin else None
+        info = _plugin_info(plugin) if plugin else None
+        self._plugins[plugin_id] = (now, info)
+        return info
 
     def plugin_enabled(self, *, organisation: str, plugin_id: str) -> bool:
         return PluginEnablement.objects.filter(

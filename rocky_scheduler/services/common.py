@@ -1,12 +1,14 @@
 """Small helpers the task services share."""
 
 import datetime
+import time
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import PRIORITY_INVALID, TASK_NOT_FOUND, UNKNOWN_SCHEDULER, InvalidInput, NotFound
 from rocky_scheduler.models import Scheduler, Task, TaskStatus
 from rocky_scheduler.queue.heap import heaps
@@ -21,6 +23,32 @@ def get_scheduler(scheduler_id: str, *, for_update: bool = False) -> Scheduler:
         return queryset.get(pk=scheduler_id)
     except Scheduler.DoesNotExist:
         raise NotFound(UNKNOWN_SCHEDULER.format(scheduler_id=scheduler_id), field="scheduler_id") from None
+
+
+class _SchedulerCache:
+    """Scheduler settings per process for up to a second: every push and pop reads them.
+
+    A change made in this process is seen at once (scheduler_update clears the cache); one made
+    elsewhere within SCHEDULER_CACHE_SECONDS, the same bound as the heap cache's.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Scheduler]] = {}
+
+    def get(self, scheduler_id: str) -> Scheduler:
+        entry = self._entries.get(scheduler_id)
+        now = time.monotonic()
+        if entry is not None and now - entry[0] < app_settings.SCHEDULER_CACHE_SECONDS:
+            return entry[1]
+        scheduler = get_scheduler(scheduler_id)
+        self._entries[scheduler_id] = (now, scheduler)
+        return scheduler
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+scheduler_cache = _SchedulerCache()
 
 
 def get_task_for_update(task_id) -> Task:

@@ -5,7 +5,7 @@ import logging
 from django.db import transaction
 
 from rocky_scheduler.models import Scheduler
-from rocky_scheduler.services.common import get_scheduler
+from rocky_scheduler.services.common import get_scheduler, scheduler_cache
 
 logger = logging.getLogger(__name__)
 
@@ -21,5 +21,8 @@ def scheduler_update(*, scheduler_id: str, actor: str = "", **changes) -> Schedu
     for name, value in changes.items():
         setattr(scheduler, name, value)
     scheduler.save()
+    # Clearing is always safe (it only costs a re-read): now, and again once others can see the change.
+    scheduler_cache.clear()
+    transaction.on_commit(scheduler_cache.clear)
     logger.info("scheduler %s changed by %s: %s", scheduler_id, actor or "system", changes)
     return scheduler

@@ -10,7 +10,7 @@ from rocky_scheduler.metrics import TASKS_POPPED, count_on_commit
 from rocky_scheduler.models import Scheduler, Task, TaskStatus
 from rocky_scheduler.queue.claim import QUEUE_ORDER, ClaimRequest, claim_tasks
 from rocky_scheduler.queue.heap import HeapWindow, heaps
-from rocky_scheduler.services.common import Clock, default_clock, get_scheduler
+from rocky_scheduler.services.common import Clock, default_clock, scheduler_cache
 
 POP_LIMIT_INVALID = "limit must be an integer between 1 and {maximum}."
 
@@ -28,7 +28,7 @@ def task_pop(
     Unfiltered pops take their candidates from this process's heap cache; filtered pops let
     the database search the queue index. Either way the claim itself happens in the database.
     """
-    scheduler = get_scheduler(scheduler_id)
+    scheduler = scheduler_cache.get(scheduler_id)
     if scheduler.paused:
         return []
     now = clock()

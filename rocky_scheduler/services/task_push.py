@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,8 +18,9 @@ from rocky_scheduler.errors import (
 )
 from rocky_scheduler.metrics import TASKS_PUSHED, count_on_commit
 from rocky_scheduler.models import Schedule, Scheduler, Task, TaskEvent, TaskStatus, TaskType
+from rocky_scheduler.queue.statements import is_postgresql, schedule_upsert, task_insert_with_event
 from rocky_scheduler.rankers import RankRequest, load_ranker
-from rocky_scheduler.services.common import Clock, check_priority, default_clock, get_scheduler, publish_queue_state
+from rocky_scheduler.services.common import Clock, check_priority, default_clock, publish_queue_state, scheduler_cache
 from rocky_scheduler.taskdata import ValidatedData, validate_task_data
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ def task_push(
     plugin_scan_level) tell it what the caller knows about the work. A caller that already holds
     the task's schedule (the rescheduler) passes it to save looking it up.
     """
-    scheduler = get_scheduler(scheduler_id)
+    scheduler = scheduler_cache.get(scheduler_id)
     validated = validate_task_data(task_type=scheduler.type, data=data, organisation=organisation)
     task_uuid = _task_uuid(task_id if task_id is not None else validated.data.get("id"))
     if task_uuid is not None and validated.data.get("id") is not None:
@@ -57,8 +59,11 @@ def task_push(
         priority = _rank(scheduler, organisation, validated, now, rank_hints or {})
     priority = check_priority(priority)
 
-    with transaction.atomic():
-        if scheduler.maxsize and priority != USER_PRIORITY:
+    bounded = bool(scheduler.maxsize) and priority != USER_PRIORITY
+    # Unbounded pushes on PostgreSQL are two autocommitted statements (schedule, task + history);
+    # a bounded push needs the transaction that holds the scheduler lock while it counts.
+    with transaction.atomic() if bounded or not is_postgresql() else nullcontext():
+        if bounded:
             _check_room(scheduler.pk)
         if schedule is None or schedule.hash != validated.hash:
             schedule = _schedule_for(scheduler, organisation, validated) if scheduler.type == TaskType.BOEFJE else None
@@ -127,6 +132,10 @@ def _check_room(scheduler_id: str) -> None:
 
 def _schedule_for(scheduler: Scheduler, organisation: str, validated: ValidatedData) -> Schedule:
     # Every boefje task belongs to the schedule of its hash, created on its first push.
+    candidate = Schedule(scheduler_id=scheduler.pk, organisation=organisation, hash=validated.hash, data=validated.data)
+    if is_postgresql():
+        schedule_id = schedule_upsert(candidate)
+        return Schedule(pk=schedule_id, scheduler_id=scheduler.pk, hash=validated.hash)
     Schedule.objects.bulk_create(
         [Schedule(scheduler_id=scheduler.pk, organisation=organisation, hash=validated.hash, data=validated.data)],
         ignore_conflicts=True,
@@ -136,10 +145,11 @@ def _schedule_for(scheduler: Scheduler, organisation: str, validated: ValidatedD
 
 def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str) -> Task:
     for _ in range(_INSERT_TRIES):
-        try:
-            with transaction.atomic():
-                task.save(force_insert=True)
-        except IntegrityError:
+        if _insert(task, actor=actor):
+            publish_queue_state(task)
+            count_on_commit(TASKS_PUSHED, scheduler=task.scheduler_id)
+            return task
+        with transaction.atomic():
             existing = _conflicting_task(scheduler, task)
             if existing is None:
                 continue
@@ -151,19 +161,27 @@ def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str) -> Task:
             if merged is existing:
                 return merged
             task = merged
-            continue
-        TaskEvent.objects.create(
-            task=task,
-            at=task.created_at,
-            kind=TaskEvent.Kind.CREATED,
-            to_status=task.status,
-            to_priority=task.priority,
-            actor=actor,
-        )
-        publish_queue_state(task)
-        count_on_commit(TASKS_PUSHED, scheduler=task.scheduler_id)
-        return task
     raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=scheduler.pk))
+
+
+def _insert(task: Task, *, actor: str) -> bool:
+    """Insert the task with its history row; False when a unique index refused it."""
+    if is_postgresql():
+        return task_insert_with_event(task, actor=actor)
+    try:
+        with transaction.atomic():
+            task.save(force_insert=True)
+    except IntegrityError:
+        return False
+    TaskEvent.objects.create(
+        task=task,
+        at=task.created_at,
+        kind=TaskEvent.Kind.CREATED,
+        to_status=task.status,
+        to_priority=task.priority,
+        actor=actor,
+    )
+    return True
 
 
 def _conflicting_task(scheduler: Scheduler, task: Task) -> Task | None:

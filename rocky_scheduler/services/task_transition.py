@@ -2,28 +2,41 @@
 
 import datetime
 import uuid
+from contextlib import nullcontext
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from rocky_scheduler.errors import (
     DUPLICATE_QUEUED,
     ILLEGAL_TRANSITION,
     POP_ONLY_TRANSITION,
+    TASK_NOT_FOUND,
     DuplicateTask,
     IllegalTransition,
     InvalidInput,
+    NotFound,
 )
 from rocky_scheduler.models import FINAL_STATUSES, Task, TaskEvent, TaskStatus
+from rocky_scheduler.queue.statements import is_postgresql, task_transition_with_event
 from rocky_scheduler.services.common import (
     Clock,
     default_clock,
-    get_scheduler,
     get_task_for_update,
     publish_queue_state,
+    scheduler_cache,
 )
-from rocky_scheduler.state import POP_ONLY, is_allowed
+from rocky_scheduler.state import POP_ONLY, TRANSITIONS, is_allowed
 
 STATUS_INVALID = "status must be one of {choices}, got {status!r}."
+
+
+def _allowed_from(to_status: str) -> list[str]:
+    return [
+        from_status
+        for from_status, targets in TRANSITIONS.items()
+        if to_status in targets and (from_status, to_status) not in POP_ONLY
+    ]
 
 
 def task_transition(
@@ -37,32 +50,13 @@ def task_transition(
     """Move a task to `status`; raise NotFound, InvalidInput or IllegalTransition (nothing changes then)."""
     if status not in TaskStatus.values:
         raise InvalidInput(STATUS_INVALID.format(choices=", ".join(TaskStatus.values), status=status), field="status")
+    task_uuid = _parse_id(task_id)
     with transaction.atomic():
-        task = get_task_for_update(task_id)
-        from_status = task.status
-        if (from_status, status) in POP_ONLY:
-            raise IllegalTransition(POP_ONLY_TRANSITION, field="status")
-        if not is_allowed(from_status, status):
-            raise IllegalTransition(
-                ILLEGAL_TRANSITION.format(from_status=from_status, to_status=status), field="status"
-            )
         now = clock()
-        _apply(task, status, now)
-        try:
-            with transaction.atomic():
-                task.save(update_fields=["status", "modified_at", "dispatched_at", "lease_owner", "lease_expires_at"])
-        except IntegrityError:
-            # Back to the queue while another task with the same hash is queued there.
-            raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=task.scheduler_id), field="status") from None
-        TaskEvent.objects.create(
-            task=task,
-            at=now,
-            kind=TaskEvent.Kind.STATUS,
-            from_status=from_status,
-            to_status=status,
-            actor=actor,
-            reason=reason,
-        )
+        if is_postgresql():
+            task, from_status = _transition_postgresql(task_uuid, status, now, actor=actor, reason=reason)
+        else:
+            task, from_status = _transition_generic(task_uuid, status, now, actor=actor, reason=reason)
         if TaskStatus.QUEUED in (from_status, status):
             publish_queue_state(task)
         if status in FINAL_STATUSES and task.schedule_id is not None:
@@ -77,15 +71,80 @@ def task_cancel(*, task_id: uuid.UUID | str, actor: str = "", reason: str = "", 
     return task_transition(task_id=task_id, status=TaskStatus.CANCELLED, actor=actor, reason=reason, clock=clock)
 
 
-def _apply(task: Task, status: str, now: datetime.datetime) -> None:
+def _parse_id(task_id: uuid.UUID | str) -> uuid.UUID:
+    try:
+        return task_id if isinstance(task_id, uuid.UUID) else uuid.UUID(str(task_id))
+    except (ValueError, TypeError, ValidationError):
+        raise NotFound(TASK_NOT_FOUND.format(task_id=task_id), field="id") from None
+
+
+def _refusal(task_id: uuid.UUID, to_status: str) -> Exception:
+    """Why a move did not happen: the task is missing, or its status forbids it."""
+    current = Task.objects.filter(pk=task_id).values_list("status", flat=True).first()
+    if current is None:
+        return NotFound(TASK_NOT_FOUND.format(task_id=task_id), field="id")
+    if (current, to_status) in POP_ONLY:
+        return IllegalTransition(POP_ONLY_TRANSITION, field="status")
+    return IllegalTransition(ILLEGAL_TRANSITION.format(from_status=current, to_status=to_status), field="status")
+
+
+def _lease_mode(to_status: str) -> str:
+    if to_status == TaskStatus.RUNNING:
+        # Starting, or a heartbeat: the lease now runs for the scheduler's run timeout.
+        return "run"
+    if to_status == TaskStatus.QUEUED or to_status in FINAL_STATUSES:
+        return "clear"
+    return "keep"
+
+
+def _transition_postgresql(task_id: uuid.UUID, status: str, now, *, actor: str, reason: str) -> tuple[Task, str]:
+    try:
+        # A savepoint only where a unique index can refuse the move: back into the queue.
+        with transaction.atomic() if status == TaskStatus.QUEUED else nullcontext():
+            changed = task_transition_with_event(
+                task_id=task_id,
+                to_status=status,
+                allowed_from=_allowed_from(status),
+                now=now,
+                lease=_lease_mode(status),
+                clear_dispatch=status == TaskStatus.QUEUED,
+                actor=actor,
+                reason=reason,
+            )
+    except IntegrityError:
+        raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id="this scheduler"), field="status") from None
+    if changed is None:
+        raise _refusal(task_id, status)
+    return changed
+
+
+def _transition_generic(task_id: uuid.UUID, status: str, now, *, actor: str, reason: str) -> tuple[Task, str]:
+    task = get_task_for_update(task_id)
+    from_status = task.status
+    if (from_status, status) in POP_ONLY or not is_allowed(from_status, status):
+        raise _refusal(task_id, status)
+    lease = _lease_mode(status)
     task.status = status
     task.modified_at = now
-    if status == TaskStatus.RUNNING:
-        # Starting, or a heartbeat: the lease now runs for the scheduler's run timeout.
-        scheduler = get_scheduler(task.scheduler_id)
-        task.lease_expires_at = now + datetime.timedelta(seconds=scheduler.run_timeout_seconds)
-    elif status == TaskStatus.QUEUED or status in FINAL_STATUSES:
-        task.lease_expires_at = None
-        task.lease_owner = ""
-        if status == TaskStatus.QUEUED:
-            task.dispatched_at = None
+    if lease == "run":
+        timeout = scheduler_cache.get(task.scheduler_id).run_timeout_seconds
+        task.lease_expires_at = now + datetime.timedelta(seconds=timeout)
+    elif lease == "clear":
+        task.lease_expires_at, task.lease_owner = None, ""
+    if status == TaskStatus.QUEUED:
+        task.dispatched_at = None
+    try:
+        with transaction.atomic():
+            task.save(update_fields=["status", "modified_at", "dispatched_at", "lease_owner", "lease_expires_at"])
+    except IntegrityError:
+        raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=task.scheduler_id), field="status") from None
+    TaskEvent.objects.create(
+        task=task,
+        at=now,
+        kind=TaskEvent.Kind.STATUS,
+        from_status=from_status,
+        to_status=status,
+        actor=actor,
+        reason=reason,
+    )
+    return task, from_status

@@ -26,11 +26,11 @@ REASON_ACTIVE = "a task of this schedule is still active"
 REASON_FULL = "the queue is full; retried next run"
 
 
-def next_deadline(schedule: Schedule, *, now: datetime.datetime, catalogue: Catalogue) -> datetime.datetime:
+def next_deadline(*, data: dict, cron: str | None, now: datetime.datetime, catalogue: Catalogue) -> datetime.datetime:
     """Cron if the schedule has one, else the plugin's interval, else the grace period."""
-    if schedule.schedule:
-        return next_cron_time(schedule.schedule, now)
-    plugin_id = (schedule.data.get("boefje") or {}).get("id") if isinstance(schedule.data, dict) else None
+    if cron:
+        return next_cron_time(cron, now)
+    plugin_id = (data.get("boefje") or {}).get("id") if isinstance(data, dict) else None
     plugin = catalogue.plugin(plugin_id) if plugin_id else None
     if plugin is not None and plugin.interval:
         return now + plugin.interval
@@ -40,23 +40,24 @@ def next_deadline(schedule: Schedule, *, now: datetime.datetime, catalogue: Cata
 def schedule_after_task_finished(
     *, task: Task, now: datetime.datetime, catalogue: Catalogue | None = None
 ) -> datetime.datetime | None:
-    """Give the task's schedule its next deadline; called in the transaction that finishes the task."""
+    """Give the task's schedule its next deadline; called in the transaction that finishes the task.
+
+    Most schedules have no cron: one UPDATE does it. A cron schedule is read to compute its next time.
+    """
     if task.schedule_id is None:
         return None
-    schedule = Schedule.objects.select_for_update().filter(pk=task.schedule_id).first()
+    catalogue = catalogue or get_catalogue()
+    deadline = next_deadline(data=task.data, cron=None, now=now, catalogue=catalogue)
+    if Schedule.objects.filter(pk=task.schedule_id, schedule__isnull=True).update(
+        deadline_at=deadline, modified_at=now
+    ):
+        return deadline
+    schedule = Schedule.objects.filter(pk=task.schedule_id).first()
     if schedule is None:
         return None
-    schedule.deadline_at = next_deadline(schedule, now=now, catalogue=catalogue or get_catalogue())
-    schedule.modified_at = now
-    schedule.save(update_fields=["deadline_at", "modified_at"])
-    ScheduleEvent.objects.create(
-        schedule=schedule,
-        at=now,
-        kind=ScheduleEvent.Kind.DEADLINE,
-        actor=ACTOR,
-        reason=f"task {task.id} {task.status}; next run at {schedule.deadline_at.isoformat()}",
-    )
-    return schedule.deadline_at
+    deadline = next_deadline(data=schedule.data, cron=schedule.schedule, now=now, catalogue=catalogue)
+    Schedule.objects.filter(pk=schedule.pk).update(deadline_at=deadline, modified_at=now)
+    return deadline
 
 
 @dataclass

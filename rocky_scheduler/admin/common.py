@@ -1,0 +1,139 @@
+"""What every scheduler admin shares: who is acting, readable JSON, read-only history inlines,
+and running a service once per selected object with counts reported back to the user."""
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from rocky_scheduler.errors import SchedulerError
+
+APP = "rocky_scheduler"
+# One action request runs its service this many times at most: beyond that the request would
+# outlive any proxy timeout, and "select all" on a million tasks is almost always a slip.
+ACTION_LIMIT = 5_000
+TOO_MANY_SELECTED = "{count}+ selected; actions run on at most {limit} at a time. Narrow the list with filters first."
+# Long-running tasks heartbeat often; the page shows the latest events, not all of them.
+HISTORY_LIMIT = 200
+
+
+def actor_of(request: HttpRequest) -> str:
+    """How history names the person: the same form the API uses (rocky_scheduler.api.permissions)."""
+    return f"user:{request.user.get_username()}"
+
+
+def user_has(request: HttpRequest, codename: str) -> bool:
+    return request.user.has_perm(f"{APP}.{codename}")
+
+
+def pretty_json(value: Any) -> SafeString:
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    return format_html('<pre class="rocky-json" style="white-space: pre-wrap; margin: 0;">{}</pre>', text)
+
+
+@dataclass
+class ActionReport:
+    """Per-action counts: what was done, what was already so, and each distinct refusal."""
+
+    done: int = 0
+    unchanged: int = 0
+    refusals: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    def send(self, modeladmin: admin.ModelAdmin, request: HttpRequest, *, done: str, unchanged: str = "") -> None:
+        # `done`/`unchanged` are sentences with {count} and {name}; refusals are grouped by their message.
+        if self.done:
+            modeladmin.message_user(request, done.format(count=self.done, name=_name(modeladmin, self.done)))
+        if self.unchanged and unchanged:
+            modeladmin.message_user(
+                request, unchanged.format(count=self.unchanged, name=_name(modeladmin, self.unchanged)), messages.INFO
+            )
+        for note in self.notes:
+            modeladmin.message_user(request, note, messages.INFO)
+        for reason, count in self.refusals.most_common():
+            modeladmin.message_user(request, f"{count} {_name(modeladmin, count)} refused: {reason}", messages.WARNING)
+        if not (self.done or self.unchanged or self.refusals or self.notes):
+            modeladmin.message_user(request, "Nothing was selected.", messages.INFO)
+
+
+def _name(modeladmin: admin.ModelAdmin, count: int) -> str:
+    opts = modeladmin.model._meta
+    return str(opts.verbose_name if count == 1 else opts.verbose_name_plural)
+
+
+def run_each(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    operation: Callable[[Any], bool | None],
+) -> ActionReport | None:
+    """Call `operation(pk)` per selected row, each in its own service transaction.
+
+    A SchedulerError (illegal transition, duplicate, full queue...) is a refusal to count and
+    report, never a 500; the other rows go ahead. `operation` returns False for "already so".
+    None (after a message) when the selection is too large to run in one request.
+    """
+    pks = list(queryset.order_by().values_list("pk", flat=True)[: ACTION_LIMIT + 1])
+    if len(pks) > ACTION_LIMIT:
+        modeladmin.message_user(
+            request, TOO_MANY_SELECTED.format(count=ACTION_LIMIT, limit=ACTION_LIMIT), messages.ERROR
+        )
+        return None
+    report = ActionReport()
+    for pk in pks:
+        try:
+            changed = operation(pk)
+        except SchedulerError as error:
+            report.refusals[error.message] += 1
+        else:
+            if changed is False:
+                report.unchanged += 1
+            else:
+                report.done += 1
+    return report
+
+
+class HistoryFormSet(forms.BaseInlineFormSet):
+    """The latest HISTORY_LIMIT events, newest first: a long run's heartbeats would bury the rest."""
+
+    def get_queryset(self) -> QuerySet:
+        if not hasattr(self, "_latest"):
+            self._latest = super().get_queryset().order_by("-at", "-id")[:HISTORY_LIMIT]
+        return self._latest
+
+
+class HistoryInline(admin.TabularInline):
+    """Append-only history shown on its parent's page: nobody adds, edits or deletes it here.
+
+    Whoever may see the parent may see its history (the default groups hold no separate
+    view permission for schedule events)."""
+
+    formset = HistoryFormSet
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        parent = self.parent_model._meta
+        return user_has(request, f"view_{parent.model_name}") or user_has(request, f"change_{parent.model_name}")
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+def html_list(items: Iterable[str]) -> SafeString:
+    return format_html("<ul>{}</ul>", format_html_join("", "<li><code>{}</code></li>", ((item,) for item in items)))

@@ -1,0 +1,182 @@
+"""Schedules in the admin: switch them on and off, change their cron or deadline, run them now."""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from rocky_scheduler.admin.common import HistoryInline, actor_of, pretty_json, run_each, user_has
+from rocky_scheduler.admin.tasks import OrganisationFilter
+from rocky_scheduler.errors import SchedulerError
+from rocky_scheduler.hashing import digest
+from rocky_scheduler.models import Schedule, ScheduleEvent
+from rocky_scheduler.services.schedule_admin import schedule_run_now, schedule_set_enabled
+from rocky_scheduler.services.schedules import check_cron, schedule_delete, schedule_update
+
+ENABLE_REASON = "enabled in the admin"
+DISABLE_REASON = "disabled in the admin"
+
+
+class ScheduleForm(forms.ModelForm):
+    class Meta:
+        model = Schedule
+        fields = ("enabled", "schedule", "deadline_at")
+
+    def clean_schedule(self) -> str | None:
+        try:
+            return check_cron(self.cleaned_data.get("schedule"))
+        except SchedulerError as error:
+            raise ValidationError(error.message) from None
+
+
+class ScheduleEventInline(HistoryInline):
+    model = ScheduleEvent
+    fields = ("at", "kind", "actor", "reason")
+    readonly_fields = fields
+    verbose_name_plural = "history (latest first)"
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin):
+    form = ScheduleForm
+    list_display = (
+        "short_id",
+        "scheduler_name",
+        "organisation",
+        "plugin",
+        "ooi",
+        "enabled",
+        "schedule",
+        "deadline_at",
+        "modified_at",
+        "tasks_link",
+    )
+    list_display_links = ("short_id",)
+    list_filter = ("scheduler", "enabled", OrganisationFilter)
+    search_fields = ("hash", "data__input_ooi", "data__boefje__id", "data__report_recipe_id")
+    search_help_text = "Hash (or its readable identity), OOI or plugin id."
+    show_full_result_count = False
+    list_per_page = 100
+    actions = ("enable", "disable", "run_now")
+    inlines = (ScheduleEventInline,)
+    readonly_fields = ("id", "scheduler", "organisation", "hash", "data_pretty", "created_at", "modified_at")
+    fieldsets = (
+        (None, {"fields": ("id", "scheduler", "organisation", "enabled", "schedule", "deadline_at", "tasks_link")}),
+        ("Data", {"fields": ("hash", "data_pretty")}),
+        ("Times", {"fields": ("created_at", "modified_at")}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A boefje task's first push creates its schedule; report schedules come through the API.
+        return False
+
+    def has_push_permission(self, request: HttpRequest) -> bool:
+        return user_has(request, "push_task")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Schedule | None = None) -> tuple[str, ...]:
+        return (*self.readonly_fields, "tasks_link")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                plugin_id=Coalesce(KT("data__boefje__id"), KT("data__report_recipe_id")),
+                input_ooi=KT("data__input_ooi"),
+            )
+        )
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            results = results | queryset.filter(hash=digest(term))
+        return results, may_have_duplicates
+
+    @admin.display(description="schedule", ordering="id")
+    def short_id(self, schedule: Schedule) -> SafeString:
+        return format_html('<span title="{}">{}</span>', schedule.pk, str(schedule.pk)[:8])
+
+    @admin.display(description="scheduler", ordering="scheduler_id")
+    def scheduler_name(self, schedule: Schedule) -> str:
+        return schedule.scheduler_id
+
+    @admin.display(description="plugin")
+    def plugin(self, schedule: Schedule) -> str:
+        return getattr(schedule, "plugin_id", None) or "–"
+
+    @admin.display(description="OOI")
+    def ooi(self, schedule: Schedule) -> str:
+        return getattr(schedule, "input_ooi", None) or "–"
+
+    @admin.display(description="tasks")
+    def tasks_link(self, schedule: Schedule) -> SafeString:
+        url = reverse(f"{self.admin_site.name}:rocky_scheduler_task_changelist")
+        return format_html('<a href="{}?{}">tasks</a>', url, urlencode({"schedule": schedule.pk}))
+
+    @admin.display(description="data")
+    def data_pretty(self, schedule: Schedule) -> SafeString:
+        return pretty_json(schedule.data)
+
+    def save_model(self, request: HttpRequest, obj: Schedule, form: forms.ModelForm, change: bool) -> None:
+        changed = set(form.changed_data)
+        try:
+            if "enabled" in changed:
+                schedule_set_enabled(
+                    schedule_id=obj.pk,
+                    enabled=form.cleaned_data["enabled"],
+                    actor=actor_of(request),
+                    reason=ENABLE_REASON if form.cleaned_data["enabled"] else DISABLE_REASON,
+                )
+            timing = {name: form.cleaned_data[name] for name in ("schedule", "deadline_at") if name in changed}
+            if timing:
+                schedule_update(schedule_id=obj.pk, **timing)
+        except SchedulerError as error:
+            self.message_user(request, f"Schedule {obj.pk}: {error.message}", messages.ERROR)
+
+    def delete_model(self, request: HttpRequest, obj: Schedule) -> None:
+        schedule_delete(schedule_id=obj.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for pk in queryset.values_list("pk", flat=True):
+            schedule_delete(schedule_id=pk)
+
+    @admin.action(description="Enable", permissions=["change"])
+    def enable(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_enabled(request, queryset, enabled=True)
+
+    @admin.action(description="Disable", permissions=["change"])
+    def disable(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_enabled(request, queryset, enabled=False)
+
+    def _set_enabled(self, request: HttpRequest, queryset: QuerySet, *, enabled: bool) -> None:
+        actor, reason = actor_of(request), ENABLE_REASON if enabled else DISABLE_REASON
+        report = run_each(
+            self,
+            request,
+            queryset,
+            lambda pk: schedule_set_enabled(schedule_id=pk, enabled=enabled, actor=actor, reason=reason),
+        )
+        if report:
+            verb = "Enabled" if enabled else "Disabled"
+            report.send(
+                self,
+                request,
+                done=verb + " {count} {name}.",
+                unchanged="{count} {name} already " + ("enabled." if enabled else "disabled."),
+            )
+
+    @admin.action(description="Run now (queue its task at priority 1)", permissions=["push"])
+    def run_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = actor_of(request)
+        report = run_each(self, request, queryset, lambda pk: schedule_run_now(schedule_id=pk, actor=actor))
+        if report:
+            report.send(self, request, done="Queued a task for {count} {name}.")

@@ -1,0 +1,349 @@
+"""Tasks and their history in the admin. Every change goes through the services (status machine,
+heap cache, history with the acting user); what the scheduler owns is read-only."""
+
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from rocky_scheduler.admin.common import (
+    HistoryInline,
+    actor_of,
+    pretty_json,
+    run_each,
+    user_has,
+)
+from rocky_scheduler.errors import NOT_REPRIORITISABLE, SchedulerError
+from rocky_scheduler.hashing import digest
+from rocky_scheduler.models import Organisation, Task, TaskEvent, TaskStatus
+from rocky_scheduler.services import task_cancel, task_set_priority, task_transition
+from rocky_scheduler.services.task_push import USER_PRIORITY
+from rocky_scheduler.services.task_retry import task_retry
+
+# task_set_priority accepts these; the list shows the others' priority read-only.
+REPRIORITISABLE = (TaskStatus.QUEUED, TaskStatus.PENDING)
+REQUEUE_REASON = "requeued in the admin"
+CANCEL_REASON = "cancelled in the admin"
+
+SCHEDULER_OWNED = (
+    "id",
+    "scheduler",
+    "schedule_link",
+    "organisation",
+    "status",
+    "type",
+    "hash",
+    "data_pretty",
+    "attempts",
+    "dispatched_at",
+    "lease_owner",
+    "lease_expires_at",
+    "created_at",
+    "modified_at",
+)
+
+
+class OrganisationFilter(admin.SimpleListFilter):
+    """Organisations from the catalogue: a DISTINCT over the task table would scan all of it."""
+
+    title = "organisation"
+    parameter_name = "organisation"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        choices = [(code, name if name and name != code else code) for code, name in _organisations()]
+        current = self.value()
+        if current and current not in {code for code, _ in choices}:
+            # Rocky's organisations need not be in the embedded catalogue; a link may still name one.
+            choices.append((current, current))
+        return choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        return queryset.filter(organisation=value) if value else queryset
+
+
+def _organisations() -> list[tuple[str, str]]:
+    return list(Organisation.objects.order_by("code").values_list("code", "name"))
+
+
+class TaskPriorityForm(forms.ModelForm):
+    """Priority is the one thing a person sets on a task, and only while it waits in the queue."""
+
+    class Meta:
+        model = Task
+        fields = ("priority",)
+        widgets = {"priority": forms.NumberInput(attrs={"class": "vIntegerField", "min": 1, "style": "width: 5em"})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Not a declared field: the change form leaves priority out (read-only) for tasks not queued.
+        field = self.fields.get("priority")
+        if field is None:
+            return
+        field.min_value = 1
+        field.validators.append(MinValueValidator(1))
+        if self.instance.pk and self.instance.status not in REPRIORITISABLE:
+            # Shown, not editable; clean_priority still refuses a change posted anyway.
+            field.widget.attrs.update(readonly=True, title=NOT_REPRIORITISABLE.format(status=self.instance.status))
+
+    def clean_priority(self) -> int:
+        priority = self.cleaned_data["priority"]
+        # The instance is read again on POST, so this sees the status at save time, not at page load.
+        if priority != self.instance.priority and self.instance.status not in REPRIORITISABLE:
+            raise ValidationError(NOT_REPRIORITISABLE.format(status=self.instance.status))
+        return priority
+
+
+class TaskEventInline(HistoryInline):
+    model = TaskEvent
+    fields = ("at", "kind", "from_status", "to_status", "from_priority", "to_priority", "actor", "reason")
+    readonly_fields = fields
+    verbose_name_plural = "history (latest first)"
+
+
+class TaskChangeList(ChangeList):
+    def get_queryset(self, request: HttpRequest, exclude_parameters=None) -> QuerySet:
+        # The list shows two values out of `data` (annotated); payloads can be large, so leave them.
+        return super().get_queryset(request, exclude_parameters).defer("data")
+
+
+def with_data_columns(queryset: QuerySet) -> QuerySet:
+    return queryset.annotate(
+        plugin_id=Coalesce(KT("data__boefje__id"), KT("data__normalizer__id"), KT("data__report_recipe_id")),
+        input_ooi=Coalesce(KT("data__input_ooi"), KT("data__raw_data__boefje_meta__input_ooi")),
+    )
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    form = TaskPriorityForm
+    list_display = (
+        "short_id",
+        "scheduler_name",
+        "status",
+        "priority",
+        "type",
+        "organisation",
+        "plugin",
+        "ooi",
+        "created_at",
+        "modified_at",
+    )
+    list_display_links = ("short_id",)
+    list_editable = ("priority",)
+    list_filter = ("scheduler", "status", OrganisationFilter, "type")
+    search_fields = (
+        "hash",
+        "data__input_ooi",
+        "data__raw_data__boefje_meta__input_ooi",
+        "data__boefje__id",
+        "data__normalizer__id",
+    )
+    search_help_text = "Task id, hash (or its readable identity), OOI or plugin id."
+    # Counting a million-row table for "N total" on every page view is not worth it.
+    show_full_result_count = False
+    list_per_page = 100
+    actions = ("move_to_front", "requeue", "cancel", "retry")
+    inlines = (TaskEventInline,)
+    readonly_fields = SCHEDULER_OWNED
+    fieldsets = (
+        (None, {"fields": ("id", "scheduler", "schedule_link", "organisation", "type", "status", "priority")}),
+        ("Data", {"fields": ("hash", "data_pretty")}),
+        ("Lease", {"fields": ("attempts", "dispatched_at", "lease_owner", "lease_expires_at")}),
+        ("Times", {"fields": ("created_at", "modified_at")}),
+    )
+
+    # -- permissions: the custom Task permissions, as the API checks them ------------------------
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Work enters through task_push (API, Rocky, events); a retry is an action here.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Task | None = None) -> bool:
+        # History is evidence; cancel stops a task, housekeeping removes old ones.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Task | None = None) -> bool:
+        # The priority is the only editable field, so changing a task means re-prioritising it.
+        return self.has_reprioritise_permission(request)
+
+    def has_reprioritise_permission(self, request: HttpRequest) -> bool:
+        return user_has(request, "reprioritise_task")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return user_has(request, "cancel_task")
+
+    def has_push_permission(self, request: HttpRequest) -> bool:
+        return user_has(request, "push_task")
+
+    # -- list ---------------------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return with_data_columns(super().get_queryset(request))
+
+    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
+        return TaskChangeList
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        if not self.has_reprioritise_permission(request):
+            # Readers get a plain list: no inputs, and a posted edit is not processed at all.
+            changelist.list_editable = ()
+        return changelist
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs) -> type[forms.ModelForm]:
+        return super().get_changelist_form(request, form=TaskPriorityForm, **kwargs)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            # Exact matches on indexed columns: a task id, or a readable identity whose digest is the hash.
+            exact = Q(hash=digest(term))
+            try:
+                exact |= Q(pk=uuid.UUID(term))
+            except ValueError:
+                pass
+            results = results | queryset.filter(exact)
+        return results, may_have_duplicates
+
+    @admin.display(description="task", ordering="id")
+    def short_id(self, task: Task) -> SafeString:
+        return format_html('<span title="{}">{}</span>', task.pk, str(task.pk)[:8])
+
+    @admin.display(description="scheduler", ordering="scheduler_id")
+    def scheduler_name(self, task: Task) -> str:
+        return task.scheduler_id
+
+    @admin.display(description="plugin")
+    def plugin(self, task: Task) -> str:
+        return getattr(task, "plugin_id", None) or "–"
+
+    @admin.display(description="OOI")
+    def ooi(self, task: Task) -> str:
+        return getattr(task, "input_ooi", None) or "–"
+
+    # -- change form --------------------------------------------------------------------------
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Task | None = None) -> tuple[str, ...]:
+        if obj is not None and obj.status not in REPRIORITISABLE:
+            return (*SCHEDULER_OWNED, "priority")
+        return SCHEDULER_OWNED
+
+    @admin.display(description="data")
+    def data_pretty(self, task: Task) -> SafeString:
+        return pretty_json(task.data)
+
+    @admin.display(description="schedule")
+    def schedule_link(self, task: Task) -> SafeString | str:
+        if task.schedule_id is None:
+            return "–"
+        url = reverse(f"{self.admin_site.name}:rocky_scheduler_schedule_change", args=[task.schedule_id])
+        return format_html('<a href="{}">{}</a>', url, task.schedule_id)
+
+    def save_model(self, request: HttpRequest, obj: Task, form: forms.ModelForm, change: bool) -> None:
+        # Never obj.save(): the service writes the history row and tells the heap cache.
+        if "priority" not in form.changed_data:
+            return
+        try:
+            task_set_priority(task_id=obj.pk, priority=form.cleaned_data["priority"], actor=actor_of(request))
+        except SchedulerError as error:
+            # The task left the queue between validation and save.
+            self.message_user(request, f"Task {obj.pk}: {error.message}", messages.ERROR)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    @admin.action(description="Move to the front (priority 1)", permissions=["reprioritise"])
+    def move_to_front(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = actor_of(request)
+        report = run_each(
+            self, request, queryset, lambda pk: task_set_priority(task_id=pk, priority=USER_PRIORITY, actor=actor)
+        )
+        if report:
+            report.send(self, request, done="Moved {count} {name} to the front of their queue.")
+
+    @admin.action(description="Requeue (back into the queue)", permissions=["reprioritise"])
+    def requeue(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = actor_of(request)
+        report = run_each(
+            self,
+            request,
+            queryset,
+            lambda pk: task_transition(task_id=pk, status=TaskStatus.QUEUED, actor=actor, reason=REQUEUE_REASON),
+        )
+        if report:
+            report.send(self, request, done="Requeued {count} {name}.")
+
+    @admin.action(description="Cancel", permissions=["cancel"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = actor_of(request)
+        report = run_each(self, request, queryset, lambda pk: task_cancel(task_id=pk, actor=actor, reason=CANCEL_REASON))
+        if report:
+            report.send(self, request, done="Cancelled {count} {name}.")
+
+    @admin.action(description="Retry as a new task (finished tasks)", permissions=["push"])
+    def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = actor_of(request)
+        report = run_each(self, request, queryset, lambda pk: task_retry(task_id=pk, actor=actor))
+        if report:
+            report.send(self, request, done="Queued {count} new {name} as retries, at priority 1.")
+
+
+class ToStatusFilter(admin.SimpleListFilter):
+    """Fixed choices: the default filter would run a DISTINCT over the whole history table."""
+
+    title = "to status"
+    parameter_name = "to_status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(TaskStatus.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        return queryset.filter(to_status=value) if value else queryset
+
+
+@admin.register(TaskEvent)
+class TaskEventAdmin(admin.ModelAdmin):
+    """The history of all tasks: who moved what, when. Append-only."""
+
+    list_display = ("at", "task_link", "kind", "from_status", "to_status", "from_priority", "to_priority", "actor")
+    list_filter = ("kind", ToStatusFilter)
+    search_fields = ("actor", "reason")
+    search_help_text = "Task id, actor (user:name, system:...) or reason."
+    show_full_result_count = False
+    list_per_page = 100
+    ordering = ("-at", "-id")
+    readonly_fields = ("task_link", "at", "kind", "from_status", "to_status", "from_priority", "to_priority", "actor")
+    fields = (*readonly_fields, "reason")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: TaskEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: TaskEvent | None = None) -> bool:
+        return False
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        try:
+            # A task id is the common question ("what happened to this task?"): use its index alone.
+            return queryset.filter(task_id=uuid.UUID(search_term.strip())), False
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="task", ordering="task_id")
+    def task_link(self, event: TaskEvent) -> SafeString:
+        url = reverse(f"{self.admin_site.name}:rocky_scheduler_task_change", args=[event.task_id])
+        return format_html('<a href="{}" title="{}">{}</a>', url, event.task_id, str(event.task_id)[:8])

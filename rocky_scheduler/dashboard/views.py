@@ -1,0 +1,66 @@
+"""The dashboard page and the JSON its script polls. Staff only, like the admin it links into."""
+
+import functools
+from collections.abc import Callable
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from rocky_scheduler.dashboard.presentation import dashboard_json
+from rocky_scheduler.dashboard.selectors import DEFAULT_HOURS, MAX_HOURS, dashboard_snapshot
+
+# The script polls this often; the page tells it, so one constant sets both.
+REFRESH_SECONDS = 5
+HOUR_CHOICES = (1, 3, 6, 12, 24)
+NOT_STAFF = "Staff login required; log in again through the admin."
+
+
+def _hours(request: HttpRequest) -> int:
+    # A bad value falls back to the default: this is a page people type into, not an API.
+    try:
+        hours = int(request.GET.get("hours", DEFAULT_HOURS))
+    except ValueError:
+        return DEFAULT_HOURS
+    return min(max(hours, 1), MAX_HOURS)
+
+
+def staff_json_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A script cannot follow a redirect to a login form; it gets a 403 with a reason instead."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return JsonResponse({"detail": NOT_STAFF}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_GET
+@never_cache
+@staff_member_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    hours = _hours(request)
+    data = dashboard_json(dashboard_snapshot(now=timezone.now(), hours=hours))
+    return render(
+        request,
+        "rocky_scheduler/dashboard/index.html",
+        {
+            "dashboard": data,
+            "hours": hours,
+            "hour_choices": HOUR_CHOICES,
+            "refresh_seconds": REFRESH_SECONDS,
+        },
+    )
+
+
+@require_GET
+@never_cache
+@staff_json_required
+def dashboard_data(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(dashboard_json(dashboard_snapshot(now=timezone.now(), hours=_hours(request))))

@@ -1,0 +1,125 @@
+"""Single-statement writes for the hot paths on PostgreSQL.
+
+A push or a status change is one round trip here instead of a handful: the row and its history
+row are written by one statement (data-modifying CTEs), and a conflict is reported as "no row"
+instead of an exception, so no savepoint is needed. Values are always parameters; only table and
+column names from the models' own metadata are put into the SQL text.
+"""
+
+import datetime
+import uuid
+
+from django.db import connection
+
+from rocky_scheduler.models import Schedule, Scheduler, Task, TaskEvent
+
+_TASK_FIELDS = [field for field in Task._meta.concrete_fields]
+_SCHEDULE_FIELDS = [field for field in Schedule._meta.concrete_fields]
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _values(instance, fields) -> list:
+    return [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields]
+
+
+def _columns(fields) -> str:
+    return ", ".join(connection.ops.quote_name(field.column) for field in fields)
+
+
+def task_insert_with_event(task: Task, *, actor: str) -> bool:
+    """INSERT the task and its `created` history row; False when a unique index refused it."""
+    task_table = Task._meta.db_table
+    event_table = TaskEvent._meta.db_table
+    placeholders = ", ".join(["%s"] * len(_TASK_FIELDS))
+    sql = f"""
+        WITH inserted AS (
+            INSERT INTO {task_table} ({_columns(_TASK_FIELDS)}) VALUES ({placeholders})
+            ON CONFLICT DO NOTHING
+            RETURNING id, created_at, status, priority
+        ),
+        history AS (
+            INSERT INTO {event_table} (task_id, at, kind, from_status, to_status, to_priority, actor, reason)
+            SELECT id, created_at, %s, '', status, priority, %s, '' FROM inserted
+        )
+        SELECT id FROM inserted
+    """  # noqa: S608 - names from model metadata; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_values(task, _TASK_FIELDS), TaskEvent.Kind.CREATED, actor])
+        return cursor.fetchone() is not None
+
+
+def schedule_upsert(schedule: Schedule) -> uuid.UUID:
+    """The id of the schedule with this hash, inserting `schedule` when there is none."""
+    table = Schedule._meta.db_table
+    placeholders = ", ".join(["%s"] * len(_SCHEDULE_FIELDS))
+    sql = f"""
+        WITH inserted AS (
+            INSERT INTO {table} ({_columns(_SCHEDULE_FIELDS)}) VALUES ({placeholders})
+            ON CONFLICT (hash) DO NOTHING RETURNING id
+        )
+        SELECT id FROM inserted UNION ALL SELECT id FROM {table} WHERE hash = %s LIMIT 1
+    """  # noqa: S608 - names from model metadata; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_values(schedule, _SCHEDULE_FIELDS), schedule.hash])
+        row = cursor.fetchone()
+        if row is None:
+            # A concurrent insert of the same hash committed after this statement's snapshot:
+            # a new statement sees it.
+            cursor.execute(f"SELECT id FROM {table} WHERE hash = %s", [schedule.hash])  # noqa: S608
+            row = cursor.fetchone()
+    return row[0]
+
+
+def task_transition_with_event(
+    *,
+    task_id: uuid.UUID,
+    to_status: str,
+    allowed_from: list[str],
+    now: datetime.datetime,
+    lease: str,
+    clear_dispatch: bool,
+    actor: str,
+    reason: str,
+) -> tuple[Task, str] | None:
+    """Lock, check and update one task and write its history row; None when its status forbids the move.
+
+    `lease`: "run" starts a run lease of the scheduler's run timeout, "clear" ends the lease,
+    "keep" leaves it.
+    """
+    task_table = Task._meta.db_table
+    event_table = TaskEvent._meta.db_table
+    scheduler_table = Scheduler._meta.db_table
+    assignments = ["status = %s", "modified_at = %s"]
+    params: list = [to_status, now]
+    if lease == "run":
+        run_timeout = f"(SELECT s.run_timeout_seconds FROM {scheduler_table} AS s WHERE s.id = t.scheduler_id)"  # noqa: S608
+        assignments.append(f"lease_expires_at = %s + {run_timeout} * interval '1 second'")
+        params.append(now)
+    elif lease == "clear":
+        assignments += ["lease_expires_at = NULL", "lease_owner = ''"]
+    if clear_dispatch:
+        assignments.append("dispatched_at = NULL")
+    sql = f"""
+        WITH current AS (
+            SELECT id, status FROM {task_table} WHERE id = %s FOR UPDATE
+        ),
+        changed AS (
+            UPDATE {task_table} AS t SET {", ".join(assignments)}
+              FROM current
+             WHERE t.id = current.id AND current.status = ANY(%s)
+         RETURNING t.*, current.status AS previous_status
+        ),
+        history AS (
+            INSERT INTO {event_table} (task_id, at, kind, from_status, to_status, actor, reason)
+            SELECT id, %s, %s, previous_status, status, %s, %s FROM changed
+        )
+        SELECT * FROM changed
+    """  # noqa: S608 - names from model metadata; every value is a parameter
+    rows = list(Task.objects.raw(sql, [task_id, *params, allowed_from, now, TaskEvent.Kind.STATUS, actor, reason]))
+    if not rows:
+        return None
+    task = rows[0]
+    return task, task.previous_status

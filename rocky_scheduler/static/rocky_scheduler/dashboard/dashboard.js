@@ -1,0 +1,329 @@
+// Scheduler dashboard: draws the throughput charts and refreshes the page from its JSON endpoint.
+// The server renders the first paint; every refresh rebuilds the same markup from the same JSON.
+(function () {
+  "use strict";
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var root = document.getElementById("dashboard");
+  if (!root) return;
+  var dataUrl = root.dataset.url;
+  var refreshMs = parseInt(root.dataset.refreshMs, 10) || 5000;
+  var current = JSON.parse(document.getElementById("dashboard-data").textContent);
+  var timer = null;
+
+  // Builds an element; strings become text nodes, so organisation names and OOIs are never parsed as HTML.
+  function h(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value === null || value === undefined || value === false) return;
+      node.setAttribute(name, value === true ? "" : value);
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function link(url, attrs, children) {
+    return url ? h("a", Object.assign({ href: url }, attrs), children) : h("span", attrs, children);
+  }
+
+  function schedulerCard(scheduler, data) {
+    var head = h("header", { class: "card-head" }, [
+      h("h3", {}, [scheduler.id]),
+      scheduler.paused ? h("span", { class: "badge badge-paused" }, ["paused"]) : null,
+      h("span", { class: "card-limit" }, ["max " + scheduler.maxsize_display]),
+    ]);
+    var kpis = h("dl", { class: "kpis" }, [
+      kpi("Queued", "queued", scheduler.queued_display, false),
+      kpi("Oldest queued", "oldest", scheduler.oldest_queued_age, false),
+      kpi("Stuck", "stuck", scheduler.stuck_display, scheduler.stuck > 0),
+    ]);
+    var depth = h(
+      "ul",
+      { class: "depth", "aria-label": "Tasks by status" },
+      scheduler.statuses.map(function (row) {
+        return h("li", { "data-status": row.status, class: row.alert ? "alert" : null }, [
+          link(row.url, {}, [
+            h("span", { class: "depth-status" }, [row.status]),
+            h("span", { class: "depth-count" }, [row.count_display]),
+          ]),
+        ]);
+      })
+    );
+    var rates = h("p", { class: "rates" }, [
+      h("span", { class: "legend legend-push" }, ["pushes ", h("b", { "data-kpi": "push-rate" }, [scheduler.push_rate]), "/min"]),
+      h("span", { class: "legend legend-pop" }, ["pops ", h("b", { "data-kpi": "pop-rate" }, [scheduler.pop_rate]), "/min"]),
+      h("span", { class: "rates-note" }, ["avg. last " + data.rate_minutes + " min"]),
+    ]);
+    var chart = h("div", {
+      class: "chart",
+      "data-chart": scheduler.id,
+      "aria-label": "Pushes and pops per minute, last " + data.hours + " h",
+    });
+    return h("article", { class: "card", "data-scheduler": scheduler.id }, [
+      head,
+      kpis,
+      depth,
+      h("div", { class: "throughput" }, [rates, chart]),
+    ]);
+  }
+
+  function kpi(label, name, value, alert) {
+    return h("div", { class: "kpi" }, [
+      h("dt", {}, [label]),
+      h("dd", { "data-kpi": name, class: alert ? "alert" : null }, [value]),
+    ]);
+  }
+
+  function taskCell(task) {
+    // One wrapper, so the narrow layout's two-column cell keeps the OOI under the task.
+    return h("td", { "data-label": "Task" }, [
+      h("div", {}, [
+        h("div", { class: "task" }, [
+          link(task.url, { class: "mono", title: task.id }, [task.short_id]),
+          " ",
+          h("span", { class: "plugin" }, [task.plugin]),
+        ]),
+        task.input_ooi ? h("div", { class: "ooi" }, [task.input_ooi]) : null,
+      ]),
+    ]);
+  }
+
+  function cell(label, text, cls) {
+    return h("td", { "data-label": label, class: cls || null }, [String(text)]);
+  }
+
+  function emptyRow(columns, text) {
+    return h("tr", { class: "empty-row" }, [h("td", { colspan: String(columns) }, [text])]);
+  }
+
+  function replaceRows(tableId, rows) {
+    var body = document.querySelector("#" + tableId + " tbody");
+    body.replaceChildren.apply(body, rows);
+  }
+
+  function render(data) {
+    document.getElementById("dash-updated").textContent = data.now_display;
+    var cards = document.getElementById("dash-schedulers");
+    cards.replaceChildren.apply(
+      cards,
+      data.schedulers.map(function (scheduler) {
+        return schedulerCard(scheduler, data);
+      })
+    );
+    replaceRows(
+      "dash-organisations",
+      data.organisations.length
+        ? data.organisations.map(function (backlog) {
+            return h("tr", {}, [
+              h("td", { "data-label": "Organisation" }, [link(backlog.url, {}, [backlog.organisation])]),
+              cell("Queued", backlog.queued_display, "num"),
+              h("td", { "data-label": "By scheduler" }, [
+                h(
+                  "div",
+                  {},
+                  backlog.split.map(function (part) {
+                    return h("span", { class: "chip" }, [part.scheduler_id + " " + part.count_display]);
+                  })
+                ),
+              ]),
+            ]);
+          })
+        : [emptyRow(3, "Nothing queued.")]
+    );
+    document.getElementById("dash-stuck-total").textContent = data.stuck_total;
+    replaceRows(
+      "dash-stuck",
+      data.stuck.length
+        ? data.stuck.map(function (task) {
+            return h("tr", {}, [
+              taskCell(task),
+              cell("Scheduler", task.scheduler_id),
+              cell("Organisation", task.organisation),
+              cell("Status", task.status),
+              cell("Expired", task.ago + " ago"),
+              cell("Worker", task.lease_owner),
+            ]);
+          })
+        : [emptyRow(6, "No stuck tasks.")]
+    );
+    replaceRows(
+      "dash-failed",
+      data.failed.length
+        ? data.failed.map(function (task) {
+            return h("tr", {}, [
+              taskCell(task),
+              cell("Scheduler", task.scheduler_id),
+              cell("Organisation", task.organisation),
+              cell("Failed", task.ago + " ago"),
+              cell("Attempts", task.attempts, "num"),
+              cell("Reason", task.reason, "reason"),
+            ]);
+          })
+        : [emptyRow(6, "No failed tasks.")]
+    );
+    drawCharts(data);
+  }
+
+  // ---- Charts: inline SVG, one per scheduler, sized to its box so text stays at its real size.
+
+  function svg(tag, attrs, text) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs).forEach(function (name) {
+      node.setAttribute(name, attrs[name]);
+    });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // The smallest of 1, 2, 5 x 10^n at or above `value`, so gridline labels are round numbers.
+  function niceCeiling(value) {
+    if (value <= 1) return 1;
+    var power = Math.pow(10, Math.floor(Math.log10(value)));
+    var steps = [1, 2, 5, 10];
+    for (var i = 0; i < steps.length; i++) {
+      if (steps[i] * power >= value) return steps[i] * power;
+    }
+    return 10 * power;
+  }
+
+  function clock(ms) {
+    var date = new Date(ms);
+    return String(date.getUTCHours()).padStart(2, "0") + ":" + String(date.getUTCMinutes()).padStart(2, "0");
+  }
+
+  function drawChart(box, pushes, pops, chart) {
+    var width = Math.max(box.clientWidth, 200);
+    var height = 150;
+    var pad = { left: 34, right: 10, top: 10, bottom: 22 };
+    var plotW = width - pad.left - pad.right;
+    var plotH = height - pad.top - pad.bottom;
+    var minutes = chart.minutes;
+    var peak = niceCeiling(Math.max.apply(null, pushes.concat(pops, [0])));
+    var x = function (index) {
+      return pad.left + (minutes > 1 ? (index / (minutes - 1)) * plotW : 0);
+    };
+    var y = function (value) {
+      return pad.top + plotH - (value / peak) * plotH;
+    };
+    var root = svg("svg", {
+      width: width,
+      height: height,
+      viewBox: "0 0 " + width + " " + height,
+      role: "img",
+      "aria-label": box.getAttribute("aria-label") || "throughput",
+    });
+    // Gridlines at 0, half and the top; a half that is not a whole task is left out.
+    [0, peak / 2, peak].forEach(function (value) {
+      if (value !== Math.round(value)) return;
+      root.appendChild(svg("line", { x1: pad.left, x2: width - pad.right, y1: y(value), y2: y(value), class: "grid" }));
+      root.appendChild(svg("text", { x: pad.left - 6, y: y(value) + 4, "text-anchor": "end", class: "tick" }, String(value)));
+    });
+    // Time ticks on round minutes, at least 70 px apart so labels never touch.
+    var steps = [5, 10, 15, 30, 60, 120, 180, 360, 720];
+    var step = steps.find(function (candidate) {
+      return (candidate / minutes) * plotW >= 70;
+    }) || minutes;
+    for (var index = 0; index < minutes; index++) {
+      var ms = chart.start_ms + index * 60000;
+      if ((ms / 60000) % step !== 0) continue;
+      var tickX = x(index);
+      if (tickX < pad.left + 16 || tickX > width - pad.right - 16) continue;
+      root.appendChild(svg("line", { x1: tickX, x2: tickX, y1: pad.top + plotH, y2: pad.top + plotH + 4, class: "axis" }));
+      root.appendChild(svg("text", { x: tickX, y: height - 6, "text-anchor": "middle", class: "tick" }, clock(ms)));
+    }
+    root.appendChild(svg("line", { x1: pad.left, x2: width - pad.right, y1: pad.top + plotH, y2: pad.top + plotH, class: "axis" }));
+    [
+      [pushes, "line-push"],
+      [pops, "line-pop"],
+    ].forEach(function (series) {
+      var points = series[0].map(function (value, i) {
+        return x(i).toFixed(1) + "," + y(value).toFixed(1);
+      });
+      root.appendChild(svg("polyline", { points: points.join(" "), class: series[1] }));
+    });
+    var cursor = svg("line", { x1: 0, x2: 0, y1: pad.top, y2: pad.top + plotH, class: "cursor", visibility: "hidden" });
+    root.appendChild(cursor);
+    var readout = box.nextElementSibling;
+    root.addEventListener("pointermove", function (event) {
+      var bounds = root.getBoundingClientRect();
+      var i = Math.round(((event.clientX - bounds.left - pad.left) / plotW) * (minutes - 1));
+      if (i < 0 || i >= minutes) return;
+      cursor.setAttribute("x1", x(i));
+      cursor.setAttribute("x2", x(i));
+      cursor.setAttribute("visibility", "visible");
+      readout.textContent = clock(chart.start_ms + i * 60000) + " UTC: " + pushes[i] + " pushes, " + pops[i] + " pops";
+    });
+    root.addEventListener("pointerleave", function () {
+      cursor.setAttribute("visibility", "hidden");
+      readout.textContent = "";
+    });
+    box.replaceChildren(root);
+  }
+
+  function drawCharts(data) {
+    data.schedulers.forEach(function (scheduler) {
+      var box = document.querySelector('[data-chart="' + CSS.escape(scheduler.id) + '"]');
+      if (!box) return;
+      if (!box.nextElementSibling || !box.nextElementSibling.classList.contains("readout")) {
+        box.after(h("p", { class: "readout", "aria-live": "off" }, []));
+      }
+      drawChart(box, scheduler.pushes, scheduler.pops, data.chart);
+    });
+  }
+
+  // ---- Refresh
+
+  function setState(text, isError) {
+    var state = document.getElementById("dash-state");
+    state.textContent = text;
+    state.classList.toggle("alert", Boolean(isError));
+  }
+
+  function refresh() {
+    fetch(dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (response.status === 403) {
+          return response.json().then(function (body) {
+            throw new Error(body.detail);
+          });
+        }
+        if (!response.ok) throw new Error("refresh failed (HTTP " + response.status + ")");
+        return response.json();
+      })
+      .then(function (data) {
+        current = data;
+        render(data);
+        setState("", false);
+      })
+      .catch(function (error) {
+        setState(error.message || "refresh failed", true);
+      })
+      .finally(schedule);
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    // A hidden tab polls nothing; it refreshes as soon as it is shown again.
+    if (!document.hidden) timer = setTimeout(refresh, refreshMs);
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) refresh();
+    else clearTimeout(timer);
+  });
+
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      drawCharts(current);
+    }, 150);
+  });
+
+  drawCharts(current);
+  schedule();
+})();
