@@ -85,7 +85,10 @@ class Publisher:
     """Publishes as Octopoes does: the queue declared durable with no arguments, persistent messages."""
 
     def __init__(self, url: str) -> None:
-        self.connection = pika.BlockingConnection(pika.URLParameters(url))
+        parameters = pika.URLParameters(url)
+        # The publisher sits idle for minutes while the consumer drains; without heartbeats nobody drops it.
+        parameters.heartbeat = 0
+        self.connection = pika.BlockingConnection(parameters)
         self.channel = self.connection.channel()
         self.channel.queue_declare(queue=QUEUE, durable=True)
         self.channel.confirm_delivery()
@@ -248,7 +251,8 @@ def main() -> None:
             f"max {latency['max_seconds']} s (target p95 < {TARGET_P95_SECONDS} s)"
         )
     finally:
-        publisher.close()
+        if publisher.connection.is_open:
+            publisher.close()
         if consumer is not None:
             consumer.send_signal(signal.SIGTERM)
             stats = consumer.communicate(timeout=60)[0].strip()

@@ -22,6 +22,7 @@ default), so consecutive runs overlap and there is no gap; two consumers at once
 import datetime
 import json
 import logging
+import math
 import os
 import socket
 import threading
@@ -75,6 +76,10 @@ LOG_UNEXPECTED = "ingest: unexpected error on a message from %s; dead-lettering 
 
 # A poll of the connection lasts at most this long, so stop() and the end of a run take effect within it.
 POLL_SECONDS = 1.0
+# At the end of a run, messages already delivered to us are processed rather than handed back; the
+# drain ends when no delivery arrived for this long (or, at the latest, after DRAIN_MAX_SECONDS).
+DRAIN_QUIET_SECONDS = 0.2
+DRAIN_MAX_SECONDS = 30.0
 BACKOFF_INITIAL_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 30.0
 
@@ -183,6 +188,13 @@ class AmqpConsumer:
         # Set by a message callback; the loop then drops the connection and backs off.
         self._reconnect_requested = False
         self._failures = 0
+        self._channel: BlockingChannel | None = None
+        self._consumer_tags: list[str] = []
+        self._deliveries = 0
+        self._deadline = math.inf
+        # While draining, acks are held back so the broker sends nothing more (the prefetch window stays full).
+        self._draining = False
+        self._held_acks: dict[str, list[int]] = {}
 
     @property
     def broker(self) -> str:
@@ -193,12 +205,14 @@ class AmqpConsumer:
         self._stop_requested.set()
 
     def run(self) -> ConsumerStats:
-        deadline = self._monotonic() + self.run_seconds
+        self._deadline = deadline = self._monotonic() + self.run_seconds
         logger.info(LOG_START, ", ".join(self.queues), self.broker, self.run_seconds)
         connected_before = False
         while not self._finished(deadline):
             connection = None
             self._reconnect_requested = False
+            self._draining = False
+            self._held_acks = {queue: [] for queue in self.queues}
             try:
                 connection = self._connect(self.parameters)
                 self._open_channel(connection)
@@ -206,6 +220,8 @@ class AmqpConsumer:
                     self.stats.reconnects += 1
                 connected_before = True
                 self._consume(connection, deadline)
+                if not self._reconnect_requested:
+                    self._drain(connection)
             except (AMQPError, OSError) as error:
                 self._failures += 1
                 logger.warning(
@@ -227,7 +243,7 @@ class AmqpConsumer:
         return self._stop_requested.is_set() or self._monotonic() >= deadline
 
     def _open_channel(self, connection: BlockingConnection) -> None:
-        channel = connection.channel()
+        self._channel = channel = connection.channel()
         # Exactly as OpenKAT's publishers declare them (durable, no arguments, default exchange): a
         # declaration that differs in any of these is refused by the broker for whoever comes second.
         for queue in self.queues:
@@ -237,8 +253,10 @@ class AmqpConsumer:
         channel.confirm_delivery()
         channel.basic_qos(prefetch_count=self.prefetch)
         channel.add_on_cancel_callback(self._on_cancelled_by_broker)
-        for queue, kind in self.queues.items():
+        self._consumer_tags = [
             channel.basic_consume(queue=queue, on_message_callback=partial(self._on_message, queue, kind))
+            for queue, kind in self.queues.items()
+        ]
 
     def _consume(self, connection: BlockingConnection, deadline: float) -> None:
         while not self._finished(deadline) and not self._reconnect_requested:
@@ -246,6 +264,45 @@ class AmqpConsumer:
             if not self._reconnect_requested:
                 # A poll without a database error: the next failure starts the backoff from the bottom again.
                 self._failures = 0
+
+    def _drain(self, connection: BlockingConnection) -> None:
+        """End the run without handing delivered messages back to the broker.
+
+        A message handed back (nack, cancel, close) returns flagged `redelivered`, and ingest_message
+        skips a redelivered message whose content it has processed before, which is right for a
+        message we committed but wrong for one we never processed that merely repeats an earlier one.
+        So: process what was delivered, holding the acks back so the prefetch window stays full and
+        the broker sends nothing more; then cancel the consumers and ack.
+        """
+        assert self._channel is not None
+        self._draining = True
+        give_up_at = self._monotonic() + DRAIN_MAX_SECONDS
+        while not self._reconnect_requested and self._monotonic() < give_up_at:
+            delivered = self._deliveries
+            connection.process_data_events(time_limit=DRAIN_QUIET_SECONDS)
+            if self._deliveries == delivered and not self._deliveries_owed():
+                break
+        for tag in self._consumer_tags:
+            # Anything still arriving before the broker confirms the cancel is handed back by pika (unprocessed).
+            self._channel.basic_cancel(tag)
+        for delivery_tags in self._held_acks.values():
+            for delivery_tag in delivery_tags:
+                self._channel.basic_ack(delivery_tag=delivery_tag)
+                self.stats.processed += 1
+            delivery_tags.clear()
+
+    def _deliveries_owed(self) -> bool:
+        """Whether the broker will still send us something: a queue with ready messages and room in our window.
+
+        A quiet moment alone does not tell: a busy broker may send the last in-window delivery late.
+        """
+        assert self._channel is not None
+        for queue, held in self._held_acks.items():
+            if self.prefetch and len(held) >= self.prefetch:
+                continue
+            if self._channel.queue_declare(queue=queue, durable=True, passive=True).method.message_count:
+                return True
+        return False
 
     def _on_cancelled_by_broker(self, frame: Any) -> None:
         logger.warning(LOG_CONSUMER_CANCELLED)
@@ -260,10 +317,15 @@ class AmqpConsumer:
         properties: BasicProperties,
         body: bytes,
     ) -> None:
+        self._deliveries += 1
         if self._reconnect_requested:
             # Already backing off: hand the rest of this batch back untouched.
             channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
             return
+        if not self._draining and self._finished(self._deadline):
+            # Checked here, not only between polls: under a backlog every ack pulls in the next delivery
+            # and one poll never returns. Holding acks from now on lets it return (see _drain).
+            self._draining = True
         try:
             ingest_message(queue=kind, payload=_decode(body), redelivered=bool(method.redelivered))
         except (_Malformed, InvalidInput) as error:
@@ -284,6 +346,9 @@ class AmqpConsumer:
             return
         if self._after_commit_before_ack is not None:
             self._after_commit_before_ack(queue, body)
+        if self._draining:
+            self._held_acks[queue].append(method.delivery_tag)
+            return
         channel.basic_ack(delivery_tag=method.delivery_tag)
         self.stats.processed += 1
 

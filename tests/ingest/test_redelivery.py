@@ -128,3 +128,26 @@ def test_redelivery_of_a_committed_message_schedules_nothing_even_after_its_task
     assert (stats.processed, stats.reconnects) == (1, 1)
     assert list(Task.objects.values_list("status", flat=True)) == [TaskStatus.COMPLETED]
     assert queue_info(queues.mutations)["messages"] == 0
+
+
+def test_end_of_a_run_processes_what_was_delivered_instead_of_handing_it_back(demo, broker, queues, consume):
+    """Runs end every minute; a message handed back then would return flagged `redelivered` for nothing."""
+    messages = [mutation(level=1) for _ in range(300)]
+    for message in messages:
+        broker.publish(queues.mutations, message)
+
+    consumer = consume(prefetch=50)
+    consumer.wait_handled(30)
+    stats = consumer.stop()
+
+    left = []
+    while True:
+        method, _, _ = broker.channel.basic_get(queue=queues.mutations, auto_ack=False)
+        if method is None:
+            break
+        left.append(method.redelivered)
+    broker.channel.basic_nack(delivery_tag=0, multiple=True, requeue=True)
+    assert stats.processed < len(messages), "the run ended although a backlog was waiting"
+    assert stats.processed + len(left) == len(messages)
+    assert left.count(True) == 0, "no message went back to the queue after being delivered"
+    assert Task.objects.count() == stats.processed
