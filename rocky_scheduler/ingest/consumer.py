@@ -15,12 +15,13 @@ that call returned, i.e. after its tasks were committed. What can go wrong, and 
   back off before trying again;
 - anything else a message triggers: logged and dead-lettered, so one bad message cannot stop ingestion.
 
+A run ends by finishing the messages already delivered to it (acks held back, so the broker sends no
+more) rather than handing them back, because a handed-back message returns flagged `redelivered`.
+
 django-q2 starts `ingest_run` once a minute and each run consumes for INGEST_RUN_SECONDS (90 s by
 default), so consecutive runs overlap and there is no gap; two consumers at once are harmless.
 """
 
-import datetime
-import json
 import logging
 import math
 import os
@@ -40,6 +41,8 @@ from pika.spec import Basic, BasicProperties
 
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import InvalidInput
+from rocky_scheduler.ingest.bodies import MalformedBody, decode_body
+from rocky_scheduler.ingest.dead_letter import dead_letter_publish
 from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message
 
 logger = logging.getLogger(__name__)
@@ -50,17 +53,6 @@ INGEST_QUEUES: Mapping[str, str] = {
     RAW_FILE_RECEIVED: RAW_FILE_RECEIVED,
 }
 
-# Headers a dead-lettered message carries, besides the ones it was published with.
-REASON_HEADER = "x-rocky-scheduler-reason"
-SOURCE_QUEUE_HEADER = "x-rocky-scheduler-source-queue"
-DEAD_LETTERED_AT_HEADER = "x-rocky-scheduler-dead-lettered-at"
-# Reasons longer than this are cut, so a huge parser message cannot blow up a header frame.
-REASON_MAX_CHARS = 1000
-
-NOT_UTF8 = "message body is not UTF-8: {error}"
-NOT_JSON = "message body is not JSON: {error}"
-TOO_DEEP = "message body is not JSON: nested too deeply"
-HAS_NUL = "message strings must not contain NUL (\\u0000) characters"
 UNEXPECTED = "unexpected error while ingesting: {error_type}: {error}"
 UNKNOWN_KIND = "queue {queue!r} maps to {kind!r}, which is not one of {kinds}"
 
@@ -82,6 +74,9 @@ DRAIN_QUIET_SECONDS = 0.2
 DRAIN_MAX_SECONDS = 30.0
 BACKOFF_INITIAL_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 30.0
+# A broker under a resource alarm blocks publishers (our dead-letter publish) indefinitely; give up after
+# this long and reconnect, so a run still ends on time (URLs may set their own blocked_connection_timeout).
+BLOCKED_CONNECTION_TIMEOUT_SECONDS = 60.0
 
 Connect = Callable[[pika.connection.Parameters], BlockingConnection]
 AfterCommit = Callable[[str, bytes], None]
@@ -93,48 +88,6 @@ class ConsumerStats:
     dead_lettered: int = 0
     reconnects: int = 0
     database_errors: int = 0
-
-
-class _Malformed(Exception):
-    """The body could not be turned into a payload; the message is dead-lettered."""
-
-
-def _decode(body: bytes) -> Any:
-    """The JSON payload of a message body, refused on the same grounds as an HTTP ingest body."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise _Malformed(NOT_UTF8.format(error=error)) from None
-    try:
-        payload = json.loads(text, parse_constant=_reject_constant)
-    except RecursionError:
-        raise _Malformed(TOO_DEEP) from None
-    except ValueError as error:
-        raise _Malformed(NOT_JSON.format(error=error)) from None
-    # PostgreSQL stores no NUL in text or jsonb: refuse it here, not with a driver error mid-transaction.
-    if "\\u0000" in text.lower() and _contains_nul(payload):
-        raise _Malformed(HAS_NUL)
-    return payload
-
-
-def _reject_constant(name: str) -> None:
-    # NaN and Infinity are not JSON, and jsonb refuses them.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _contains_nul(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 def backoff_seconds(failures: int) -> float:
@@ -176,6 +129,8 @@ class AmqpConsumer:
                 raise ValueError(UNKNOWN_KIND.format(queue=queue, kind=kind, kinds=sorted(INGEST_QUEUES.values())))
         self.parameters = pika.URLParameters(url)
         self.parameters.client_properties = {"connection_name": connection_name or default_connection_name()}
+        if self.parameters.blocked_connection_timeout is None:
+            self.parameters.blocked_connection_timeout = BLOCKED_CONNECTION_TIMEOUT_SECONDS
         self.run_seconds = run_seconds
         self.prefetch = prefetch
         self.dead_letter_queue = dead_letter_queue
@@ -327,8 +282,8 @@ class AmqpConsumer:
             # and one poll never returns. Holding acks from now on lets it return (see _drain).
             self._draining = True
         try:
-            ingest_message(queue=kind, payload=_decode(body), redelivered=bool(method.redelivered))
-        except (_Malformed, InvalidInput) as error:
+            ingest_message(queue=kind, payload=decode_body(body), redelivered=bool(method.redelivered))
+        except (MalformedBody, InvalidInput) as error:
             self._dead_letter(channel, queue, method, properties, body, reason=str(error))
             return
         except (OperationalError, InterfaceError) as error:
@@ -363,21 +318,13 @@ class AmqpConsumer:
         reason: str,
     ) -> None:
         logger.warning(LOG_DEAD_LETTER, queue, self.dead_letter_queue, reason)
-        headers = dict(properties.headers or {})
-        headers[REASON_HEADER] = reason[:REASON_MAX_CHARS]
-        headers[SOURCE_QUEUE_HEADER] = queue
-        headers[DEAD_LETTERED_AT_HEADER] = datetime.datetime.now(datetime.UTC).isoformat()
-        dead_properties = BasicProperties(
-            content_type=properties.content_type,
-            content_encoding=properties.content_encoding,
-            message_id=properties.message_id,
-            timestamp=properties.timestamp,
-            headers=headers,
-            delivery_mode=pika.DeliveryMode.Persistent,
-        )
-        # mandatory + confirms: returns only once the broker holds it, or raises and we keep the original.
-        channel.basic_publish(
-            exchange="", routing_key=self.dead_letter_queue, body=body, properties=dead_properties, mandatory=True
+        dead_letter_publish(
+            channel,
+            dead_letter_queue=self.dead_letter_queue,
+            source_queue=queue,
+            properties=properties,
+            body=body,
+            reason=reason,
         )
         channel.basic_ack(delivery_tag=method.delivery_tag)
         self.stats.dead_lettered += 1

@@ -1,0 +1,51 @@
+"""From an AMQP message body to the payload ingest_message takes, refused on the same grounds as HTTP ingest."""
+
+import json
+from typing import Any
+
+NOT_UTF8 = "message body is not UTF-8: {error}"
+NOT_JSON = "message body is not JSON: {error}"
+TOO_DEEP = "message body is not JSON: nested too deeply"
+HAS_NUL = "message strings must not contain NUL (\\u0000) characters"
+
+
+class MalformedBody(Exception):
+    """The body could not be turned into a payload; the message is dead-lettered."""
+
+
+def decode_body(body: bytes) -> Any:
+    """The JSON payload of `body`; MalformedBody (its message is the reason) when there is none."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise MalformedBody(NOT_UTF8.format(error=error)) from None
+    try:
+        payload = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise MalformedBody(TOO_DEEP) from None
+    except ValueError as error:
+        raise MalformedBody(NOT_JSON.format(error=error)) from None
+    # PostgreSQL stores no NUL in text or jsonb: refuse it here, not with a driver error mid-transaction.
+    if "\\u0000" in text.lower() and _contains_nul(payload):
+        raise MalformedBody(HAS_NUL)
+    return payload
+
+
+def _reject_constant(name: str) -> None:
+    # NaN and Infinity are not JSON, and jsonb refuses them.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _contains_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
