@@ -102,6 +102,8 @@ def _task(row: TaskRow, now: datetime.datetime) -> dict[str, Any]:
         "priority": row.priority,
         "plugin": row.plugin or "–",
         "input_ooi": row.input_ooi or "",
+        # OOI references are long and `|`-separated; the page offers a line break after each `|`.
+        "input_ooi_parts": (row.input_ooi or "").split("|") if row.input_ooi else [],
         "at": row.at.isoformat() if row.at else None,
         "ago": _ago(row.at, now),
         "lease_owner": row.lease_owner or "–",

@@ -209,8 +209,12 @@ def stuck_tasks(*, now: datetime.datetime, limit: int = LIST_LIMIT) -> list[Task
 
 
 def failed_tasks(*, limit: int = LIST_LIMIT) -> list[TaskRow]:
-    """The most recently failed tasks, each with the reason its last history entry gives."""
-    last_reason = TaskEvent.objects.filter(task=OuterRef("pk")).order_by("-at", "-id").values("reason")[:1]
+    """The most recently failed tasks, each with the reason recorded when it failed."""
+    last_reason = (
+        TaskEvent.objects.filter(task=OuterRef("pk"), to_status=TaskStatus.FAILED)
+        .order_by("-at", "-id")
+        .values("reason")[:1]
+    )
     rows = (
         _with_description(Task.objects.filter(status=TaskStatus.FAILED))
         .annotate(reason=Subquery(last_reason))

@@ -87,9 +87,16 @@
           " ",
           h("span", { class: "plugin" }, [task.plugin]),
         ]),
-        task.input_ooi ? h("div", { class: "ooi" }, [task.input_ooi]) : null,
+        task.input_ooi ? h("div", { class: "ooi", title: task.input_ooi }, ooiParts(task.input_ooi_parts)) : null,
       ]),
     ]);
+  }
+
+  // A line may break after each `|` of an OOI reference rather than in the middle of a host name.
+  function ooiParts(parts) {
+    return parts.flatMap(function (part, index) {
+      return index ? ["|", h("wbr"), part] : [part];
+    });
   }
 
   function cell(label, text, cls) {
@@ -144,7 +151,7 @@
               cell("Scheduler", task.scheduler_id),
               cell("Organisation", task.organisation),
               cell("Status", task.status),
-              cell("Expired", task.ago + " ago"),
+              cell("Expired", task.ago + " ago", "when"),
               cell("Worker", task.lease_owner),
             ]);
           })
@@ -158,7 +165,7 @@
               taskCell(task),
               cell("Scheduler", task.scheduler_id),
               cell("Organisation", task.organisation),
-              cell("Failed", task.ago + " ago"),
+              cell("Failed", task.ago + " ago", "when"),
               cell("Attempts", task.attempts, "num"),
               cell("Reason", task.reason, "reason"),
             ]);
@@ -195,6 +202,20 @@
     return String(date.getUTCHours()).padStart(2, "0") + ":" + String(date.getUTCMinutes()).padStart(2, "0");
   }
 
+  // Per-minute counts averaged over `per` minutes, so a narrow chart shows a trend, not a comb of spikes.
+  function bucketed(series, per) {
+    var out = [];
+    for (var first = 0; first < series.length; first += per) {
+      var slice = series.slice(first, first + per);
+      out.push(slice.reduce(function (sum, value) { return sum + value; }, 0) / slice.length);
+    }
+    return out;
+  }
+
+  function formatRate(value) {
+    return value === Math.round(value) ? String(value) : value.toFixed(1);
+  }
+
   function drawChart(box, pushes, pops, chart) {
     var width = Math.max(box.clientWidth, 200);
     var height = 150;
@@ -202,21 +223,34 @@
     var plotW = width - pad.left - pad.right;
     var plotH = height - pad.top - pad.bottom;
     var minutes = chart.minutes;
-    var peak = niceCeiling(Math.max.apply(null, pushes.concat(pops, [0])));
-    var x = function (index) {
-      return pad.left + (minutes > 1 ? (index / (minutes - 1)) * plotW : 0);
+    // At least 4 px per point.
+    var per = [1, 2, 3, 5, 10, 15, 30, 60].find(function (k) {
+      return plotW / Math.ceil(minutes / k) >= 4;
+    }) || 60;
+    var pushRates = bucketed(pushes, per);
+    var popRates = bucketed(pops, per);
+    var count = pushRates.length;
+    var peak = niceCeiling(Math.max.apply(null, pushRates.concat(popRates, [0])));
+    // Each bucket is drawn at the middle of the minutes it covers.
+    var minuteX = function (minute) {
+      return pad.left + (minutes > 1 ? (minute / (minutes - 1)) * plotW : 0);
+    };
+    var x = function (bucket) {
+      var last = Math.min(minutes, (bucket + 1) * per) - 1;
+      return minuteX((bucket * per + last) / 2);
     };
     var y = function (value) {
       return pad.top + plotH - (value / peak) * plotH;
     };
+    var note = "per minute" + (per > 1 ? ", averaged over " + per + " min" : "") + ", times in UTC";
     var root = svg("svg", {
       width: width,
       height: height,
       viewBox: "0 0 " + width + " " + height,
       role: "img",
-      "aria-label": box.getAttribute("aria-label") || "throughput",
+      "aria-label": (box.getAttribute("aria-label") || "Pushes and pops") + " (" + note + ")",
     });
-    // Gridlines at 0, half and the top; a half that is not a whole task is left out.
+    // Gridlines at 0, half and the top; a half that is not a round number is left out.
     [0, peak / 2, peak].forEach(function (value) {
       if (value !== Math.round(value)) return;
       root.appendChild(svg("line", { x1: pad.left, x2: width - pad.right, y1: y(value), y2: y(value), class: "grid" }));
@@ -227,39 +261,46 @@
     var step = steps.find(function (candidate) {
       return (candidate / minutes) * plotW >= 70;
     }) || minutes;
-    for (var index = 0; index < minutes; index++) {
-      var ms = chart.start_ms + index * 60000;
+    for (var minute = 0; minute < minutes; minute++) {
+      var ms = chart.start_ms + minute * 60000;
       if ((ms / 60000) % step !== 0) continue;
-      var tickX = x(index);
+      var tickX = minuteX(minute);
       if (tickX < pad.left + 16 || tickX > width - pad.right - 16) continue;
       root.appendChild(svg("line", { x1: tickX, x2: tickX, y1: pad.top + plotH, y2: pad.top + plotH + 4, class: "axis" }));
       root.appendChild(svg("text", { x: tickX, y: height - 6, "text-anchor": "middle", class: "tick" }, clock(ms)));
     }
     root.appendChild(svg("line", { x1: pad.left, x2: width - pad.right, y1: pad.top + plotH, y2: pad.top + plotH, class: "axis" }));
-    [
-      [pushes, "line-push"],
-      [pops, "line-pop"],
-    ].forEach(function (series) {
-      var points = series[0].map(function (value, i) {
+    var points = function (series) {
+      return series.map(function (value, i) {
         return x(i).toFixed(1) + "," + y(value).toFixed(1);
       });
-      root.appendChild(svg("polyline", { points: points.join(" "), class: series[1] }));
-    });
+    };
+    var pushPoints = points(pushRates);
+    var baseline = y(0).toFixed(1);
+    root.appendChild(svg("polygon", {
+      points: [x(0).toFixed(1) + "," + baseline].concat(pushPoints, [x(count - 1).toFixed(1) + "," + baseline]).join(" "),
+      class: "area-push",
+    }));
+    root.appendChild(svg("polyline", { points: pushPoints.join(" "), class: "line-push" }));
+    root.appendChild(svg("polyline", { points: points(popRates).join(" "), class: "line-pop" }));
     var cursor = svg("line", { x1: 0, x2: 0, y1: pad.top, y2: pad.top + plotH, class: "cursor", visibility: "hidden" });
     root.appendChild(cursor);
     var readout = box.nextElementSibling;
+    readout.textContent = note;
     root.addEventListener("pointermove", function (event) {
       var bounds = root.getBoundingClientRect();
-      var i = Math.round(((event.clientX - bounds.left - pad.left) / plotW) * (minutes - 1));
-      if (i < 0 || i >= minutes) return;
+      var minute = ((event.clientX - bounds.left - pad.left) / plotW) * (minutes - 1);
+      var i = Math.min(count - 1, Math.max(0, Math.floor(minute / per)));
+      var from = chart.start_ms + i * per * 60000;
+      var span = per > 1 ? clock(from) + "–" + clock(from + (per - 1) * 60000) : clock(from);
       cursor.setAttribute("x1", x(i));
       cursor.setAttribute("x2", x(i));
       cursor.setAttribute("visibility", "visible");
-      readout.textContent = clock(chart.start_ms + i * 60000) + " UTC: " + pushes[i] + " pushes, " + pops[i] + " pops";
+      readout.textContent = span + " UTC: " + formatRate(pushRates[i]) + " pushes, " + formatRate(popRates[i]) + " pops per minute";
     });
     root.addEventListener("pointerleave", function () {
       cursor.setAttribute("visibility", "hidden");
-      readout.textContent = "";
+      readout.textContent = note;
     });
     box.replaceChildren(root);
   }
