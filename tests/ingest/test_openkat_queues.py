@@ -1,12 +1,16 @@
 """OpenKAT's real queue names, declared as its publishers declare them, in a virtual host of our own."""
 
+import io
+import json
 import logging
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 from pika.exceptions import ChannelClosedByBroker
 
 from rocky_scheduler.ingest.consumer import AmqpConsumer, ingest_run
+from rocky_scheduler.management.commands.ingest import NO_AMQP_URL
 from rocky_scheduler.models import Task
 from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS
 from tests.ingest.broker import Broker, ConsumerThread, queue_info, unique_suffix, wait_until
@@ -95,3 +99,23 @@ def test_ingest_run_without_amqp_url_returns_at_once_and_says_why(caplog):
     with override_settings(ROCKY_SCHEDULER={"AMQP_URL": None}), caplog.at_level(logging.INFO):
         assert ingest_run() is None
     assert "AMQP_URL is not set" in caplog.text
+
+
+def test_ingest_command_consumes_in_the_foreground(demo, vhost):
+    _, url = vhost
+    publisher = Broker(url)
+    host = mutation(level=1)
+    publisher.publish(SCAN_PROFILE_MUTATIONS, host)
+    publisher.close()
+    out = io.StringIO()
+
+    with override_settings(ROCKY_SCHEDULER={"AMQP_URL": url}):
+        call_command("ingest", seconds=1.5, stdout=out)
+
+    assert json.loads(out.getvalue())["processed"] == 1
+    assert Task.objects.filter(data__input_ooi=host["primary_key"]).count() == 1
+
+
+def test_ingest_command_without_amqp_url_says_so():
+    with override_settings(ROCKY_SCHEDULER={"AMQP_URL": None}), pytest.raises(CommandError, match=NO_AMQP_URL):
+        call_command("ingest", seconds=1)

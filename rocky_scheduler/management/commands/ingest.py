@@ -1,6 +1,7 @@
 import json
 import math
 import signal
+from dataclasses import asdict
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,6 +9,7 @@ from rocky_scheduler.conf import app_settings
 from rocky_scheduler.ingest.consumer import AmqpConsumer
 
 NO_AMQP_URL = "AMQP_URL is not set; there is no RabbitMQ to consume from."
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class Command(BaseCommand):
@@ -34,8 +36,11 @@ class Command(BaseCommand):
             prefetch=app_settings.INGEST_PREFETCH,
             dead_letter_queue=app_settings.DEAD_LETTER_QUEUE,
         )
-        # Finish the message in hand and close the connection, rather than dying mid-message.
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: consumer.stop())
-        stats = consumer.run()
-        self.stdout.write(json.dumps(stats.__dict__))
+        # Finish the messages in hand and close the connection, rather than dying mid-message.
+        previous = {signum: signal.signal(signum, lambda *_: consumer.stop()) for signum in STOP_SIGNALS}
+        try:
+            stats = consumer.run()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        self.stdout.write(json.dumps(asdict(stats)))
