@@ -3,7 +3,7 @@ and running a service once per selected object with counts reported back to the 
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,8 +11,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
 from rocky_scheduler.errors import SchedulerError
 
@@ -20,9 +21,11 @@ APP = "rocky_scheduler"
 # One action request runs its service this many times at most: beyond that the request would
 # outlive any proxy timeout, and "select all" on a million tasks is almost always a slip.
 ACTION_LIMIT = 5_000
-TOO_MANY_SELECTED = "{count}+ selected; actions run on at most {limit} at a time. Narrow the list with filters first."
+TOO_MANY_SELECTED = "More than {limit} selected; an action runs on at most {limit} at a time. Filter the list first."
 # Long-running tasks heartbeat often; the page shows the latest events, not all of them.
 HISTORY_LIMIT = 200
+# Served from the app's static files (no inline styles: a host's CSP may forbid them).
+ADMIN_CSS = {"all": ["rocky_scheduler/admin/admin.css"]}
 
 
 def actor_of(request: HttpRequest) -> str:
@@ -36,7 +39,16 @@ def user_has(request: HttpRequest, codename: str) -> bool:
 
 def pretty_json(value: Any) -> SafeString:
     text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-    return format_html('<pre class="rocky-json" style="white-space: pre-wrap; margin: 0;">{}</pre>', text)
+    return format_html('<pre class="rocky-json">{}</pre>', text)
+
+
+def short_text(value: str | None, length: int = 48) -> SafeString | str:
+    """A long value (an OOI reference) cut to fit a list column, whole in its tooltip."""
+    if not value:
+        return "–"
+    if len(value) <= length:
+        return value
+    return format_html('<span title="{}">{}</span>', value, Truncator(value).chars(length))
 
 
 @dataclass
@@ -58,7 +70,8 @@ class ActionReport:
             )
         for note in self.notes:
             modeladmin.message_user(request, note, messages.INFO)
-        for reason, count in self.refusals.most_common():
+        # Most frequent first, then alphabetical: the same selection always reads the same.
+        for reason, count in sorted(self.refusals.items(), key=lambda item: (-item[1], item[0])):
             modeladmin.message_user(request, f"{count} {_name(modeladmin, count)} refused: {reason}", messages.WARNING)
         if not (self.done or self.unchanged or self.refusals or self.notes):
             modeladmin.message_user(request, "Nothing was selected.", messages.INFO)
@@ -81,11 +94,10 @@ def run_each(
     report, never a 500; the other rows go ahead. `operation` returns False for "already so".
     None (after a message) when the selection is too large to run in one request.
     """
-    pks = list(queryset.order_by().values_list("pk", flat=True)[: ACTION_LIMIT + 1])
+    # In the list's own order, so rows are handled as the user sees them.
+    pks = list(queryset.values_list("pk", flat=True)[: ACTION_LIMIT + 1])
     if len(pks) > ACTION_LIMIT:
-        modeladmin.message_user(
-            request, TOO_MANY_SELECTED.format(count=ACTION_LIMIT, limit=ACTION_LIMIT), messages.ERROR
-        )
+        modeladmin.message_user(request, TOO_MANY_SELECTED.format(limit=ACTION_LIMIT), messages.ERROR)
         return None
     report = ActionReport()
     for pk in pks:
@@ -133,7 +145,3 @@ class HistoryInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
-
-
-def html_list(items: Iterable[str]) -> SafeString:
-    return format_html("<ul>{}</ul>", format_html_join("", "<li><code>{}</code></li>", ((item,) for item in items)))

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from rocky_scheduler.admin.common import HistoryInline, actor_of, pretty_json, run_each, user_has
-from rocky_scheduler.admin.tasks import OrganisationFilter
+from rocky_scheduler.admin.common import ADMIN_CSS, HistoryInline, actor_of, pretty_json, run_each, short_text, user_has
+from rocky_scheduler.admin.filters import OrganisationFilter
 from rocky_scheduler.errors import SchedulerError
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.models import Schedule, ScheduleEvent
@@ -67,6 +67,10 @@ class ScheduleAdmin(admin.ModelAdmin):
     list_per_page = 100
     actions = ("enable", "disable", "run_now")
     inlines = (ScheduleEventInline,)
+
+    class Media:
+        css = ADMIN_CSS
+
     readonly_fields = ("id", "scheduler", "organisation", "hash", "data_pretty", "created_at", "modified_at")
     fieldsets = (
         (None, {"fields": ("id", "scheduler", "organisation", "enabled", "schedule", "deadline_at", "tasks_link")}),
@@ -114,8 +118,8 @@ class ScheduleAdmin(admin.ModelAdmin):
         return getattr(schedule, "plugin_id", None) or "–"
 
     @admin.display(description="OOI")
-    def ooi(self, schedule: Schedule) -> str:
-        return getattr(schedule, "input_ooi", None) or "–"
+    def ooi(self, schedule: Schedule) -> SafeString | str:
+        return short_text(getattr(schedule, "input_ooi", None))
 
     @admin.display(description="tasks")
     def tasks_link(self, schedule: Schedule) -> SafeString:

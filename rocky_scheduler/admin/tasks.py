@@ -1,4 +1,4 @@
-"""Tasks and their history in the admin. Every change goes through the services (status machine,
+"""Tasks in the admin. Every change goes through the services (status machine,
 heap cache, history with the acting user); what the scheduler owns is read-only."""
 
 import uuid
@@ -17,16 +17,19 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from rocky_scheduler.admin.common import (
+    ADMIN_CSS,
     HistoryInline,
     actor_of,
     pretty_json,
     run_each,
+    short_text,
     user_has,
 )
+from rocky_scheduler.admin.filters import OrganisationFilter
 from rocky_scheduler.errors import NOT_REPRIORITISABLE, SchedulerError
 from rocky_scheduler.hashing import digest
-from rocky_scheduler.models import Organisation, Task, TaskEvent, TaskStatus
-from rocky_scheduler.services import task_cancel, task_set_priority, task_transition
+from rocky_scheduler.models import Task, TaskEvent, TaskStatus
+from rocky_scheduler.services import task_set_priority, task_transition
 from rocky_scheduler.services.task_push import USER_PRIORITY
 from rocky_scheduler.services.task_retry import task_retry
 
@@ -34,6 +37,8 @@ from rocky_scheduler.services.task_retry import task_retry
 REPRIORITISABLE = (TaskStatus.QUEUED, TaskStatus.PENDING)
 REQUEUE_REASON = "requeued in the admin"
 CANCEL_REASON = "cancelled in the admin"
+CANCELLED = TaskStatus.CANCELLED.value
+QUEUED = TaskStatus.QUEUED.value
 
 SCHEDULER_OWNED = (
     "id",
@@ -53,36 +58,13 @@ SCHEDULER_OWNED = (
 )
 
 
-class OrganisationFilter(admin.SimpleListFilter):
-    """Organisations from the catalogue: a DISTINCT over the task table would scan all of it."""
-
-    title = "organisation"
-    parameter_name = "organisation"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        choices = [(code, name if name and name != code else code) for code, name in _organisations()]
-        current = self.value()
-        if current and current not in {code for code, _ in choices}:
-            # Rocky's organisations need not be in the embedded catalogue; a link may still name one.
-            choices.append((current, current))
-        return choices
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        value = self.value()
-        return queryset.filter(organisation=value) if value else queryset
-
-
-def _organisations() -> list[tuple[str, str]]:
-    return list(Organisation.objects.order_by("code").values_list("code", "name"))
-
-
 class TaskPriorityForm(forms.ModelForm):
     """Priority is the one thing a person sets on a task, and only while it waits in the queue."""
 
     class Meta:
         model = Task
         fields = ("priority",)
-        widgets = {"priority": forms.NumberInput(attrs={"class": "vIntegerField", "min": 1, "style": "width: 5em"})}
+        widgets = {"priority": forms.NumberInput(attrs={"class": "vIntegerField rocky-priority", "min": 1})}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -132,12 +114,10 @@ class TaskAdmin(admin.ModelAdmin):
         "scheduler_name",
         "status",
         "priority",
-        "type",
         "organisation",
         "plugin",
         "ooi",
         "created_at",
-        "modified_at",
     )
     list_display_links = ("short_id",)
     list_editable = ("priority",)
@@ -150,7 +130,7 @@ class TaskAdmin(admin.ModelAdmin):
         "data__normalizer__id",
     )
     search_help_text = "Task id, hash (or its readable identity), OOI or plugin id."
-    # Counting a million-row table for "N total" on every page view is not worth it.
+    # A filtered list does not also count the whole table for its "N total".
     show_full_result_count = False
     list_per_page = 100
     actions = ("move_to_front", "requeue", "cancel", "retry")
@@ -163,6 +143,9 @@ class TaskAdmin(admin.ModelAdmin):
         ("Times", {"fields": ("created_at", "modified_at")}),
     )
 
+    class Media:
+        css = ADMIN_CSS
+
     # -- permissions: the custom Task permissions, as the API checks them ------------------------
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -174,7 +157,10 @@ class TaskAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Task | None = None) -> bool:
-        # The priority is the only editable field, so changing a task means re-prioritising it.
+        # The priority is the only editable field, so changing a task means re-prioritising it;
+        # a task that left the queue has nothing to change, and its page is view-only.
+        if obj is not None and obj.status not in REPRIORITISABLE:
+            return False
         return self.has_reprioritise_permission(request)
 
     def has_reprioritise_permission(self, request: HttpRequest) -> bool:
@@ -230,8 +216,8 @@ class TaskAdmin(admin.ModelAdmin):
         return getattr(task, "plugin_id", None) or "–"
 
     @admin.display(description="OOI")
-    def ooi(self, task: Task) -> str:
-        return getattr(task, "input_ooi", None) or "–"
+    def ooi(self, task: Task) -> SafeString | str:
+        return short_text(getattr(task, "input_ooi", None))
 
     # -- change form --------------------------------------------------------------------------
 
@@ -279,7 +265,7 @@ class TaskAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda pk: task_transition(task_id=pk, status=TaskStatus.QUEUED, actor=actor, reason=REQUEUE_REASON),
+            lambda pk: task_transition(task_id=pk, status=QUEUED, actor=actor, reason=REQUEUE_REASON),
         )
         if report:
             report.send(self, request, done="Requeued {count} {name}.")
@@ -287,7 +273,14 @@ class TaskAdmin(admin.ModelAdmin):
     @admin.action(description="Cancel", permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = actor_of(request)
-        report = run_each(self, request, queryset, lambda pk: task_cancel(task_id=pk, actor=actor, reason=CANCEL_REASON))
+        report = run_each(
+            self,
+            request,
+            queryset,
+            # task_cancel, with the plain value: task_cancel passes the enum, whose repr
+            # ("TaskStatus.CANCELLED") would end up in the refusal message the user reads.
+            lambda pk: task_transition(task_id=pk, status=CANCELLED, actor=actor, reason=CANCEL_REASON),
+        )
         if report:
             report.send(self, request, done="Cancelled {count} {name}.")
 
@@ -296,54 +289,4 @@ class TaskAdmin(admin.ModelAdmin):
         actor = actor_of(request)
         report = run_each(self, request, queryset, lambda pk: task_retry(task_id=pk, actor=actor))
         if report:
-            report.send(self, request, done="Queued {count} new {name} as retries, at priority 1.")
-
-
-class ToStatusFilter(admin.SimpleListFilter):
-    """Fixed choices: the default filter would run a DISTINCT over the whole history table."""
-
-    title = "to status"
-    parameter_name = "to_status"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return list(TaskStatus.choices)
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        value = self.value()
-        return queryset.filter(to_status=value) if value else queryset
-
-
-@admin.register(TaskEvent)
-class TaskEventAdmin(admin.ModelAdmin):
-    """The history of all tasks: who moved what, when. Append-only."""
-
-    list_display = ("at", "task_link", "kind", "from_status", "to_status", "from_priority", "to_priority", "actor")
-    list_filter = ("kind", ToStatusFilter)
-    search_fields = ("actor", "reason")
-    search_help_text = "Task id, actor (user:name, system:...) or reason."
-    show_full_result_count = False
-    list_per_page = 100
-    ordering = ("-at", "-id")
-    readonly_fields = ("task_link", "at", "kind", "from_status", "to_status", "from_priority", "to_priority", "actor")
-    fields = (*readonly_fields, "reason")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: TaskEvent | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: TaskEvent | None = None) -> bool:
-        return False
-
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        try:
-            # A task id is the common question ("what happened to this task?"): use its index alone.
-            return queryset.filter(task_id=uuid.UUID(search_term.strip())), False
-        except ValueError:
-            return super().get_search_results(request, queryset, search_term)
-
-    @admin.display(description="task", ordering="task_id")
-    def task_link(self, event: TaskEvent) -> SafeString:
-        url = reverse(f"{self.admin_site.name}:rocky_scheduler_task_change", args=[event.task_id])
-        return format_html('<a href="{}" title="{}">{}</a>', url, event.task_id, str(event.task_id)[:8])
+            report.send(self, request, done="Retried {count} {name} (queued as new tasks at priority 1).")

@@ -1,0 +1,69 @@
+"""Settings of a host project that is not ours (Rocky's shape): its own apps and URLs, plus exactly what
+docs/rocky-integration.md tells Rocky to add. Used by tests/reuse_project/test_mounted_elsewhere.py."""
+
+SECRET_KEY = "reuse-project-test-only"  # noqa: S105 - a test project
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost"]
+ROOT_URLCONF = "tests.reuse_project.urls"
+# Rocky's own choice; the app pins its own default_auto_field, so no migration depends on this.
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+USE_TZ = True
+TIME_ZONE = "Europe/Amsterdam"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    # Added for the scheduler:
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_q",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "rocky_scheduler",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# An in-memory database: enough for `check`, `migrate` and `spectacular` in a subprocess.
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+STATIC_URL = "static/"
+
+ROCKY_SCHEDULER = {
+    "AMQP_URL": None,
+    "API_ALLOW_ANONYMOUS": False,
+}
+
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["rocky_scheduler.api.schema.strip_optional_slash"],
+}
+
+Q_CLUSTER = {"name": "rocky", "orm": "default", "workers": 2, "timeout": 300, "retry": 360, "max_attempts": 1}
