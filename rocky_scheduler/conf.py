@@ -41,7 +41,6 @@ DEFAULTS: dict[str, Any] = {
     "INGEST_RUN_SECONDS": 90,
     "INGEST_PREFETCH": 50,
     "DEAD_LETTER_QUEUE": "rocky_scheduler.dead_letter",
-    "DEFAULT_RANKER": "rocky_scheduler.rankers.fifo.FifoRanker",
 }
 
 

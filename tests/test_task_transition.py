@@ -90,3 +90,18 @@ def test_requeue_while_the_same_hash_is_queued_is_a_conflict():
         task_transition(task_id=dispatched.id, status=S.QUEUED)
     dispatched.refresh_from_db()
     assert dispatched.status == S.DISPATCHED
+
+
+def test_refusal_names_the_plain_status_values():
+    task = TaskFactory(status=S.COMPLETED)
+    with pytest.raises(IllegalTransition) as error:
+        task_transition(task_id=task.id, status=S.CANCELLED)
+    assert error.value.message == "A task cannot go from 'completed' to 'cancelled'."
+
+
+def test_requeue_conflict_names_the_scheduler():
+    queued = TaskFactory(status=S.QUEUED)
+    dispatched = TaskFactory(status=S.DISPATCHED, hash=queued.hash, data=queued.data)
+    with pytest.raises(DuplicateTask) as error:
+        task_transition(task_id=dispatched.id, status=S.QUEUED)
+    assert "'boefje'" in error.value.message

@@ -50,6 +50,7 @@ def task_transition(
     """Move a task to `status`; raise NotFound, InvalidInput or IllegalTransition (nothing changes then)."""
     if status not in TaskStatus.values:
         raise InvalidInput(STATUS_INVALID.format(choices=", ".join(TaskStatus.values), status=status), field="status")
+    status = TaskStatus(status).value  # a TaskStatus member or its string: messages show the plain value
     task_uuid = _parse_id(task_id)
     with transaction.atomic():
         now = clock()
@@ -112,7 +113,8 @@ def _transition_postgresql(task_id: uuid.UUID, status: str, now, *, actor: str, 
                 reason=reason,
             )
     except IntegrityError:
-        raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id="this scheduler"), field="status") from None
+        scheduler_id = Task.objects.filter(pk=task_id).values_list("scheduler_id", flat=True).first()
+        raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=scheduler_id), field="status") from None
     if changed is None:
         raise _refusal(task_id, status)
     return changed
