@@ -50,7 +50,7 @@ DEADLINE_SECONDS = 600.0
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=20_000, help="mutations in the throughput run")
-    parser.add_argument("--rate", type=float, default=100.0, help="messages/s of the latency run")
+    parser.add_argument("--rates", default="100,50", help="messages/s of the latency runs (the first is the target)")
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the latency run")
     parser.add_argument("--amqp-url", default=None, help="use this broker/vhost as is (default: a fresh vhost)")
     return parser.parse_args()
@@ -130,22 +130,31 @@ def _wait(condition, *, what: str, interval: float = 0.02) -> float:
     return time.monotonic()
 
 
-def bench_throughput(database: Database, publisher: Publisher, env: dict[str, str], count: int) -> dict[str, Any]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux), to tell CPU-bound from waiting."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def publish_backlog(publisher: Publisher, count: int) -> float:
     started = time.monotonic()
     for index in range(count):
         publisher.publish(_mutation("acme" if index % 2 else "globex"))
-    publish_seconds = time.monotonic() - started
+    return time.monotonic() - started
 
-    consumer = _manage("ingest", "--seconds", "0", env=env, stdout=subprocess.PIPE, text=True)
+
+def bench_throughput(database: Database, publisher: Publisher, consumer: subprocess.Popen, count: int) -> dict:
     attached_at = _wait(lambda: publisher.consumers() >= 1, what="the consumer to attach")
+    cpu_before = _cpu_seconds(consumer.pid)
     done_at = _wait(lambda: _queued_tasks(database) >= count, what=f"{count} queued tasks", interval=0.1)
     elapsed = done_at - attached_at
+    cpu = _cpu_seconds(consumer.pid) - cpu_before
     return {
-        "consumer": consumer,
         "messages": count,
-        "publish_seconds": round(publish_seconds, 2),
         "drain_seconds": round(elapsed, 2),
         "messages_per_second": round(count / elapsed, 1),
+        "consumer_cpu_ms_per_message": round(cpu / count * 1000, 2),
+        "consumer_cpu_share": round(cpu / elapsed, 2),
     }
 
 
@@ -219,6 +228,7 @@ def _environment(database: Database) -> dict[str, Any]:
 
 def main() -> None:
     args = _parse_args()
+    rates = [float(rate) for rate in args.rates.split(",") if rate.strip()]
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     database = database_from_env()
     recreate_database(database)
@@ -231,35 +241,50 @@ def main() -> None:
     env["AMQP_URL"] = amqp_url
     environment = _environment(database)
     command = " ".join(["DATABASE_URL=" + os.environ["DATABASE_URL"], ".venv/bin/python", "bench/ingest_bench.py"])
+    command = f"{command} {' '.join(sys.argv[1:])}".rstrip()
     print(f"machine: {environment['nproc']} cores, {environment['cpu']}, load {environment['load_average_at_start']}")
     print(f"PostgreSQL {environment['postgresql']}, RabbitMQ {environment['rabbitmq']}, Python {environment['python']}")
-    print(f"command: {command} {' '.join(sys.argv[1:])}".rstrip())
+    print(f"command: {command}")
 
     publisher = Publisher(amqp_url)
-    consumer = None
+    consumer: subprocess.Popen | None = None
+    results: dict[str, Any] = {"environment": environment, "command": command, "latency": []}
     try:
-        throughput = bench_throughput(database, publisher, env, args.messages)
-        consumer = throughput.pop("consumer")
+        publish_seconds = publish_backlog(publisher, args.messages)
+        # One consumer process, as the README's default set-up runs (the same consumer django-q2 starts).
+        consumer = _manage("ingest", "--seconds", "0", env=env, stdout=subprocess.PIPE, text=True)
+        throughput = results["throughput"] = {
+            "publish_seconds": round(publish_seconds, 2),
+            **bench_throughput(database, publisher, consumer, args.messages),
+        }
         print(
             f"throughput: {throughput['messages']} mutations in {throughput['drain_seconds']} s = "
-            f"{throughput['messages_per_second']} messages/s (one consumer process, prefetch default)"
+            f"{throughput['messages_per_second']} messages/s; consumer CPU "
+            f"{throughput['consumer_cpu_ms_per_message']} ms/message ({throughput['consumer_cpu_share']} of a core)"
         )
-        latency = bench_latency(database, publisher, rate=args.rate, seconds=args.seconds)
-        print(
-            f"latency at {latency['achieved_rate']} messages/s for {args.seconds:.0f} s: "
-            f"p50 {latency['p50_seconds']} s, p95 {latency['p95_seconds']} s, p99 {latency['p99_seconds']} s, "
-            f"max {latency['max_seconds']} s (target p95 < {TARGET_P95_SECONDS} s)"
-        )
+        for rate in rates:
+            latency = bench_latency(database, publisher, rate=rate, seconds=args.seconds)
+            results["latency"].append(latency)
+            print(
+                f"latency at {latency['achieved_rate']} messages/s for {args.seconds:.0f} s: "
+                f"p50 {latency['p50_seconds']} s, p95 {latency['p95_seconds']} s, p99 {latency['p99_seconds']} s, "
+                f"max {latency['max_seconds']} s (target p95 < {TARGET_P95_SECONDS} s at 100 messages/s)"
+            )
     finally:
-        if publisher.connection.is_open:
-            publisher.close()
+        # The consumer first: left running, it would reconnect to the next run's vhost of the same name.
         if consumer is not None:
             consumer.send_signal(signal.SIGTERM)
-            stats = consumer.communicate(timeout=60)[0].strip()
-            print(f"consumer stats: {stats}")
+            try:
+                print(f"consumer stats: {consumer.communicate(timeout=60)[0].strip()}")
+            except subprocess.TimeoutExpired:
+                consumer.kill()
+                consumer.wait()
+        if publisher.connection.is_open:
+            publisher.close()
         if own_vhost:
             subprocess.run(["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, check=False)
-    results = {"environment": environment, "command": command, "throughput": throughput, "latency": latency}
+    results["environment"]["load_average_at_end"] = os.getloadavg()
+    print(f"load average at the end: {results['environment']['load_average_at_end']}")
     RESULTS_PATH.parent.mkdir(exist_ok=True)
     RESULTS_PATH.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {RESULTS_PATH.relative_to(ROOT)}")
