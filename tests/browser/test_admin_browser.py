@@ -1,0 +1,112 @@
+"""The task admin in a real browser: what an operator does to steer the queue, checked from a worker's side."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from playwright.sync_api import expect
+from rest_framework.authtoken.models import Token
+
+from rocky_scheduler.models import Task, TaskStatus
+from tests.browser.conftest import NARROW, WIDE, log_in
+from tests.dashboard.seeding import seed_busy_hours, seed_queue
+from tests.support.live_server import Client
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+QUEUED_BOEFJES = "/admin/rocky_scheduler/task/?scheduler__id__exact=boefje&status__exact=queued"
+
+
+@pytest.fixture
+def worker_token() -> str:
+    worker = User.objects.create_user("boefje-runner", password="pw-runner")
+    worker.groups.add(Group.objects.get(name="scheduler-workers"))
+    return Token.objects.create(user=worker).key
+
+
+def pop(site, token: str, limit: int = 1) -> list[dict]:
+    client = Client(site.port, token)
+    try:
+        status, body = client.request("POST", f"/api/v1/schedulers/boefje/pop?limit={limit}")
+    finally:
+        client.close()
+    assert status == 200, body
+    return body["results"]
+
+
+def row_prefix(page, task: Task) -> str:
+    """The formset prefix (`form-3`) of the change-list row that edits `task`."""
+    name = page.locator(f'#changelist-form input[name$="-id"][value="{task.pk}"]').get_attribute("name")
+    return name.removesuffix("-id")
+
+
+def test_a_priority_set_in_the_task_list_decides_the_next_pop(page, js_errors, staff_user, site, worker_token):
+    tasks = seed_queue(queued=7, failed=0)
+    last_in_line = tasks[-1]
+    log_in(page, next_path="/admin/rocky_scheduler/task/")
+    page.goto(QUEUED_BOEFJES)
+    expect(page.locator("#result_list tbody tr")).to_have_count(7)
+
+    page.fill(f'input[name="{row_prefix(page, last_in_line)}-priority"]', "1")
+    page.click('input[name="_save"]')
+
+    expect(page.locator(".messagelist")).to_contain_text("changed successfully")
+    (popped,) = pop(site, worker_token)
+    assert (popped["id"], popped["priority"], popped["status"]) == (str(last_in_line.pk), 1, "dispatched")
+    assert js_errors == []
+
+
+def test_the_cancel_action_takes_the_selected_tasks_out_of_the_queue(page, js_errors, staff_user, site, worker_token):
+    tasks = seed_queue(queued=7, failed=0)
+    chosen = tasks[1:4]
+    log_in(page, next_path="/admin/rocky_scheduler/task/")
+    page.goto(QUEUED_BOEFJES)
+
+    for task in chosen:
+        page.check(f'input.action-select[value="{task.pk}"]')
+    page.select_option('select[name="action"]', "cancel")
+    page.click('button[name="index"]')
+
+    expect(page.locator(".messagelist")).to_contain_text("Cancelled 3 tasks")
+    chosen_ids = {str(task.pk) for task in chosen}
+    statuses = dict(Task.objects.filter(pk__in=chosen_ids).values_list("pk", "status"))
+    assert set(statuses.values()) == {TaskStatus.CANCELLED}
+    # The filtered list now shows only what is still queued, and workers get only that.
+    expect(page.locator("#result_list tbody tr")).to_have_count(4)
+    popped = {task["id"] for task in pop(site, worker_token, limit=10)}
+    assert popped == {str(task.pk) for task in tasks} - chosen_ids
+    # The dashboard agrees.
+    page.goto("/dashboard")
+    card = page.locator('article[data-scheduler="boefje"]')
+    expect(card.locator('li[data-status="cancelled"] .depth-count')).to_have_text("3")
+    expect(card.locator('[data-kpi="queued"]')).to_have_text("0")
+    assert js_errors == []
+
+
+def test_the_dashboard_links_lead_to_those_tasks_in_the_admin(page, js_errors, staff_user):
+    seed_queue(queued=7, failed=2)
+    failed = set(Task.objects.filter(status=TaskStatus.FAILED).values_list("pk", flat=True))
+    log_in(page)
+
+    page.click('article[data-scheduler="boefje"] li[data-status="failed"] a')
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    page.go_back()
+    page.click('#dash-organisations a:text-is("acme")')
+    expect(page.locator("#result_list tbody tr")).to_have_count(7)
+    page.go_back()
+    first_failed = page.locator("#dash-failed tbody tr a.mono").first
+    task_id = first_failed.get_attribute("title")
+    first_failed.click()
+    expect(page).to_have_url(f"/admin/rocky_scheduler/task/{task_id}/change/")
+    assert task_id in {str(pk) for pk in failed}
+    assert js_errors == []
+
+
+@pytest.mark.parametrize(("viewport", "name"), [(WIDE, "tasks-1280.png"), (NARROW, "tasks-390.png")])
+def test_pictures_of_the_task_list(page, js_errors, staff_user, screenshot_dir, viewport, name):
+    seed_busy_hours(now=timezone.now())
+    page.set_viewport_size(viewport)
+    log_in(page, next_path="/admin/rocky_scheduler/task/")
+    expect(page.locator("#result_list tbody tr").first).to_be_visible()
+    # A hundred rows make a very long page; the first screenful is what a person judges it by.
+    page.screenshot(path=screenshot_dir / name)
+    assert js_errors == []
