@@ -140,3 +140,21 @@ def test_database_connection_lost_mid_run_requeues_the_message_and_the_consumer_
     assert stats.database_errors == 1
     assert (stats.processed, stats.dead_lettered, stats.reconnects) == (2, 0, 1)
     assert scheduled(first, second) == 2
+
+
+def test_queue_deleted_under_the_consumer_is_declared_again_and_consumed(demo, broker, queues, consume):
+    first = mutation(level=1)
+    broker.publish(queues.mutations, first)
+    consumer = consume()
+    consumer.wait_handled(1)
+
+    # The broker cancels our consumer when its queue goes; we reconnect and declare it again.
+    broker.channel.queue_delete(queue=queues.mutations)
+    wait_until(lambda: consumer.stats.reconnects >= 1, what="a reconnect after the queue was deleted")
+    wait_until(lambda: broker.consumer_count(queues.mutations) == 1, what="the queue declared and consumed again")
+    second = mutation(level=1)
+    broker.publish(queues.mutations, second)
+    wait_until(lambda: scheduled(second) == 1, what="the message published to the declared-again queue")
+    stats = consumer.stop()
+
+    assert (stats.processed, stats.dead_lettered) == (2, 0)
