@@ -76,37 +76,62 @@ def truncate(database: Database) -> None:
 # tests/factories.py bulk_backlog: a BoefjeTask payload, hash = md5 of the boefje identity (unique
 # per queued task, as the dedup index requires) and strictly increasing created_at. Priorities are
 # spread over the rankers' range 2..1000 so the queue index is ordered by more than insert time.
-_BACKLOG_SQL = f"""
+_BACKLOG_ROWS = """
+    rows AS (
+        SELECT i, gen_random_uuid() AS schedule_id, 'Hostname|internet|host' || i || '.example.com' AS ooi,
+               now() - interval '1 day' AS long_ago
+          FROM generate_series(%(first)s, %(last)s) AS i
+    ),
+    payloads AS (
+        SELECT rows.*, md5(ooi || '-dns-records-acme') AS hash,
+               jsonb_build_object(
+                   'id', NULL,
+                   'boefje', jsonb_build_object('id', 'dns-records', 'name', 'dns-records', 'version', NULL),
+                   'input_ooi', ooi,
+                   'organization', 'acme',
+                   'dispatches', '[]'::jsonb
+               ) AS data
+          FROM rows
+    )
+"""
+# As task_push does for boefje tasks: every task belongs to the schedule of its hash, so completing
+# it goes through rescheduling. bulk_backlog leaves schedules out; this variant shows their cost.
+_BACKLOG_SCHEDULES = """
+    , schedules AS (
+        INSERT INTO rocky_scheduler_schedule (
+            id, scheduler_id, organisation, hash, data, enabled, schedule, deadline_at, created_at, modified_at
+        )
+        SELECT schedule_id, %(scheduler_id)s, 'acme', hash, data, true, NULL, NULL, long_ago, long_ago FROM payloads
+    )
+"""
+_BACKLOG_TASKS = f"""
     INSERT INTO {TASK_TABLE} (
         id, scheduler_id, schedule_id, organisation, priority, status, type, hash, data,
         created_at, modified_at, attempts, dispatched_at, lease_owner, lease_expires_at
     )
-    SELECT gen_random_uuid(), %(scheduler_id)s, NULL, 'acme', 2 + (i * 2654435761) %% 999, 'queued', 'boefje',
-           md5('Hostname|internet|host' || i || '.example.com-dns-records-acme'),
-           jsonb_build_object(
-               'id', NULL,
-               'boefje', jsonb_build_object('id', 'dns-records', 'name', 'dns-records', 'version', NULL),
-               'input_ooi', 'Hostname|internet|host' || i || '.example.com',
-               'organization', 'acme',
-               'dispatches', '[]'::jsonb
-           ),
-           now() - interval '1 day' + i * interval '1 millisecond', now() - interval '1 day', 0, NULL, '', NULL
-      FROM generate_series(%(first)s, %(last)s) AS i
+    SELECT gen_random_uuid(), %(scheduler_id)s, CASE WHEN %(scheduled)s THEN schedule_id END, 'acme',
+           2 + (i * 2654435761) %% 999, 'queued', 'boefje', hash, data,
+           long_ago + i * interval '1 millisecond', long_ago, 0, NULL, '', NULL
+      FROM payloads
 """
 _BACKLOG_CHUNK = 250_000
 
 
-def load_backlog(database: Database, count: int, *, scheduler_id: str = "boefje") -> None:
-    """Insert `count` queued boefje tasks, then VACUUM ANALYZE as autovacuum would in a steady state."""
+def load_backlog(database: Database, count: int, *, scheduler_id: str = "boefje", scheduled: bool = False) -> None:
+    """Insert `count` queued boefje tasks (each with its own schedule when `scheduled`), then VACUUM ANALYZE
+    as autovacuum would in a steady state."""
+    statement = "WITH" + _BACKLOG_ROWS + (_BACKLOG_SCHEDULES if scheduled else "") + _BACKLOG_TASKS
     connection = connect(database)
     try:
         with connection.cursor() as cursor:
             for first in range(1, count + 1, _BACKLOG_CHUNK):
                 last = min(count, first + _BACKLOG_CHUNK - 1)
-                cursor.execute(_BACKLOG_SQL, {"scheduler_id": scheduler_id, "first": first, "last": last})
+                cursor.execute(
+                    statement, {"scheduler_id": scheduler_id, "first": first, "last": last, "scheduled": scheduled}
+                )
             # Fresh statistics and visibility map: without them the planner guesses and the first
             # scans set hint bits, which would be charged to whichever implementation runs first.
-            cursor.execute(f"VACUUM ANALYZE {TASK_TABLE}")
+            cursor.execute(f"VACUUM ANALYZE {TASK_TABLE}, rocky_scheduler_schedule")
             try:
                 # Flush the load's dirty pages now rather than in a checkpoint during the measurement.
                 cursor.execute("CHECKPOINT")

@@ -131,14 +131,21 @@ def bench_push(database, *, count: int, backlog: int) -> dict[str, Any]:
 
 
 def bench_drain(
-    database, *, implementation: str, processes: int, backlog: int, target: int, deadline: float
+    database,
+    *,
+    implementation: str,
+    processes: int,
+    backlog: int,
+    target: int,
+    deadline: float,
+    scheduled: bool = False,
 ) -> dict[str, Any]:
     """Pop-and-complete with `processes` spawned workers on a fresh backlog; counts duplicates and losses."""
     from bench.db import load_backlog, status_counts, truncate
     from bench.workers import DrainJob, drain
 
     truncate(database)
-    load_backlog(database, backlog)
+    load_backlog(database, backlog, scheduled=scheduled)
     context = multiprocessing.get_context("spawn")
     counter = context.Value("i", 0)
     start = context.Barrier(processes + 1, timeout=300)
@@ -176,6 +183,7 @@ def bench_drain(
         "implementation": implementation,
         "processes": processes,
         "backlog": backlog,
+        "scheduled": scheduled,
         "tasks": len(ids),
         "seconds": elapsed,
         "per_second": len(ids) / elapsed if elapsed > 0 else 0.0,
@@ -232,12 +240,13 @@ def drain_summary(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per (implementation, backlog, processes): median rate over repeats, summed safety counts."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for run in runs:
-        groups.setdefault((run["implementation"], run["backlog"], run["processes"]), []).append(run)
+        groups.setdefault((run["implementation"], run["backlog"], run["processes"], run["scheduled"]), []).append(run)
     return [
         {
             "implementation": implementation,
             "backlog": backlog,
             "processes": processes,
+            "scheduled": scheduled,
             "per_second": _median(group, "per_second"),
             "per_second_runs": [run["per_second"] for run in group],
             "tasks": sum(run["tasks"] for run in group),
@@ -245,13 +254,13 @@ def drain_summary(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "lost": sum(run["lost"] + run["db_dispatched"] for run in group),
             "loadavg_max": max(max(run["loadavg_before"], run["loadavg_after"]) for run in group),
         }
-        for (implementation, backlog, processes), group in groups.items()
+        for (implementation, backlog, processes, scheduled), group in groups.items()
     ]
 
 
 def _verdicts(results: dict[str, Any]) -> dict[str, Any]:
     raw_rates = {
-        (run["backlog"], run["processes"]): run["per_second"]
+        (run["backlog"], run["processes"], run["scheduled"]): run["per_second"]
         for run in results["drain_summary"]
         if run["implementation"] == "raw"
     }
@@ -259,10 +268,11 @@ def _verdicts(results: dict[str, Any]) -> dict[str, Any]:
         {
             "backlog": run["backlog"],
             "processes": run["processes"],
-            "ratio": run["per_second"] / raw_rates[(run["backlog"], run["processes"])],
+            "scheduled": run["scheduled"],
+            "ratio": run["per_second"] / raw_rates[(run["backlog"], run["processes"], run["scheduled"])],
         }
         for run in results["drain_summary"]
-        if run["implementation"] == "core" and (run["backlog"], run["processes"]) in raw_rates
+        if run["implementation"] == "core" and (run["backlog"], run["processes"], run["scheduled"]) in raw_rates
     ]
     small, large = results["probe"]
     growth_mb = (_median(large["runs"], "rss_after_pops") - _median(small["runs"], "rss_after_pops")) / MB
@@ -313,19 +323,22 @@ def print_report(results: dict[str, Any]) -> None:
         f"{'load':>5}  tasks"
     )
     summary = results["drain_summary"]
-    drain = {(run["implementation"], run["backlog"], run["processes"]): run for run in summary}
+    drain = {(run["implementation"], run["backlog"], run["processes"], run["scheduled"]): run for run in summary}
     for core in (run for run in summary if run["implementation"] == "core"):
-        raw = drain.get(("raw", core["backlog"], core["processes"]))
+        raw = drain.get(("raw", core["backlog"], core["processes"], core["scheduled"]))
         ratio = core["per_second"] / raw["per_second"] if raw else float("nan")
         dups = core["duplicates"] + (raw["duplicates"] if raw else 0)
         lost = core["lost"] + (raw["lost"] if raw else 0)
         print(
-            f"  {core['backlog']:>9,} {core['processes']:>5} {core['per_second']:>8.0f} "
+            f"  {core['backlog']:>8,}{'*' if core['scheduled'] else ' '} {core['processes']:>5} "
+            f"{core['per_second']:>8.0f} "
             f"{raw['per_second'] if raw else float('nan'):>8.0f} {ratio:>8.2f} {dups:>5} {lost:>5} "
             f"{max(core['loadavg_max'], raw['loadavg_max'] if raw else 0):>5.1f}  "
             f"{core['tasks']:,} / {raw['tasks'] if raw else 0:,}"
         )
 
+    if any(run["scheduled"] for run in summary):
+        print("  * each task belongs to a schedule (as every pushed boefje task does): completing it reschedules")
     print("\nServer-like process (spawn, django.setup(), 20 x task_pop), median of runs; MB = 2**20 bytes")
     print(
         f"  {'backlog':>9} {'RSS setup':>9} {'RSS pops':>9} {'peak RSS':>9} {'spawn->pop':>10} "
@@ -406,6 +419,21 @@ def main() -> int:
                         f"({run['tasks']} tasks, {run['duplicates']} duplicates)",
                         flush=True,
                     )
+        # One configuration where tasks have schedules, as pushed boefje tasks do; the brief's
+        # backlogs (like tests/factories.py bulk_backlog) have none and so skip rescheduling.
+        for implementation in ("core", "raw") if repeat % 2 == 0 else ("raw", "core"):
+            run = bench_drain(
+                database,
+                implementation=implementation,
+                processes=1,
+                backlog=_ints(args.backlogs)[0],
+                target=min(args.drain, _ints(args.backlogs)[0]),
+                deadline=args.drain_deadline,
+                scheduled=True,
+            )
+            run["repeat"] = repeat
+            results["drain"].append(run)
+            print(f"{implementation} 1p on {run['backlog']:,} scheduled: {run['per_second']:.0f}/s", flush=True)
     results["drain_summary"] = drain_summary(results["drain"])
     for backlog in (args.small, args.large):
         results["probe"].append(bench_probe(database, backlog=backlog, runs=args.probe_runs))
