@@ -108,6 +108,10 @@ WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "/admin/login/"
 
+# The dashboard is mounted as path("dashboard", ...) with routes "^/?$" and "^/data/?$" so that
+# /dashboard answers without a redirect; Django's URL check flags the leading slash that needs.
+SILENCED_SYSTEM_CHECKS = ["urls.W002"]
+
 AMQP_URL = os.environ.get("AMQP_URL", "").strip()
 SCHEDULER_API_ALLOW_ANONYMOUS = _env_bool("SCHEDULER_API_ALLOW_ANONYMOUS")
 
