@@ -121,3 +121,19 @@ def test_nul_characters_are_400_not_500(admin_api):
     assert response.status_code == 400
     assert "NUL" in response.json()["detail"]
     assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize(("flag", "warned"), [("1", True), ("0", False)])
+def test_anonymous_mode_warns_at_start_up(flag, warned):
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.processes import ROOT
+
+    env = {**os.environ, "SCHEDULER_API_ALLOW_ANONYMOUS": flag}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert ("Anonymous API access is ON" in result.stderr) is warned
