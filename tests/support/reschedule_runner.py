@@ -45,11 +45,12 @@ def main() -> None:
     calls = 0
 
     def clock():
-        # schedule_due_push reads the clock once to fix "now", then once per push.
+        # schedule_due_push reads the clock once to fix "now", then once at the start of each push.
         nonlocal calls
         calls += 1
-        if hang_after is not None and calls > hang_after + 1:
-            _emit({"hung": calls - 1})
+        pushes_done = calls - 2
+        if hang_after is not None and pushes_done >= hang_after:
+            _emit({"hung": pushes_done})
             threading.Event().wait()  # until SIGKILL
         return default_clock()
 
