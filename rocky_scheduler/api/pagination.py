@@ -11,8 +11,10 @@ from rocky_scheduler.errors import InvalidInput
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
+# PostgreSQL's OFFSET is a bigint: a larger value would be a database error, not an empty page.
+MAX_OFFSET = 2**63 - 1
 LIMIT_INVALID = "limit must be an integer between 0 and {maximum}."
-OFFSET_INVALID = "offset must be an integer >= 0."
+OFFSET_INVALID = "offset must be an integer between 0 and {maximum}."
 
 
 def _int_param(request: Request, name: str, default: int, maximum: int | None, message: str) -> int:
@@ -31,7 +33,7 @@ def _int_param(request: Request, name: str, default: int, maximum: int | None, m
 def paginate(request: Request, queryset: QuerySet, serialize: Callable[[Any], dict]) -> dict[str, Any]:
     """`limit=0` answers the count alone."""
     limit = _int_param(request, "limit", DEFAULT_LIMIT, MAX_LIMIT, LIMIT_INVALID.format(maximum=MAX_LIMIT))
-    offset = _int_param(request, "offset", 0, None, OFFSET_INVALID)
+    offset = _int_param(request, "offset", 0, MAX_OFFSET, OFFSET_INVALID.format(maximum=MAX_OFFSET))
     count = queryset.count()
     if limit == 0:
         return {"count": count, "next": None, "previous": None, "results": []}
