@@ -1,3 +1,4 @@
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -75,15 +76,19 @@ class TaskDetailView(SchedulerApiView):
         changes = self.validated(TaskPatchSerializer, self.body())
         if not changes:
             raise InvalidInput(PATCH_EMPTY, field="body")
-        actor = actor_of(request)
-        task = None
-        if "priority" in changes:
-            if not user_has(request, "reprioritise_task"):
-                raise PermissionDenied(MAY_NOT_REPRIORITISE)
-            task = task_set_priority(task_id=task_id, priority=changes["priority"], actor=actor)
+        # Every permission is checked before anything changes, and both changes share one transaction:
+        # a request refused in its second half (403, or 409 on the status) must not keep its first half.
+        if "priority" in changes and not user_has(request, "reprioritise_task"):
+            raise PermissionDenied(MAY_NOT_REPRIORITISE)
         if "status" in changes:
             needed = "cancel_task" if changes["status"] == TaskStatus.CANCELLED else "pop_task"
             if not (user_has(request, needed) or user_has(request, "pop_task")):
                 raise PermissionDenied(MAY_NOT_CHANGE_STATUS)
-            task = task_transition(task_id=task_id, status=changes["status"], actor=actor)
+        actor = actor_of(request)
+        task = None
+        with transaction.atomic():
+            if "priority" in changes:
+                task = task_set_priority(task_id=task_id, priority=changes["priority"], actor=actor)
+            if "status" in changes:
+                task = task_transition(task_id=task_id, status=changes["status"], actor=actor)
         return Response(task_json(task))
