@@ -1,6 +1,8 @@
 """A JSON parser that refuses oversized bodies (413) and malformed JSON (400) before anything runs."""
 
 import json
+import math
+import re
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -13,6 +15,10 @@ BODY_NOT_UTF8 = "Request body is not valid UTF-8."
 BODY_NOT_JSON = "Malformed JSON: {error}"
 BODY_TOO_DEEP = "Malformed JSON: nested too deeply."
 BODY_HAS_NUL = "Strings in the body must not contain NUL (\\u0000) characters."
+BODY_HAS_SURROGATE = "Strings in the body must not contain unpaired UTF-16 surrogates (\\ud800-\\udfff)."
+# A lone surrogate escape (`"\\ud800"`) is valid JSON and a valid Python string, but no UTF-8 text:
+# PostgreSQL's jsonb refuses it and psycopg2 cannot even encode it into a query.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class LimitedJSONParser(JSONParser):
@@ -26,13 +32,15 @@ class LimitedJSONParser(JSONParser):
         except UnicodeDecodeError:
             raise ParseError(BODY_NOT_UTF8) from None
         try:
-            parsed = json.loads(text, parse_constant=_reject_constant)
+            parsed = json.loads(text, parse_constant=_reject_constant, parse_float=finite_float)
         except RecursionError:
             raise ParseError(BODY_TOO_DEEP) from None
         except ValueError as error:
             raise ParseError(BODY_NOT_JSON.format(error=error)) from None
         if "\\u0000" in text.lower() and contains_nul(parsed):
             raise ParseError(BODY_HAS_NUL)
+        if "\\ud" in text.lower() and contains_surrogate(parsed):
+            raise ParseError(BODY_HAS_SURROGATE)
         return parsed
 
 
@@ -52,6 +60,34 @@ def contains_nul(value: object) -> bool:
     return False
 
 
+def contains_surrogate(value: object) -> bool:
+    """Whether a string (key or value) holds a lone UTF-16 surrogate, which no database column can store."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _reject_constant(name: str) -> None:
     # NaN and Infinity are not JSON and PostgreSQL's jsonb refuses them.
     raise ValueError(f"{name} is not valid JSON")
+
+
+def finite_float(text: str) -> float:
+    """A JSON number as a float, refused when it overflows to infinity (`1e400`).
+
+    Python reads such a literal as `inf`, which jsonb refuses when the row is written: a database
+    error, a 500 in the API and a dead letter for the wrong reason in the consumer.
+    """
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
