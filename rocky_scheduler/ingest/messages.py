@@ -15,8 +15,14 @@ NOT_A_LEVEL = "{path} must be an integer scan level between 0 and 4."
 UNKNOWN_OPERATION = "operation must be one of create, update, delete; got {value!r}."
 VALUE_REQUIRED = "value is required for a {operation} mutation."
 NOT_A_LIST = "{path} must be a list."
+TOO_LONG = "{path} must be at most {maximum} characters."
 
 OPERATIONS = ("create", "update", "delete")
+# The columns these values are stored in (Organisation.code, Task.organisation, OOI.primary_key,
+# OOI.object_type): a longer value would be a database error, not a refused message.
+MAX_ORGANISATION = 255
+MAX_PRIMARY_KEY = 1024
+MAX_OBJECT_TYPE = 255
 
 
 @dataclass(frozen=True)
@@ -45,12 +51,14 @@ def _object(value: Any, path: str) -> dict[str, Any]:
     return value
 
 
-def _string(container: dict[str, Any], key: str, path: str) -> str:
+def _string(container: dict[str, Any], key: str, path: str, *, max_length: int | None = None) -> str:
     value = container.get(key)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value:
         raise InvalidInput(NOT_A_STRING.format(path=path), field=path)
+    if max_length is not None and len(value) > max_length:
+        raise InvalidInput(TOO_LONG.format(path=path, maximum=max_length), field=path)
     return value
 
 
@@ -59,15 +67,16 @@ def parse_scan_profile_mutation(message: Any) -> ScanProfileMutation:
     operation = body.get("operation")
     if operation not in OPERATIONS:
         raise InvalidInput(UNKNOWN_OPERATION.format(value=operation), field="operation")
-    organisation = _string(body, "client_id", "client_id")
+    organisation = _string(body, "client_id", "client_id", max_length=MAX_ORGANISATION)
     value = body.get("value")
     if operation == "delete" and value is None:
-        return ScanProfileMutation(operation, organisation, _string(body, "primary_key", "primary_key"), None, None)
+        primary_key = _string(body, "primary_key", "primary_key", max_length=MAX_PRIMARY_KEY)
+        return ScanProfileMutation(operation, organisation, primary_key, None, None)
     if value is None:
         raise InvalidInput(VALUE_REQUIRED.format(operation=operation), field="value")
     value = _object(value, "value")
-    primary_key = _string(value, "primary_key", "value.primary_key")
-    object_type = _string(value, "object_type", "value.object_type")
+    primary_key = _string(value, "primary_key", "value.primary_key", max_length=MAX_PRIMARY_KEY)
+    object_type = _string(value, "object_type", "value.object_type", max_length=MAX_OBJECT_TYPE)
     profile = _object(value.get("scan_profile"), "value.scan_profile")
     level = profile.get("level")
     if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 4:
@@ -82,6 +91,8 @@ def parse_raw_file_received(message: Any) -> RawFileReceived:
     organisation = body.get("organization") or boefje_meta.get("organization")
     if not isinstance(organisation, str) or not organisation:
         raise InvalidInput(NOT_A_STRING.format(path="organization"), field="organization")
+    if len(organisation) > MAX_ORGANISATION:
+        raise InvalidInput(TOO_LONG.format(path="organization", maximum=MAX_ORGANISATION), field="organization")
     mime_types = raw_data.get("mime_types", [])
     if not isinstance(mime_types, list):
         raise InvalidInput(NOT_A_LIST.format(path="raw_data.mime_types"), field="raw_data.mime_types")
