@@ -146,7 +146,7 @@ class RabbitNode:
 
     @property
     def url(self) -> str:
-        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F?heartbeat=10"
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
 
     def rabbitmqctl(self, *args: str, timeout: float = 60) -> str:
         result = subprocess.run(
