@@ -1,0 +1,38 @@
+"""The whole database as a comparable value, so a test can say "this request changed nothing".
+
+Every table is read, not just the scheduler's: a refused request must not create a session, a token,
+a django-q2 schedule or an auth row either. Rows are hashed in Python, so this works on PostgreSQL
+and SQLite alike; the tables of a test database are small.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db import connection
+
+# Tables a request may touch without changing anything a user would call state.
+IGNORED_TABLES = frozenset({"django_migrations"})
+
+
+@dataclass(frozen=True)
+class TableState:
+    rows: int
+    digest: str
+
+
+def database_snapshot() -> dict[str, TableState]:
+    """Row count and a digest of the sorted rows of every table."""
+    state: dict[str, TableState] = {}
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.table_names(cursor)):
+            if table in IGNORED_TABLES:
+                continue
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - introspected name
+            rows = sorted(repr(row) for row in cursor.fetchall())
+            state[table] = TableState(len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return state
+
+
+def changed_tables(before: dict[str, TableState], after: dict[str, TableState]) -> list[str]:
+    """Names of the tables that differ, for an assertion message that says where to look."""
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
