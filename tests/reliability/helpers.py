@@ -35,7 +35,8 @@ def duplicates(id_lists: Iterable[Iterable[str]]) -> list[str]:
 class Popper(threading.Thread):
     """A boefje runner over HTTP: pop up to `limit` tasks, report each one completed, repeat.
 
-    It stops at the first empty pop once `done()` is true (by default at once), or at its deadline.
+    It stops at the first empty pop that began after `done()` was true (by default: the first empty
+    pop), or at its deadline.
     A request whose connection broke is counted, not raised: the runner opens a new connection and
     goes on, as a real one would. A completion whose answer was lost is sent again; a 409 on such a
     retry means the first one did arrive (the test checks the task is completed in the database).
@@ -69,6 +70,8 @@ class Popper(threading.Thread):
                 if time.monotonic() > self.deadline:
                     self.timed_out = True
                     return
+                # Asked before the pop: work finishing between an empty pop and the check is not missed.
+                finished = self.done()
                 outcome = self.client.request("POST", self.path)
                 if not outcome.answered:
                     self.unanswered_pops += 1
@@ -78,7 +81,7 @@ class Popper(threading.Thread):
                     continue
                 results = outcome.body["results"]
                 if not results:
-                    if self.done():
+                    if finished:
                         return
                     time.sleep(0.05)  # a poll interval, as a runner with an empty queue has
                     continue
