@@ -50,7 +50,11 @@ def oldest_queued(scheduler_id: str | None = None) -> dict[str, datetime.datetim
 
 
 def parse_time(name: str, value: Any) -> datetime.datetime:
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        # Well-formed but impossible (month 13, hour 99): Django raises rather than returning None.
+        parsed = None
     if parsed is None:
         raise InvalidInput(DATETIME_INVALID.format(name=name, value=value), field=name)
     if timezone.is_naive(parsed):
