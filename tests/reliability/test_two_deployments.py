@@ -20,7 +20,7 @@ from tests.support.live_server import GunicornServer
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.slow,
-    # On a busy two-core CI machine 8,000 HTTP requests through four server processes take a while.
+    # On a busy two-core CI machine some 5,000 HTTP requests through four server processes take a while.
     pytest.mark.timeout(600),
 ]
 

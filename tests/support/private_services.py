@@ -11,6 +11,7 @@ the Debian packages the machine already has for the shared services.
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -20,6 +21,48 @@ from pathlib import Path
 import psycopg2
 
 START_SECONDS = 60.0
+TMP = Path(tempfile.gettempdir())
+OWNER_FILE = "owner.pid"
+
+
+def _owned_folder(prefix: str) -> Path:
+    """A new temporary folder that names the process owning it, so a later run can clean up after a killed one."""
+    for abandoned in ("rocky-faults-pg-", "rocky-faults-rmq-"):
+        _sweep_abandoned(abandoned)
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    (folder / OWNER_FILE).write_text(str(os.getpid()))
+    return folder
+
+
+def _sweep_abandoned(prefix: str) -> None:
+    """Stop and delete instances whose test process died without tearing them down (SIGKILL, power cut)."""
+    for folder in TMP.glob(f"{prefix}*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        # SIGQUIT is PostgreSQL's immediate shutdown; a RabbitMQ node has nothing to lose by now.
+        for pid_file, sig in (
+            (folder / "data" / "postmaster.pid", signal.SIGQUIT),
+            (folder / "node.pid", signal.SIGKILL),
+        ):
+            try:
+                os.kill(int(pid_file.read_text().split()[0]), sig)
+            except (OSError, ValueError, IndexError):
+                pass
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def free_port() -> int:
@@ -52,7 +95,7 @@ class PostgresInstance:
 
     def __init__(self) -> None:
         self.bindir = _postgres_bindir()
-        self.root = Path(tempfile.mkdtemp(prefix="rocky-faults-pg-"))
+        self.root = _owned_folder("rocky-faults-pg-")
         shutil.chown(self.root, "postgres")
         self.data = self.root / "data"
         self.log = self.root / "postgresql.log"
@@ -120,7 +163,7 @@ class RabbitNode:
     def __init__(self) -> None:
         if not (RABBITMQ_BIN / "rabbitmq-server").exists():
             raise RuntimeError(f"rabbitmq-server is not installed in {RABBITMQ_BIN}")
-        self.root = Path(tempfile.mkdtemp(prefix="rocky-faults-rmq-"))
+        self.root = _owned_folder("rocky-faults-rmq-")
         self.port = free_port()
         self.dist_port = free_port()
         self.node = f"rocky-faults-{self.root.name.rsplit('-', 1)[-1].lower()}@localhost"
