@@ -2,32 +2,20 @@
 and every session-authenticated unsafe request needs its CSRF token (API included)."""
 
 import pytest
-from django.contrib import admin
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from rocky_scheduler.models import OOI, Organisation, Task, TaskStatus
 from rocky_scheduler.services.ingest import SCAN_PROFILE_MUTATIONS, ingest_message
 from tests.ingest.payloads import mutation
+from tests.security.browser import LOGIN, OUR_ADMINS, changelist, staff_client, superuser_client
 from tests.security.conftest import assert_unchanged, rolled_back
 from tests.security.endpoints import ENDPOINTS
 from tests.security.snapshot import changed_tables, database_snapshot
 from tests.support.api_clients import PREFIX
 
 pytestmark = pytest.mark.django_db
-
-LOGIN = "/admin/login/"
-APP = "rocky_scheduler"
-OUR_ADMINS = sorted(
-    (
-        (model, model_admin)
-        for model, model_admin in admin.site._registry.items()
-        if model._meta.app_label == "rocky_scheduler"
-    ),
-    key=lambda item: item[0]._meta.model_name,
-)
 
 
 @pytest.fixture
@@ -36,25 +24,6 @@ def full_world(world):
     ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(level=1))
     assert OOI.objects.exists() and Organisation.objects.exists()
     return world
-
-
-def staff_client(username: str, *groups: str, is_staff: bool = True, enforce_csrf: bool = False) -> Client:
-    user = User.objects.create_user(username, password=f"pw-{username}-long", is_staff=is_staff)
-    user.groups.add(*Group.objects.filter(name__in=groups))
-    client = Client(enforce_csrf_checks=enforce_csrf)
-    client.force_login(user)
-    return client
-
-
-def superuser_client(*, enforce_csrf: bool = False, api: bool = False) -> Client:
-    user = User.objects.create_superuser("operator", "", "pw-operator-long")
-    client = APIClient(enforce_csrf_checks=enforce_csrf) if api else Client(enforce_csrf_checks=enforce_csrf)
-    client.force_login(user)
-    return client
-
-
-def changelist(model) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
 
 
 def action_names(model_admin) -> list[str]:
