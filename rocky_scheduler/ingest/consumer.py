@@ -19,7 +19,9 @@ A run ends by finishing the messages already delivered to it (acks held back, so
 more) rather than handing them back, because a handed-back message returns flagged `redelivered`.
 
 django-q2 starts `ingest_run` once a minute and each run consumes for INGEST_RUN_SECONDS (90 s by
-default), so consecutive runs overlap and there is no gap; two consumers at once are harmless.
+default), so consecutive runs overlap and there is no gap. Each queue is consumed exclusively: the
+next run waits (polling once a second) until the previous one lets go, so messages about one object
+are applied in the order they were published, never by two consumers at once.
 """
 
 import logging
@@ -36,7 +38,7 @@ from typing import Any
 import pika
 from django.db import InterfaceError, OperationalError, close_old_connections
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
-from pika.exceptions import AMQPError
+from pika.exceptions import AMQPError, ChannelClosedByBroker
 from pika.spec import Basic, BasicProperties
 
 from rocky_scheduler.conf import app_settings
@@ -61,6 +63,7 @@ LOG_START = "ingest: consuming %s from %s for %.0f s"
 LOG_DONE = "ingest: run finished: %s"
 LOG_CONNECTION_LOST = "ingest: broker connection to %s lost or refused (%s: %s); retrying in %.1f s"
 LOG_LOOP_ERROR = "ingest: unexpected error in the consumer loop; retrying in %.1f s"
+LOG_QUEUE_BUSY = "ingest: another consumer holds the queues on %s; waiting for it to finish"
 LOG_CONSUMER_CANCELLED = "ingest: the broker cancelled our consumer (queue deleted?); reconnecting"
 LOG_DATABASE_ERROR = "ingest: database error on a message from %s (%s: %s); requeued, backing off"
 LOG_DEAD_LETTER = "ingest: message from %s dead-lettered to %s: %s"
@@ -68,6 +71,9 @@ LOG_UNEXPECTED = "ingest: unexpected error on a message from %s; dead-lettering 
 
 # A poll of the connection lasts at most this long, so stop() and the end of a run take effect within it.
 POLL_SECONDS = 1.0
+# AMQP's reply code when an exclusive consumer already holds the queue.
+ACCESS_REFUSED = 403
+BUSY_RETRY_SECONDS = 1.0
 # At the end of a run, messages already delivered to us are processed rather than handed back; the
 # drain ends when no delivery arrived for this long (or, at the latest, after DRAIN_MAX_SECONDS).
 DRAIN_QUIET_SECONDS = 0.2
@@ -177,6 +183,12 @@ class AmqpConsumer:
                 self._consume(connection, deadline)
                 if not self._reconnect_requested:
                     self._drain(connection)
+            except ChannelClosedByBroker as error:
+                if error.reply_code != ACCESS_REFUSED:
+                    raise
+                # Another run still holds the queues (exclusive consumers): wait for it, without backoff.
+                logger.debug(LOG_QUEUE_BUSY, self.broker)
+                self._wait(min(BUSY_RETRY_SECONDS, deadline - self._monotonic()))
             except (AMQPError, OSError) as error:
                 self._failures += 1
                 logger.warning(
@@ -209,7 +221,9 @@ class AmqpConsumer:
         channel.basic_qos(prefetch_count=self.prefetch)
         channel.add_on_cancel_callback(self._on_cancelled_by_broker)
         self._consumer_tags = [
-            channel.basic_consume(queue=queue, on_message_callback=partial(self._on_message, queue, kind))
+            channel.basic_consume(
+                queue=queue, on_message_callback=partial(self._on_message, queue, kind), exclusive=True
+            )
             for queue, kind in self.queues.items()
         ]
 
@@ -332,7 +346,9 @@ class AmqpConsumer:
     def _back_off(self, deadline: float) -> None:
         if self._failures == 0 or self._finished(deadline):
             return
-        remaining = min(backoff_seconds(self._failures), deadline - self._monotonic())
+        self._wait(min(backoff_seconds(self._failures), deadline - self._monotonic()))
+
+    def _wait(self, remaining: float) -> None:
         # In slices, so stop() is honoured within POLL_SECONDS even during a long backoff.
         while remaining > 0 and not self._stop_requested.is_set():
             step = min(POLL_SECONDS, remaining)
