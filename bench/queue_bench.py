@@ -38,7 +38,7 @@ def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pushes", type=int, default=5_000, help="pushes per push scenario")
     parser.add_argument("--drain", type=int, default=5_000, help="tasks popped and completed per drain run")
-    parser.add_argument("--drain-deadline", type=float, default=30.0, help="seconds after which a drain run stops")
+    parser.add_argument("--drain-deadline", type=float, default=15.0, help="seconds after which a drain run stops")
     parser.add_argument("--backlogs", default="10000,100000", help="queued backlogs for the drain runs")
     parser.add_argument("--processes", default="1,2,4", help="worker process counts for the drain runs")
     parser.add_argument("--small", type=int, default=10_000, help="small backlog of the memory/start-up probe")
