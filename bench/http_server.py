@@ -1,0 +1,151 @@
+"""The server side of bench/http_bench.py: gunicorn started as scripts/run.sh starts it, and CPU accounting.
+
+CPU is read from /proc (psutil) for the gunicorn workers, the PostgreSQL backends serving the
+bench database and the client processes, so a reader sees per request where the two shared cores
+went, and how much of them other programs on the machine took during a phase.
+"""
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class GunicornServer:
+    """`gunicorn scheduler_project.wsgi` with sync workers and an access log, as scripts/run.sh runs it."""
+
+    def __init__(
+        self,
+        *,
+        workers: int,
+        database_url: str,
+        log_path: Path,
+        app: str = "scheduler_project.wsgi:application",
+        ready_path: str = "/api/v1/health",
+    ) -> None:
+        self.workers = workers
+        self.app = app
+        self.ready_path = ready_path
+        self.port = free_port()
+        self.command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            # run.sh logs every request to stdout; here stdout goes to a file, at the same cost per request.
+            "--access-logfile",
+            "-",
+        ]
+        # DEBUG off as in production: with it on, Django keeps every query of a request in memory.
+        env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0"}
+        env.pop("DJANGO_SETTINGS_MODULE", None)  # scheduler_project.wsgi sets its own
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_path
+        with open(log_path, "w") as log:
+            self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            try:
+                connection.request("GET", self.ready_path)
+                if connection.getresponse().status == 200 and len(self.worker_pids()) == self.workers:
+                    return
+            except OSError:
+                pass
+            finally:
+                connection.close()
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not become ready; see {self.log_path}")
+
+    def worker_pids(self) -> list[int]:
+        return [child.pid for child in psutil.Process(self.process.pid).children()]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """Cumulative CPU seconds (user + system) of each process of interest, and of the whole machine."""
+
+    workers: dict[int, float]
+    postgres: dict[int, float]
+    machine_busy: float
+    machine_total: float
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return None  # exited between listing and reading
+    return times.user + times.system
+
+
+def postgres_backend_pids(database_name: str) -> list[int]:
+    """Backends connected to `database_name`: their process title names the database."""
+    marker = f" {database_name} "
+    pids = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if cmdline.startswith("postgres:") and marker in cmdline:
+            pids.append(process.pid)
+    return pids
+
+
+def cpu_snapshot(server: GunicornServer, database_name: str) -> CpuSnapshot:
+    workers = {pid: seconds for pid in server.worker_pids() if (seconds := _cpu_seconds(pid)) is not None}
+    postgres = {
+        pid: seconds for pid in postgres_backend_pids(database_name) if (seconds := _cpu_seconds(pid)) is not None
+    }
+    machine = psutil.cpu_times()
+    idle = machine.idle + getattr(machine, "iowait", 0.0)
+    total = sum(machine)
+    # steal is time the hypervisor gave to someone else: neither ours nor idle.
+    return CpuSnapshot(workers, postgres, total - idle - getattr(machine, "steal", 0.0), total)
+
+
+def cpu_used(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
+    """CPU seconds spent between two snapshots: server workers, database backends, whole machine."""
+
+    def delta(start: dict[int, float], end: dict[int, float]) -> float:
+        # A process born during the phase (a new backend) counts from zero.
+        return sum(seconds - start.get(pid, 0.0) for pid, seconds in end.items())
+
+    return {
+        "server_workers": delta(before.workers, after.workers),
+        "postgres_backends": delta(before.postgres, after.postgres),
+        "machine_busy": after.machine_busy - before.machine_busy,
+        # All CPUs together: nproc x wall seconds, up to clock granularity.
+        "machine_capacity": after.machine_total - before.machine_total,
+    }
