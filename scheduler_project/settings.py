@@ -20,9 +20,21 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _env_bool("DEBUG")
-# A fixed development key is fine for the embedded default; production sets SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "rocky-scheduler-insecure-development-key-change-me")
+# A fixed development key is fine for the embedded default; production sets SECRET_KEY. The
+# "django-insecure-" prefix makes `manage.py check --deploy` flag it (security.W009) if it is left in place.
+SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-rocky-scheduler-development-key-change-me")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+
+# HTTPS in production (docs/security.md). All off by default, so `make run` over plain http://127.0.0.1
+# keeps its admin login working; a deployment behind TLS turns them on.
+# Origins (scheme://host[:port]) whose browser POSTs the admin accepts, e.g. the public https:// address
+# when TLS ends at a proxy that Django cannot otherwise tell about.
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# Session and CSRF cookies only over HTTPS.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
+# Trust the proxy's X-Forwarded-Proto; only when the proxy always sets it (and strips a client's own).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("SECURE_PROXY_SSL_HEADER") else None
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0") or 0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
