@@ -37,7 +37,8 @@ class SchedulerPatchSerializer(serializers.Serializer):
 
         try:
             ranker_class = import_string(value)
-        except ImportError:
+        except (ImportError, ValueError, TypeError):
+            # A relative path (".x", "..x") fails in importlib with ValueError or TypeError, not ImportError.
             raise serializers.ValidationError(RANKER_INVALID) from None
         if not (isinstance(ranker_class, type) and issubclass(ranker_class, Ranker)):
             raise serializers.ValidationError(RANKER_INVALID)

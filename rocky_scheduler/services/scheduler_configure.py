@@ -30,7 +30,8 @@ def check_ranker(value: Any) -> str:
     """The dotted path of a Ranker subclass; a wrong one would make every ranked push fail."""
     try:
         ranker_class = import_string(value) if isinstance(value, str) and value else None
-    except ImportError:
+    except (ImportError, ValueError, TypeError):
+        # A relative path (".x", "..x") fails in importlib with ValueError or TypeError, not ImportError.
         ranker_class = None
     if not (isinstance(ranker_class, type) and issubclass(ranker_class, Ranker)):
         raise InvalidInput(RANKER_INVALID.format(value=value), field="ranker")
