@@ -181,3 +181,18 @@ def _quote(value: str) -> str:
     from urllib.parse import quote
 
     return quote(value, safe="")
+
+
+# Relative paths made importlib raise ValueError/TypeError rather than ImportError: a 500 once.
+BAD_RANKERS = [".x", "..x", "...", "a..b", "os.path", "x", "rocky_scheduler.rankers", "r" * 255]
+
+
+@pytest.mark.parametrize("ranker", BAD_RANKERS)
+def test_a_ranker_that_is_no_ranker_class_is_400(world, ranker):
+    client = api_client_for("superuser")
+    before = database_snapshot()
+
+    response = client.patch(f"{PREFIX}/schedulers/boefje", {"ranker": ranker}, format="json")
+
+    assert response.status_code == 400 and "ranker" in response.json()["detail"]
+    assert_unchanged(before, f"ranker={ranker[:20]}")

@@ -144,6 +144,22 @@ def test_a_non_staff_user_with_every_group_changes_nothing_in_the_admin(full_wor
     assert_unchanged(before, "non-staff admin actions")
 
 
+def test_the_scheduler_form_refuses_a_ranker_path_that_is_no_ranker(world):
+    from django.forms.models import model_to_dict
+
+    from rocky_scheduler.models import Scheduler
+
+    client = superuser_client()
+    scheduler = Scheduler.objects.get(pk="boefje")
+    url = reverse("admin:rocky_scheduler_scheduler_change", args=[scheduler.pk])
+    form = {key: value for key, value in model_to_dict(scheduler).items() if value is not None}
+    before = database_snapshot()
+    for ranker in ("..x", ".x", "os.path"):
+        response = client.post(url, {**form, "ranker": ranker})
+        assert response.status_code == 200 and response.context["adminform"].form.errors["ranker"], ranker
+    assert_unchanged(before, "scheduler form with a bad ranker")
+
+
 # --- CSRF ---------------------------------------------------------------------------------------------
 
 UNSAFE = [endpoint for endpoint in ENDPOINTS if endpoint.method != "get"]
