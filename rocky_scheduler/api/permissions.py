@@ -4,11 +4,17 @@ With the host project's anonymous mode (ROCKY_SCHEDULER["API_ALLOW_ANONYMOUS"]) 
 allowed, as on OpenKAT's trusted network.
 """
 
-from rest_framework.permissions import BasePermission
+from django.conf import settings
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from rocky_scheduler.conf import app_settings
 
 APP = "rocky_scheduler"
+CROSS_SITE_REFUSED = (
+    "Anonymous API access takes no writes a browser sent from another site (Origin {origin}); "
+    "API clients send no Origin header, and CSRF_TRUSTED_ORIGINS lists sites that may."
+)
 
 
 def anonymous_mode() -> bool:
@@ -20,6 +26,11 @@ class SchedulerApiPermission(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         if anonymous_mode():
+            # Trusting the network is not trusting every web page a browser on it opens: an empty cross-site
+            # form POST to /pop would otherwise dispatch tasks to nobody (CSRF without a session).
+            if request.method not in SAFE_METHODS and sent_from_another_site(request):
+                # Raised, not returned: DRF would turn False for an anonymous caller into "401, log in".
+                raise PermissionDenied(CROSS_SITE_REFUSED.format(origin=request.headers.get("Origin") or "unknown"))
             return True
         user = request.user
         if not (user and user.is_authenticated):
@@ -34,6 +45,21 @@ class StaffOnly(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_staff and user.has_perm(f"{APP}.change_scheduler"))
+
+
+def sent_from_another_site(request) -> bool:
+    """Whether a browser marked the request as coming from a page of another site.
+
+    Browsers send `Origin` on every cross-origin POST, PATCH and DELETE and `Sec-Fetch-Site` on
+    every request; boefje runners and Rocky's server-side client send neither.
+    """
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    own = f"{request.scheme}://{request.get_host()}"
+    return origin != own and origin not in getattr(settings, "CSRF_TRUSTED_ORIGINS", [])
 
 
 def user_has(request, codename: str) -> bool:
