@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from rocky_scheduler.admin.common import run_each
+from rocky_scheduler.admin.common import RefuseNulQueryMixin, run_each
 from rocky_scheduler.admin.filters import ScanLevelFilter
 from rocky_scheduler.errors import SchedulerError
 from rocky_scheduler.ingest.messages import ScanProfileMutation
@@ -22,13 +22,13 @@ OOI_SCHEDULED = "{ooi}: {scheduled} tasks queued, {skipped} skipped, {cancelled}
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
 
 @admin.register(Plugin)
-class PluginAdmin(admin.ModelAdmin):
+class PluginAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     list_display = ("id", "type", "name", "version", "scan_level", "consumes_list", "interval", "cron")
     list_filter = ("type", "scan_level")
     search_fields = ("id", "name")
@@ -45,7 +45,7 @@ class PluginEnablementForm(forms.ModelForm):
 
 
 @admin.register(PluginEnablement)
-class PluginEnablementAdmin(admin.ModelAdmin):
+class PluginEnablementAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     form = PluginEnablementForm
     list_display = ("plugin", "plugin_type", "organisation", "enabled", "modified_at")
     list_select_related = ("plugin", "organisation")
@@ -126,7 +126,7 @@ class OOIForm(forms.ModelForm):
 
 
 @admin.register(OOI)
-class OOIAdmin(admin.ModelAdmin):
+class OOIAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     """The local projection of Octopoes' objects. A save here is a scan-profile mutation."""
 
     form = OOIForm

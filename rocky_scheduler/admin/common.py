@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBadRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
@@ -145,3 +145,15 @@ class HistoryInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+NUL_IN_QUERY = "Filters and searches must not contain NUL characters."
+
+
+class RefuseNulQueryMixin:
+    """List filters and searches with a NUL character are a 400: PostgreSQL cannot compare such text."""
+
+    def changelist_view(self, request, extra_context=None):
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            return HttpResponseBadRequest(NUL_IN_QUERY)
+        return super().changelist_view(request, extra_context)

@@ -9,12 +9,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from rocky_scheduler.admin.common import RefuseNulQueryMixin
 from rocky_scheduler.admin.filters import ToStatusFilter
 from rocky_scheduler.models import TaskEvent
 
 
 @admin.register(TaskEvent)
-class TaskEventAdmin(admin.ModelAdmin):
+class TaskEventAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     """The history of all tasks: who moved what, when. Append-only."""
 
     list_display = ("at", "task_link", "kind", "from_status", "to_status", "from_priority", "to_priority", "actor")

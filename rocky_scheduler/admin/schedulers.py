@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from rocky_scheduler.admin.common import actor_of, run_each
+from rocky_scheduler.admin.common import RefuseNulQueryMixin, actor_of, run_each
 from rocky_scheduler.errors import SchedulerError
 from rocky_scheduler.models import Scheduler, Task, TaskStatus
 from rocky_scheduler.rankers import SHIPPED_RANKERS
@@ -64,7 +64,7 @@ def queued_count() -> Subquery:
 
 
 @admin.register(Scheduler)
-class SchedulerAdmin(admin.ModelAdmin):
+class SchedulerAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     form = SchedulerForm
     list_display = (
         "id",

@@ -13,7 +13,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from rocky_scheduler.admin.common import ADMIN_CSS, HistoryInline, actor_of, pretty_json, run_each, short_text, user_has
+from rocky_scheduler.admin.common import (
+    ADMIN_CSS,
+    HistoryInline,
+    RefuseNulQueryMixin,
+    actor_of,
+    pretty_json,
+    run_each,
+    short_text,
+    user_has,
+)
 from rocky_scheduler.admin.filters import OrganisationFilter
 from rocky_scheduler.errors import SchedulerError
 from rocky_scheduler.hashing import digest
@@ -45,7 +54,7 @@ class ScheduleEventInline(HistoryInline):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(admin.ModelAdmin):
+class ScheduleAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     form = ScheduleForm
     list_display = (
         "short_id",

@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString
 from rocky_scheduler.admin.common import (
     ADMIN_CSS,
     HistoryInline,
+    RefuseNulQueryMixin,
     actor_of,
     pretty_json,
     run_each,
@@ -107,7 +108,7 @@ def with_data_columns(queryset: QuerySet) -> QuerySet:
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     form = TaskPriorityForm
     list_display = (
         "short_id",
