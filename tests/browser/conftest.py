@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.db import connections
+from playwright import sync_api
 
 from tests.support.live_server import GunicornServer
 
@@ -21,10 +22,10 @@ STAFF_PASSWORD = "pw-operator-browser"
 WIDE = {"width": 1280, "height": 900}
 NARROW = {"width": 390, "height": 844}
 
-sync_api = pytest.importorskip("playwright.sync_api")
 
+# .ci/run installs Debian's chromium; without it these tests fail loudly rather than skip quietly.
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver", allow_module_level=True)
+    raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver")
 
 
 @dataclass

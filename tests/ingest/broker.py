@@ -25,7 +25,8 @@ from rocky_scheduler.ingest.consumer import AmqpConsumer, ConsumerStats
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 WAIT_SECONDS = 30.0
 RABBITMQCTL = shutil.which("rabbitmqctl")
-needs_rabbitmqctl = pytest.mark.skipif(RABBITMQCTL is None, reason="rabbitmqctl is not installed here")
+# RabbitMQ runs on every machine of this project, rabbitmqctl with it; a missing one fails the tests that need it.
+needs_rabbitmqctl = pytest.mark.usefixtures("rabbitmqctl_available")
 
 
 def wait_until(condition: Callable[[], Any], *, timeout: float = WAIT_SECONDS, what: str = "condition") -> Any:

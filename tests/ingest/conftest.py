@@ -100,10 +100,14 @@ def consume(make_consumer):
 
 
 @pytest.fixture
+def rabbitmqctl_available() -> None:
+    assert RABBITMQCTL is not None, "rabbitmqctl is not installed here (it comes with RabbitMQ)"
+
+
+@pytest.fixture
 def vhost(_rabbitmq_up):
     """A virtual host of our own, where OpenKAT's real queue names cannot meet anyone else's messages."""
-    if RABBITMQCTL is None:
-        pytest.skip("rabbitmqctl is needed to create a virtual host")
+    assert RABBITMQCTL is not None, "rabbitmqctl is needed to create a virtual host"
     name = f"rocky_scheduler_test_{unique_suffix()}"
     user = pika.URLParameters(AMQP_URL).credentials.username
     rabbitmqctl("add_vhost", name)
