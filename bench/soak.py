@@ -173,16 +173,21 @@ def consumer(seconds: float, out: Any) -> None:
     out.put({"consumer": stats.__dict__ if hasattr(stats, "__dict__") else str(stats)})
 
 
-def rescheduler(seconds: float, out: Any) -> None:
+def rescheduler(seconds: float, drained: Any, out: Any) -> None:
+    """The cluster's periodic jobs: rescheduling during the soak, lease expiry until the drain ends."""
     _setup_django()
+    from rocky_scheduler.services import task_expire_leases
     from rocky_scheduler.services.scheduling import schedule_due_push
 
-    queued = 0
+    queued = expired = 0
     start = time.monotonic()
-    while time.monotonic() - start < seconds:
-        queued += schedule_due_push().queued
+    while not drained.value:
+        if time.monotonic() - start < seconds:
+            queued += schedule_due_push().queued
+        leases = task_expire_leases()
+        expired += leases.requeued + leases.failed
         time.sleep(5)
-    out.put({"rescheduled": queued})
+    out.put({"rescheduled": queued, "leases_expired": expired})
 
 
 def _prepare(database) -> str:
@@ -192,13 +197,15 @@ def _prepare(database) -> str:
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
-    from rocky_scheduler.models import Plugin
+    from rocky_scheduler.models import Plugin, Scheduler
     from rocky_scheduler.services.demo_seed import demo_seed
 
     call_command("migrate", verbosity=0)
     demo_seed(username="soak", password="soak-password")
-    # One-minute interval: completed work is due again while the soak runs.
+    # One-minute interval: completed work is due again while the soak runs. A short dispatch lease:
+    # a pop whose answer is lost under load comes back within the drain.
     Plugin.objects.filter(pk="dns-records").update(interval=1)
+    Scheduler.objects.update(dispatch_timeout_seconds=30)
     return Token.objects.get(user=User.objects.get(username="soak")).key
 
 
@@ -268,9 +275,9 @@ def main() -> int:
         context.Process(target=pusher, args=(token, args.push_rate, seconds, out)),
         context.Process(target=canceller, args=(token, seconds, out)),
         context.Process(target=publisher, args=(args.mutation_rate, seconds, out)),
-        context.Process(target=rescheduler, args=(seconds, out)),
     ]
     workers = [
+        context.Process(target=rescheduler, args=(seconds, drained, out)),
         context.Process(target=consumer, args=(seconds + 60, out)),
         *[context.Process(target=popper, args=(token, stop_at, drained, out, seed)) for seed in range(2)],
     ]
@@ -283,8 +290,8 @@ def main() -> int:
         time.sleep(10)
     stop_at.value = time.time()
     results: list[dict] = []
-    for process in producers:
-        process.join()
+    # Producers stop by themselves; their results are read below, before any join (a process that
+    # put a large result on a queue cannot exit until it has been read).
     # Drain: the consumer finishes its queue; the poppers empty the task queues.
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -295,7 +302,7 @@ def main() -> int:
     drained.value = True
     while len(results) < len(producers) + len(workers):
         results.append(out.get(timeout=180))
-    for process in workers:
+    for process in producers + workers:
         process.join(timeout=120)
     server.terminate()
     server.wait(timeout=30)
@@ -335,6 +342,7 @@ def main() -> int:
         "errors": [e for e in merged["errors"] if e],
         "published": merged["published"],
         "rescheduled": merged["rescheduled"],
+        "leases_expired": merged["leases_expired"],
         "cancelled_by_canceller": merged["cancelled"],
         "server_rss_mb": memory,
         "p99_pop_ms_per_minute": {minute: round(_percentile(per_minute[minute], 0.99), 1) for minute in minutes},
