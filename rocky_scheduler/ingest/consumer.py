@@ -183,13 +183,12 @@ class AmqpConsumer:
                 self._consume(connection, deadline)
                 if not self._reconnect_requested:
                     self._drain(connection)
-            except ChannelClosedByBroker as error:
-                if error.reply_code != ACCESS_REFUSED:
-                    raise
-                # Another run still holds the queues (exclusive consumers): wait for it, without backoff.
-                logger.debug(LOG_QUEUE_BUSY, self.broker)
-                self._wait(min(BUSY_RETRY_SECONDS, deadline - self._monotonic()))
             except (AMQPError, OSError) as error:
+                if isinstance(error, ChannelClosedByBroker) and error.reply_code == ACCESS_REFUSED:
+                    # Another run still holds the queues (exclusive consumers): wait for it, without backoff.
+                    logger.info(LOG_QUEUE_BUSY, self.broker)
+                    self._wait(min(BUSY_RETRY_SECONDS, deadline - self._monotonic()))
+                    continue
                 self._failures += 1
                 logger.warning(
                     LOG_CONNECTION_LOST, self.broker, type(error).__name__, error, backoff_seconds(self._failures)
