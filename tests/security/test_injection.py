@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from rocky_scheduler.filters import SCHEDULE_COLUMNS, TASK_COLUMNS
 from rocky_scheduler.filters import operators as op
-from rocky_scheduler.models import Task
 from tests.factories import boefje_data
 from tests.security.browser import OUR_ADMINS, changelist, superuser_client
 from tests.security.conftest import api_client_for, assert_unchanged
