@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import platform
+import queue
 import subprocess
 import sys
 import time
@@ -27,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.http_load import DRAIN, GET, PUSH, ClientJob, run_client  # noqa: E402
-from bench.http_server import GunicornServer, cpu_snapshot, cpu_used  # noqa: E402
+from bench.http_server import CpuTracker, GunicornServer  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 RESULTS_PATH = RESULTS_DIR / "http_bench.json"
@@ -233,11 +234,19 @@ def run_phase(
     # Clients are imported and connected-to-be before the snapshot, so their start-up is not measured.
     ready.wait()
     load_before = os.getloadavg()
-    cpu_before = cpu_snapshot(server, database.name)
+    tracker = CpuTracker(server, database.name)
     go.set()
     # Read before join: a child cannot exit while its result is still in the queue's pipe.
-    outcomes = [results.get(timeout=seconds + 300) for _ in processes]
-    cpu_after = cpu_snapshot(server, database.name)
+    outcomes = []
+    deadline = time.monotonic() + seconds + 300
+    while len(outcomes) < len(processes) and time.monotonic() < deadline:
+        try:
+            outcomes.append(results.get(timeout=1.0))
+        except queue.Empty:
+            tracker.sample()
+    if len(outcomes) < len(processes):
+        raise RuntimeError(f"phase {name}: {len(processes) - len(outcomes)} clients did not report")
+    cpu = tracker.used()
     load_after = os.getloadavg()
     for process in processes:
         process.join(timeout=30)
@@ -248,7 +257,6 @@ def run_phase(
     wall = max(outcome.ended_at for outcome in outcomes) - min(outcome.started_at for outcome in outcomes)
     requests = sum(outcome.requests for outcome in outcomes)
     ids = [task_id for outcome in outcomes for task_id in outcome.popped_ids]
-    cpu = cpu_used(cpu_before, cpu_after)
     cpu["clients"] = sum(outcome.cpu_seconds for outcome in outcomes)
     # What neither server, database backends nor clients used: other programs on the shared machine
     # (and PostgreSQL's background writers).
@@ -367,6 +375,12 @@ def _find(phases: list[dict[str, Any]], name: str, workers: int, clients: int) -
     return next((p for p in phases if p["name"] == name and p["workers"] == workers and p["clients"] == clients), None)
 
 
+def _cpu_bound_rate(phase: dict[str, Any], *, requests_per_unit: int) -> float:
+    per_request = phase["cpu_ms_per_request"]
+    ours = per_request["server_workers"] + per_request["postgres_backends"] + per_request["clients"]
+    return (os.cpu_count() or 1) * 1000 / (ours * requests_per_unit)
+
+
 def summarise(phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per (workers, clients): the rates side by side and the ratio to each ceiling."""
     rows = []
@@ -379,6 +393,10 @@ def summarise(phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "completed_per_second": drain["tasks_per_second"],
             "pushes_per_second": push["requests_per_second"],
             "duplicates": drain["duplicates"],
+            # If server, database and clients had every CPU to themselves: nproc / CPU seconds per unit
+            # of work. A reading of this machine's capacity that other programs' load does not depress.
+            "cpu_bound_completed_per_second": _cpu_bound_rate(drain, requests_per_unit=2),
+            "cpu_bound_pushes_per_second": _cpu_bound_rate(push, requests_per_unit=1),
             "latency_ms": {
                 kind: {"p50": stats["p50_ms"], "p99": stats["p99_ms"]}
                 for phase in (drain, push)
@@ -437,7 +455,7 @@ def print_report(results: dict[str, Any]) -> None:
     print("Server, database and clients share the machine's CPUs; load = 1-minute load average after each phase.")
     print(
         f"\n  {'workers':>7} {'clients':>7} {'done/s':>7} {'push/s':>7} {'health/s':>8} {'task/s':>7} "
-        f"{'queue/s':>7} {'done/task':>9} {'done/health':>11} {'dups':>4}"
+        f"{'queue/s':>7} {'done/task':>9} {'done/health':>11} {'dups':>4} {'CPU-bound done/s, push/s':>25}"
     )
     for row in results["summary"]:
         ceilings = row["ceilings"]
@@ -445,8 +463,13 @@ def print_report(results: dict[str, Any]) -> None:
             f"  {row['workers']:>7} {row['clients']:>7} {row['completed_per_second']:>7.0f} "
             f"{row['pushes_per_second']:>7.0f} {ceilings['health']['requests_per_second']:>8.0f} "
             f"{ceilings['task']['requests_per_second']:>7.0f} {ceilings['queue']['requests_per_second']:>7.0f} "
-            f"{ceilings['task']['ratio']:>9.2f} {ceilings['health']['ratio']:>11.2f} {row['duplicates']:>4}"
+            f"{ceilings['task']['ratio']:>9.2f} {ceilings['health']['ratio']:>11.2f} {row['duplicates']:>4} "
+            f"{row['cpu_bound_completed_per_second']:>16.0f}, {row['cpu_bound_pushes_per_second']:>6.0f}"
         )
+    print(
+        "  CPU-bound = nproc / CPU per unit of work (server workers + PostgreSQL backends + clients): "
+        "what the CPUs would allow without other programs"
+    )
     print("\n  latency p50 / p99 in ms")
     print(f"  {'workers':>7} {'clients':>7} {'pop':>13} {'patch':>13} {'push':>13} {'task GET':>13} {'health':>13}")
     for row in results["summary"]:

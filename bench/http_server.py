@@ -135,7 +135,33 @@ def cpu_snapshot(server: GunicornServer, database_name: str) -> CpuSnapshot:
     return CpuSnapshot(workers, postgres, total - idle - getattr(machine, "steal", 0.0), total)
 
 
-def cpu_used(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
+class CpuTracker:
+    """CPU used during a phase, sampled while it runs.
+
+    Django closes a connection older than CONN_MAX_AGE (60 s) after a request, and its backend
+    exits: a snapshot at the end alone would lose that backend's CPU. Sampling every second keeps
+    the last reading of every backend seen, so at most a second of an exited one goes missing.
+    """
+
+    def __init__(self, server: GunicornServer, database_name: str) -> None:
+        self.server, self.database_name = server, database_name
+        self.before = cpu_snapshot(server, database_name)
+        self.postgres_seen = dict(self.before.postgres)
+
+    def sample(self) -> None:
+        for pid in postgres_backend_pids(self.database_name):
+            if (seconds := _cpu_seconds(pid)) is not None:
+                self.postgres_seen[pid] = seconds
+
+    def used(self) -> dict[str, float]:
+        after = cpu_snapshot(self.server, self.database_name)
+        self.postgres_seen.update(after.postgres)
+        return cpu_used(self.before, after, postgres_seen=self.postgres_seen)
+
+
+def cpu_used(
+    before: CpuSnapshot, after: CpuSnapshot, *, postgres_seen: dict[int, float] | None = None
+) -> dict[str, float]:
     """CPU seconds spent between two snapshots: server workers, database backends, whole machine."""
 
     def delta(start: dict[int, float], end: dict[int, float]) -> float:
@@ -144,7 +170,7 @@ def cpu_used(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
 
     return {
         "server_workers": delta(before.workers, after.workers),
-        "postgres_backends": delta(before.postgres, after.postgres),
+        "postgres_backends": delta(before.postgres, postgres_seen if postgres_seen is not None else after.postgres),
         "machine_busy": after.machine_busy - before.machine_busy,
         # All CPUs together: nproc x wall seconds, up to clock granularity.
         "machine_capacity": after.machine_total - before.machine_total,
