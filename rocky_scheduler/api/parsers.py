@@ -2,13 +2,13 @@
 
 import json
 import math
-import re
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from rocky_scheduler.api.errors import PayloadTooLarge
 from rocky_scheduler.conf import app_settings
+from rocky_scheduler.jsontext import contains_nul, contains_surrogate
 
 BODY_TOO_LARGE = "Request body larger than {limit} bytes."
 BODY_NOT_UTF8 = "Request body is not valid UTF-8."
@@ -18,7 +18,6 @@ BODY_HAS_NUL = "Strings in the body must not contain NUL (\\u0000) characters."
 BODY_HAS_SURROGATE = "Strings in the body must not contain unpaired UTF-16 surrogates (\\ud800-\\udfff)."
 # A lone surrogate escape (`"\\ud800"`) is valid JSON and a valid Python string, but no UTF-8 text:
 # PostgreSQL's jsonb refuses it and psycopg2 cannot even encode it into a query.
-SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class LimitedJSONParser(JSONParser):
@@ -42,38 +41,6 @@ class LimitedJSONParser(JSONParser):
         if "\\ud" in text.lower() and contains_surrogate(parsed):
             raise ParseError(BODY_HAS_SURROGATE)
         return parsed
-
-
-def contains_nul(value: object) -> bool:
-    """PostgreSQL can store no NUL character in text or jsonb; find one before it gets that far."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
-def contains_surrogate(value: object) -> bool:
-    """Whether a string (key or value) holds a lone UTF-16 surrogate, which no database column can store."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if SURROGATE.search(item):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 def _reject_constant(name: str) -> None:

@@ -2,8 +2,9 @@
 
 import json
 import math
-import re
 from typing import Any
+
+from rocky_scheduler.jsontext import contains_nul, contains_surrogate
 
 NOT_UTF8 = "message body is not UTF-8: {error}"
 NOT_JSON = "message body is not JSON: {error}"
@@ -11,7 +12,6 @@ TOO_DEEP = "message body is not JSON: nested too deeply"
 HAS_NUL = "message strings must not contain NUL (\\u0000) characters"
 HAS_SURROGATE = "message strings must not contain unpaired UTF-16 surrogates (\\ud800-\\udfff)"
 # `"\\ud800"` is valid JSON but no UTF-8 text: jsonb refuses it, psycopg2 cannot encode it.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class MalformedBody(Exception):
@@ -31,9 +31,9 @@ def decode_body(body: bytes) -> Any:
     except ValueError as error:
         raise MalformedBody(NOT_JSON.format(error=error)) from None
     # PostgreSQL stores no NUL in text or jsonb: refuse it here, not with a driver error mid-transaction.
-    if "\\u0000" in text.lower() and _contains_nul(payload):
+    if "\\u0000" in text.lower() and contains_nul(payload):
         raise MalformedBody(HAS_NUL)
-    if "\\ud" in text.lower() and _contains_surrogate(payload):
+    if "\\ud" in text.lower() and contains_surrogate(payload):
         raise MalformedBody(HAS_SURROGATE)
     return payload
 
@@ -49,33 +49,3 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"number {text[:40]} is out of range")
     return value
-
-
-def _contains_surrogate(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if _SURROGATE.search(item):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
-def _contains_nul(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
