@@ -1,27 +1,28 @@
 """The embedded, model-backed catalogue (organisations, plugins, enablement, OOI projection)."""
 
-import datetime
 import time
 from collections.abc import Iterator, Sequence
 
+from django.db import connection
 from django.utils import timezone
 
+from rocky_scheduler.catalogue import statements
 from rocky_scheduler.catalogue.base import Catalogue, OOIInfo, PluginInfo
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.models import OOI, Organisation, Plugin, PluginEnablement
 
 
 def _plugin_info(plugin: Plugin) -> PluginInfo:
-    return PluginInfo(
-        id=plugin.id,
-        type=plugin.type,
-        name=plugin.name,
-        version=plugin.version,
-        oci_image=plugin.oci_image,
-        scan_level=plugin.scan_level,
-        consumes=tuple(plugin.consumes or ()),
-        interval=datetime.timedelta(minutes=plugin.interval) if plugin.interval else None,
-        cron=plugin.cron or None,
+    return statements.plugin_info(
+        plugin.id,
+        plugin.type,
+        plugin.name,
+        plugin.version,
+        plugin.oci_image,
+        plugin.scan_level,
+        plugin.consumes,
+        plugin.interval,
+        plugin.cron,
     )
 
 
@@ -42,6 +43,8 @@ class EmbeddedCatalogue(Catalogue):
         self._plugins.clear()
 
     def enabled_plugins(self, *, organisation: str, plugin_type: str) -> list[PluginInfo]:
+        if connection.vendor == "postgresql":
+            return statements.enabled_plugins(organisation=organisation, plugin_type=plugin_type)
         plugins = Plugin.objects.filter(
             type=plugin_type, enablements__organisation__code=organisation, enablements__enabled=True
         ).order_by("id")
@@ -67,7 +70,13 @@ class EmbeddedCatalogue(Catalogue):
         return _ooi_info(ooi, organisation) if ooi else None
 
     def record_ooi(self, ooi: OOIInfo) -> OOIInfo | None:
-        # Organisations appear with their first object: Octopoes knows them before we do.
+        if connection.vendor == "postgresql":
+            try:
+                return statements.ooi_upsert(ooi, now=timezone.now())
+            except statements.UnknownOrganisation:
+                # Organisations appear with their first object: Octopoes knows them before we do.
+                Organisation.objects.get_or_create(code=ooi.organisation, defaults={"name": ooi.organisation})
+                return statements.ooi_upsert(ooi, now=timezone.now())
         organisation, _ = Organisation.objects.get_or_create(code=ooi.organisation, defaults={"name": ooi.organisation})
         existing = (
             OOI.objects.select_for_update().filter(organisation=organisation, primary_key=ooi.primary_key).first()

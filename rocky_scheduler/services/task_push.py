@@ -20,6 +20,7 @@ from rocky_scheduler.metrics import TASKS_PUSHED, count_on_commit
 from rocky_scheduler.models import Schedule, Scheduler, Task, TaskEvent, TaskStatus, TaskType
 from rocky_scheduler.queue.statements import is_postgresql, schedule_upsert, task_insert_with_event
 from rocky_scheduler.rankers import RankRequest, load_ranker
+from rocky_scheduler.selectors import last_completed_at
 from rocky_scheduler.services.common import Clock, check_priority, default_clock, publish_queue_state, scheduler_cache
 from rocky_scheduler.taskdata import ValidatedData, validate_task_data
 
@@ -94,12 +95,12 @@ def _task_uuid(value: Any) -> uuid.UUID | None:
 
 
 def _rank(scheduler: Scheduler, organisation: str, validated: ValidatedData, now, hints: dict[str, Any]) -> int:
-    last_run_at = (
-        Task.objects.filter(scheduler_id=scheduler.pk, hash=validated.hash, status=TaskStatus.COMPLETED)
-        .order_by("-modified_at")
-        .values_list("modified_at", flat=True)
-        .first()
-    )
+    hints = dict(hints)
+    # A caller that has just looked it up (scheduling from a mutation) passes it in.
+    if "last_run_at" in hints:
+        last_run_at = hints.pop("last_run_at")
+    else:
+        last_run_at = last_completed_at(scheduler_id=scheduler.pk, hash=validated.hash)
 
     def queued_for_organisation() -> int:
         return Task.objects.filter(

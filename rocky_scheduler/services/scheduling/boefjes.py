@@ -10,6 +10,7 @@ from rocky_scheduler.errors import DuplicateTask, QueueFull
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.ingest.messages import ScanProfileMutation
 from rocky_scheduler.models import Task, TaskStatus, TaskType
+from rocky_scheduler.selectors import last_completed_at
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
 from rocky_scheduler.services.task_push import task_push
@@ -31,14 +32,9 @@ def boefje_hash(plugin_id: str, ooi: OOIInfo) -> str:
     return digest(f"{ooi.primary_key}-{plugin_id}-{ooi.organisation}")
 
 
-def ran_recently(*, plugin: PluginInfo, ooi: OOIInfo, now: datetime.datetime) -> bool:
+def ran_recently(*, plugin: PluginInfo, last_run_at: datetime.datetime | None, now: datetime.datetime) -> bool:
     window = plugin.interval or datetime.timedelta(seconds=app_settings.GRACE_PERIOD_SECONDS)
-    return Task.objects.filter(
-        scheduler_id=TaskType.BOEFJE,
-        hash=boefje_hash(plugin.id, ooi),
-        status=TaskStatus.COMPLETED,
-        modified_at__gt=now - window,
-    ).exists()
+    return last_run_at is not None and last_run_at > now - window
 
 
 def boefje_schedule(
@@ -50,7 +46,9 @@ def boefje_schedule(
     if plugin.scan_level > ooi.scan_level:
         outcome.skip(plugin.id, SKIP_LEVEL.format(plugin_level=plugin.scan_level, ooi_level=ooi.scan_level))
         return
-    if ran_recently(plugin=plugin, ooi=ooi, now=now):
+    # One look-up answers both "ran within its interval?" and the ranker's "when did it last run?".
+    last_run_at = last_completed_at(scheduler_id=TaskType.BOEFJE, hash=boefje_hash(plugin.id, ooi))
+    if ran_recently(plugin=plugin, last_run_at=last_run_at, now=now):
         outcome.skip(plugin.id, SKIP_RECENT, ooi=ooi.primary_key)
         return
     try:
@@ -63,6 +61,7 @@ def boefje_schedule(
                 "interval": plugin.interval,
                 "ooi_level": ooi.scan_level,
                 "plugin_scan_level": plugin.scan_level,
+                "last_run_at": last_run_at,
             },
             clock=clock,
         )
@@ -74,7 +73,9 @@ def boefje_schedule(
         outcome.scheduled.append(str(task.id))
 
 
-@transaction.atomic
+# No savepoint of its own: inside ingest_message's transaction it would be two more statements per message,
+# and every refusal below it (duplicate, full queue) is already rolled back by its own savepoint.
+@transaction.atomic(savepoint=False)
 def boefjes_schedule_for_mutation(
     *, mutation: ScanProfileMutation, catalogue: Catalogue | None = None, clock: Clock = default_clock
 ) -> SchedulingOutcome:
