@@ -6,7 +6,7 @@ grows older than HEAP_MAX_AGE_SECONDS, so pushes and re-prioritisations made by 
 processes are seen within a second; those made in this process are offered to it directly.
 """
 
-import heapq
+import bisect
 import threading
 import time
 import uuid
@@ -28,14 +28,19 @@ class HeapStats:
 
 
 class HeapWindow:
-    """Best-first candidates of one scheduler's queue, with lazy deletion."""
+    """Best-first candidates of one scheduler's queue, with lazy deletion.
+
+    The keys are kept in one sorted list (a window is a few hundred entries, so an insert's memmove is
+    cheap) so that a pop reads its few candidates off the front instead of scanning the whole window.
+    """
 
     def __init__(self, *, window: int, low_water: int, max_age: float, monotonic: Callable[[], float]) -> None:
         self.window = window
         self.low_water = low_water
         self.max_age = max_age
         self._monotonic = monotonic
-        self._heap: list[SortKey] = []
+        # Ascending; may still hold keys discarded or superseded since (they are skipped and dropped).
+        self._sorted: list[SortKey] = []
         self._keys: dict[uuid.UUID, SortKey] = {}
         self._loaded_at: float | None = None
         # True when the last refill read fewer rows than the window: the whole queue is here.
@@ -57,8 +62,7 @@ class HeapWindow:
         keys = {row[2]: row for row in rows}
         with self._lock:
             self._keys = keys
-            self._heap = list(keys.values())
-            heapq.heapify(self._heap)
+            self._sorted = sorted(keys.values())
             self._loaded_at = self._monotonic()
             self._complete = len(keys) < self.window
             self.stats.refills += 1
@@ -68,9 +72,9 @@ class HeapWindow:
         """A task queued or re-prioritised in this process: visible to the next pop here at once."""
         with self._lock:
             self._keys[key[2]] = key
-            heapq.heappush(self._heap, key)
+            bisect.insort(self._sorted, key)
             self.stats.offers += 1
-            if len(self._heap) > 2 * self.window:
+            if len(self._sorted) > 2 * self.window:
                 self._trim()
 
     def discard(self, ids: Iterable[uuid.UUID]) -> None:
@@ -82,27 +86,30 @@ class HeapWindow:
     def candidates(self, count: int) -> list[uuid.UUID]:
         """The best `count` live ids, best first, without removing them."""
         with self._lock:
-            self._drop_stale_top()
-            best = heapq.nsmallest(count, (key for key in self._heap if self._keys.get(key[2]) == key))
-            return [key[2] for key in best]
+            keys, ordered = self._keys, self._sorted
+            stale_prefix = 0
+            while stale_prefix < len(ordered) and keys.get(ordered[stale_prefix][2]) != ordered[stale_prefix]:
+                stale_prefix += 1
+            # Popped candidates are discarded from the front, so this is where stale entries gather.
+            del ordered[:stale_prefix]
+            best: list[uuid.UUID] = []
+            for key in ordered:
+                if keys.get(key[2]) == key:
+                    best.append(key[2])
+                    if len(best) == count:
+                        break
+            if len(ordered) > 2 * max(len(keys), self.window):
+                self._sorted = sorted(keys.values())
+            return best
 
     def invalidate(self) -> None:
         with self._lock:
             self._loaded_at = None
 
-    def _drop_stale_top(self) -> None:
-        # Entries discarded or superseded by a newer key stay in the list until they surface.
-        while self._heap and self._keys.get(self._heap[0][2]) != self._heap[0]:
-            heapq.heappop(self._heap)
-        if len(self._heap) > 2 * max(len(self._keys), self.window):
-            self._heap = list(self._keys.values())
-            heapq.heapify(self._heap)
-
     def _trim(self) -> None:
-        best = heapq.nsmallest(self.window, self._keys.values())
+        best = sorted(self._keys.values())[: self.window]
         self._keys = {key[2]: key for key in best}
-        self._heap = best
-        heapq.heapify(self._heap)
+        self._sorted = best
         self._complete = False
 
 

@@ -8,6 +8,8 @@ column names from the models' own metadata are put into the SQL text.
 
 import datetime
 import uuid
+from collections.abc import Sequence
+from functools import cache
 
 from django.db import connection
 
@@ -25,8 +27,44 @@ def _values(instance, fields) -> list:
     return [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields]
 
 
-def _columns(fields) -> str:
-    return ", ".join(connection.ops.quote_name(field.column) for field in fields)
+def _columns(fields, *, alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + connection.ops.quote_name(field.column) for field in fields)
+
+
+def task_columns(alias: str = "") -> str:
+    """Every task column in model field order: the row shape `tasks_from_rows` reads."""
+    return _columns(_TASK_FIELDS, alias=alias)
+
+
+@cache
+def _task_converters() -> list[tuple[int, list]]:
+    # What the ORM would apply to each column (JSONField decodes `data`); most columns need nothing.
+    converters = []
+    for index, field in enumerate(_TASK_FIELDS):
+        column = field.get_col(Task._meta.db_table)
+        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if found:
+            converters.append((index, [(converter, column) for converter in found]))
+    return converters
+
+
+def tasks_from_rows(rows: Sequence[Sequence]) -> list[Task]:
+    """Task instances from rows of `task_columns()`, as the ORM would build them, without its query machinery.
+
+    Columns after the task's own (a statement may return more) are left to the caller.
+    """
+    names = [field.attname for field in _TASK_FIELDS]
+    width = len(names)
+    converters = _task_converters()
+    tasks = []
+    for row in rows:
+        values = list(row[:width])
+        for index, chain in converters:
+            for converter, column in chain:
+                values[index] = converter(values[index], column, connection)
+        tasks.append(Task.from_db(connection.alias, names, values))
+    return tasks
 
 
 def task_insert_with_event(task: Task, *, actor: str) -> bool:
@@ -73,6 +111,37 @@ def schedule_upsert(schedule: Schedule) -> uuid.UUID:
     return row[0]
 
 
+@cache
+def _transition_sql(lease: str, clear_dispatch: bool) -> str:
+    task_table = Task._meta.db_table
+    event_table = TaskEvent._meta.db_table
+    scheduler_table = Scheduler._meta.db_table
+    assignments = ["status = %s", "modified_at = %s"]
+    if lease == "run":
+        run_timeout = f"(SELECT s.run_timeout_seconds FROM {scheduler_table} AS s WHERE s.id = t.scheduler_id)"  # noqa: S608
+        assignments.append(f"lease_expires_at = %s + {run_timeout} * interval '1 second'")
+    elif lease == "clear":
+        assignments += ["lease_expires_at = NULL", "lease_owner = ''"]
+    if clear_dispatch:
+        assignments.append("dispatched_at = NULL")
+    return f"""
+        WITH current AS (
+            SELECT id, status FROM {task_table} WHERE id = %s FOR UPDATE
+        ),
+        changed AS (
+            UPDATE {task_table} AS t SET {", ".join(assignments)}
+              FROM current
+             WHERE t.id = current.id AND current.status = ANY(%s)
+         RETURNING {task_columns("t")}, current.status AS previous_status
+        ),
+        history AS (
+            INSERT INTO {event_table} (task_id, at, kind, from_status, to_status, actor, reason)
+            SELECT id, %s, %s, previous_status, status, %s, %s FROM changed
+        )
+        SELECT * FROM changed
+    """  # noqa: S608 - names from model metadata; every value is a parameter
+
+
 def task_transition_with_event(
     *,
     task_id: uuid.UUID,
@@ -89,37 +158,14 @@ def task_transition_with_event(
     `lease`: "run" starts a run lease of the scheduler's run timeout, "clear" ends the lease,
     "keep" leaves it.
     """
-    task_table = Task._meta.db_table
-    event_table = TaskEvent._meta.db_table
-    scheduler_table = Scheduler._meta.db_table
-    assignments = ["status = %s", "modified_at = %s"]
-    params: list = [to_status, now]
+    params: list = [task_id, to_status, now]
     if lease == "run":
-        run_timeout = f"(SELECT s.run_timeout_seconds FROM {scheduler_table} AS s WHERE s.id = t.scheduler_id)"  # noqa: S608
-        assignments.append(f"lease_expires_at = %s + {run_timeout} * interval '1 second'")
         params.append(now)
-    elif lease == "clear":
-        assignments += ["lease_expires_at = NULL", "lease_owner = ''"]
-    if clear_dispatch:
-        assignments.append("dispatched_at = NULL")
-    sql = f"""
-        WITH current AS (
-            SELECT id, status FROM {task_table} WHERE id = %s FOR UPDATE
-        ),
-        changed AS (
-            UPDATE {task_table} AS t SET {", ".join(assignments)}
-              FROM current
-             WHERE t.id = current.id AND current.status = ANY(%s)
-         RETURNING t.*, current.status AS previous_status
-        ),
-        history AS (
-            INSERT INTO {event_table} (task_id, at, kind, from_status, to_status, actor, reason)
-            SELECT id, %s, %s, previous_status, status, %s, %s FROM changed
-        )
-        SELECT * FROM changed
-    """  # noqa: S608 - names from model metadata; every value is a parameter
-    rows = list(Task.objects.raw(sql, [task_id, *params, allowed_from, now, TaskEvent.Kind.STATUS, actor, reason]))
-    if not rows:
+    params += [allowed_from, now, TaskEvent.Kind.STATUS, actor, reason]
+    with connection.cursor() as cursor:
+        cursor.execute(_transition_sql(lease, clear_dispatch), params)
+        row = cursor.fetchone()
+    if row is None:
         return None
-    task = rows[0]
-    return task, task.previous_status
+    (task,) = tasks_from_rows([row])
+    return task, row[-1]

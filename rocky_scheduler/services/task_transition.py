@@ -3,6 +3,7 @@
 import datetime
 import uuid
 from contextlib import nullcontext
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -31,6 +32,7 @@ from rocky_scheduler.state import POP_ONLY, TRANSITIONS, is_allowed
 STATUS_INVALID = "status must be one of {choices}, got {status!r}."
 
 
+@cache
 def _allowed_from(to_status: str) -> list[str]:
     return [
         from_status
