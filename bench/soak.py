@@ -1,12 +1,18 @@
 """A bounded soak of the whole scheduler: pushes, pops, completions, ingestion and rescheduling at once.
 
-Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/rocky_scheduler_soak .venv/bin/python bench/soak.py
-     [--minutes 5]
+Run: .venv/bin/python bench/soak.py [--minutes 5] [--shared-server]
 
-The database named in DATABASE_URL is dropped and recreated. A gunicorn server (2 sync workers, as
+The database runs in a PostgreSQL cluster of the soak's own with the server's defaults: the machine's
+shared server has autovacuum off (conf.d/90-ci.conf, for test suites), and a queue that is never
+vacuumed is not what production runs. With --shared-server, DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/rocky_scheduler_soak) is used instead; its database is dropped and
+recreated. A gunicorn server (2 sync workers, as
 the README deploys it) serves the API; separate processes push at a steady rate, pop and complete
 (some fail), cancel now and then, publish scan-profile mutations to RabbitMQ for a real consumer,
-and run the rescheduler (the demo boefje's interval is one minute, so completed work recurs). After
+and run the rescheduler. The offered load is constant from the first second: API pushes and
+mutations are dns-records work that does not recur within the soak, and a fixed set of nmap
+schedules (--recurring, interval one minute, first deadlines spread over the first minute) is what
+the rescheduler queues again and again, about --recurring tasks a minute. After
 the soak the producers stop, the queue is drained, and the counts must reconcile exactly:
 every task ever created is completed, failed, cancelled or still queued, every acknowledged push
 exists, and no task was handed out twice. It also reports the server's memory over time and the
@@ -186,11 +192,12 @@ def rescheduler(seconds: float, drained: Any, out: Any) -> None:
             queued += schedule_due_push().queued
         leases = task_expire_leases()
         expired += leases.requeued + leases.failed
-        time.sleep(5)
+        # Every second rather than the cluster's minute, so recurring work arrives evenly.
+        time.sleep(1)
     out.put({"rescheduled": queued, "leases_expired": expired})
 
 
-def _prepare(database) -> str:
+def _prepare(database, recurring: int) -> str:
     recreate_database(database)
     _setup_django()
     from django.contrib.auth.models import User
@@ -202,11 +209,48 @@ def _prepare(database) -> str:
 
     call_command("migrate", verbosity=0)
     demo_seed(username="soak", password="soak-password")
-    # One-minute interval: completed work is due again while the soak runs. A short dispatch lease:
-    # a pop whose answer is lost under load comes back within the drain.
-    Plugin.objects.filter(pk="dns-records").update(interval=1)
+    # Pushed and ingested work (dns-records) recurs only after a day; the nmap schedules every minute.
+    # An earlier version let every task recur each minute, so the offered load grew all through the run.
+    Plugin.objects.filter(pk="dns-records").update(interval=24 * 60)
+    Plugin.objects.filter(pk="nmap").update(interval=1)
+    # A short dispatch lease: a pop whose answer is lost under load comes back within the drain.
     Scheduler.objects.update(dispatch_timeout_seconds=30)
+    _seed_recurring(recurring)
     return Token.objects.get(user=User.objects.get(username="soak")).key
+
+
+def _seed_recurring(count: int) -> None:
+    """`count` nmap schedules on level-2 objects, first due spread over the soak's first minute."""
+    import datetime
+
+    from django.utils import timezone
+
+    from rocky_scheduler.catalogue import OOIInfo, get_catalogue
+    from rocky_scheduler.models import Schedule, TaskType
+    from rocky_scheduler.services.scheduling.boefjes import boefje_hash, boefje_task_data
+
+    catalogue = get_catalogue()
+    plugin = catalogue.plugin("nmap")
+    first = timezone.now() + datetime.timedelta(seconds=5)
+    schedules = []
+    for index in range(count):
+        ooi = OOIInfo(
+            organisation="acme",
+            primary_key=f"IPAddressV4|internet|10.{index // 250}.{index % 250}.1",
+            object_type="IPAddressV4",
+            scan_level=2,
+        )
+        catalogue.record_ooi(ooi)
+        schedules.append(
+            Schedule(
+                scheduler_id=TaskType.BOEFJE,
+                organisation=ooi.organisation,
+                hash=boefje_hash(plugin.id, ooi),
+                data=boefje_task_data(plugin, ooi),
+                deadline_at=first + datetime.timedelta(seconds=60 * index / max(count, 1)),
+            )
+        )
+    Schedule.objects.bulk_create(schedules)
 
 
 def _server_rss(server: subprocess.Popen) -> float:
@@ -245,10 +289,28 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--push-rate", type=float, default=30.0, help="API pushes per second")
     parser.add_argument("--mutation-rate", type=float, default=10.0, help="AMQP mutations per second")
+    parser.add_argument("--recurring", type=int, default=600, help="nmap schedules recurring every minute")
+    parser.add_argument("--shared-server", action="store_true", help="use DATABASE_URL, not a private cluster")
     args = parser.parse_args()
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rocky_scheduler_soak")
+    private = None
+    if args.shared_server:
+        os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rocky_scheduler_soak")
+    else:
+        from tests.support.private_services import PostgresInstance
+
+        private = PostgresInstance()
+        # Before anything reads it: django.setup() here, and every spawned process and gunicorn inherit it.
+        os.environ["DATABASE_URL"] = private.url("rocky_scheduler_soak")
+    try:
+        return _soak(args)
+    finally:
+        if private is not None:
+            private.close()
+
+
+def _soak(args: argparse.Namespace) -> int:
     database = database_from_env()
-    token = _prepare(database)
+    token = _prepare(database, args.recurring)
     seconds = args.minutes * 60
 
     server = subprocess.Popen(
@@ -320,6 +382,16 @@ def main() -> int:
         cursor.execute("SELECT count(*) FROM rocky_scheduler_task WHERE id = ANY(%s::uuid[])", [acked])
         acked_found = cursor.fetchone()[0]
     connection.close()
+    connection = connect(database)
+    with connection.cursor() as cursor:
+        # What was offered each minute (pushes, ingestion and rescheduling together): it should be level.
+        cursor.execute(
+            "SELECT floor(extract(epoch FROM created_at) - %s)::int / 60, count(*) FROM rocky_scheduler_task"
+            " GROUP BY 1 ORDER BY 1",
+            [started],
+        )
+        created_per_minute = {int(minute): n for minute, n in cursor.fetchall()}
+    connection.close()
     created = sum(counts.values())
     finished = sum(counts.get(status, 0) for status in ("completed", "failed", "cancelled", "queued"))
     per_minute = collections.defaultdict(list)
@@ -330,6 +402,7 @@ def main() -> int:
         "command": " ".join(sys.argv),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "nproc": os.cpu_count(),
+        "server": "shared (DATABASE_URL)" if args.shared_server else "private cluster, PostgreSQL defaults",
         "loadavg_end": os.getloadavg(),
         "minutes": args.minutes,
         "counts": counts,
@@ -344,6 +417,8 @@ def main() -> int:
         "rescheduled": merged["rescheduled"],
         "leases_expired": merged["leases_expired"],
         "cancelled_by_canceller": merged["cancelled"],
+        "tasks_created_per_minute": created_per_minute,
+        "pops_per_minute": {minute: len(per_minute[minute]) for minute in minutes},
         "server_rss_mb": memory,
         "p99_pop_ms_per_minute": {minute: round(_percentile(per_minute[minute], 0.99), 1) for minute in minutes},
         "p50_pop_ms_per_minute": {minute: round(_percentile(per_minute[minute], 0.5), 1) for minute in minutes},

@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "POP_LIMIT_MAX": 100,
     "AMQP_URL": None,
     "API_ALLOW_ANONYMOUS": False,
+    # An API token that authenticated is trusted again for this long without a query (0: always ask).
+    # A revoked token or deactivated user is refused at once by the process that made the change.
+    "TOKEN_CACHE_SECONDS": 1.0,
     "MAX_BODY_BYTES": 1024 * 1024,
     # Where prometheus_client keeps the counters of several server processes (None: one process).
     "PROMETHEUS_MULTIPROC_DIR": None,

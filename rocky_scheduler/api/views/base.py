@@ -1,9 +1,10 @@
 from typing import Any
 
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+from rocky_scheduler.api.authentication import CachedTokenAuthentication
 from rocky_scheduler.api.errors import api_exception_handler
 from rocky_scheduler.api.parsers import LimitedJSONParser
 from rocky_scheduler.api.permissions import SchedulerApiPermission
@@ -19,7 +20,7 @@ class SchedulerApiView(APIView):
     Set here rather than in REST_FRAMEWORK so the app behaves the same inside Rocky's project.
     """
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [CachedTokenAuthentication, SessionAuthentication]
     permission_classes = [SchedulerApiPermission]
     parser_classes = [LimitedJSONParser]
     # Model permissions (codenames in rocky_scheduler) a method needs beyond authentication.
