@@ -4,7 +4,7 @@ against the requests/s of near-trivial endpoints on the same server with the sam
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/rocky_scheduler_http_bench .venv/bin/python bench/http_bench.py
 The database named in DATABASE_URL is dropped and recreated. The server is started as
 scripts/run.sh starts it (gunicorn scheduler_project.wsgi, sync workers, access log, --workers
-from WEB_WORKERS or 2), with DEBUG off and without the django-q2 cluster, which no request needs.
+from WEB_WORKERS or 2 x cores + 1), with DEBUG off and without the django-q2 cluster, which no request needs.
 Prints a table and writes the raw figures to bench/results/http_bench.json.
 """
 
@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.http_load import DRAIN, GET, PUSH, ClientJob, run_client  # noqa: E402
-from bench.http_server import CpuTracker, GunicornServer  # noqa: E402
+from bench.http_server import CpuTracker, GunicornServer, deployed_workers  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 RESULTS_PATH = RESULTS_DIR / "http_bench.json"
@@ -51,7 +51,7 @@ CEILINGS = {
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+    parser.add_argument("--workers", type=int, default=deployed_workers())
     parser.add_argument(
         "--extra-workers", default="", help="other worker counts, measured at --extra-clients only (e.g. 4)"
     )

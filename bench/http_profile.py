@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.http_load import COMPLETED_BODY, GET, push_body  # noqa: E402
+from bench.http_server import deployed_workers  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "http_profile.json"
 VARIANTS = ("as deployed", "anonymous, no token", "no CONN_HEALTH_CHECKS")
@@ -41,7 +42,7 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--calls", type=int, default=400, help="calls per operation and round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the variants (median reported)")
     parser.add_argument("--backlog", type=int, default=20_000)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+    parser.add_argument("--workers", type=int, default=deployed_workers())
     parser.add_argument("--clients", default="1,4,16", help="client counts for the bare gunicorn floor")
     parser.add_argument("--floor-seconds", type=float, default=5.0)
     return parser.parse_args()

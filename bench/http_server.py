@@ -19,6 +19,11 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def deployed_workers() -> int:
+    """What scripts/run.sh starts: WEB_WORKERS, else gunicorn's 2 x cores + 1."""
+    return int(os.environ.get("WEB_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

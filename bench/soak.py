@@ -6,8 +6,8 @@ The database runs in a PostgreSQL cluster of the soak's own with the server's de
 shared server has autovacuum off (conf.d/90-ci.conf, for test suites), and a queue that is never
 vacuumed is not what production runs. With --shared-server, DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/rocky_scheduler_soak) is used instead; its database is dropped and
-recreated. A gunicorn server (2 sync workers, as
-the README deploys it) serves the API; separate processes push at a steady rate, pop and complete
+recreated. A gunicorn server (sync workers, as many as
+the README deploys: 2 x cores + 1) serves the API; separate processes push at a steady rate, pop and complete
 (some fail), cancel now and then, publish scan-profile mutations to RabbitMQ for a real consumer,
 and run the rescheduler. The offered load is constant from the first second: API pushes and
 mutations are dns-records work that does not recur within the soak, and a fixed set of nmap
@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.db import connect, database_from_env, recreate_database  # noqa: E402
+from bench.http_server import deployed_workers  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "soak.json"
 PORT = 8093
@@ -322,7 +323,7 @@ def _soak(args: argparse.Namespace) -> int:
             "--bind",
             f"127.0.0.1:{PORT}",
             "--workers",
-            "2",
+            str(deployed_workers()),
         ],
         cwd=ROOT,
         env={**os.environ, "DEBUG": "0"},

@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
-WORKERS=${WEB_WORKERS:-2}
+# gunicorn's rule of thumb, 2 x cores + 1: a sync worker sits idle while PostgreSQL flushes a commit,
+# and with 2 workers on 2 cores pops and completions left a fifth of the CPU unused (docs/benchmarks.md).
+WORKERS=${WEB_WORKERS:-$(( 2 * $(nproc) + 1 ))}
 
 $PY manage.py migrate --noinput
 $PY manage.py collectstatic --noinput >/dev/null
