@@ -17,6 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "HEAP_MAX_AGE_SECONDS": 0.5,
     # Scheduler settings are re-read by each process at most this often.
     "SCHEDULER_CACHE_SECONDS": 1.0,
+    # Claim and status change as server-side prepared statements on PostgreSQL (planned once per
+    # connection). False behind a pooler that shares sessions (PgBouncer in transaction mode).
+    "PREPARED_STATEMENTS": True,
     # How many candidates one claim statement considers.
     "CLAIM_CANDIDATES": 16,
     # Upper bound on `limit` of one pop.

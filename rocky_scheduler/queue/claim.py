@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from rocky_scheduler.models import Task, TaskEvent, TaskStatus
+from rocky_scheduler.queue.prepared import PreparedStatement
 from rocky_scheduler.queue.statements import task_columns, tasks_from_rows
 
 QUEUE_ORDER = ("priority", "created_at")
@@ -55,12 +56,16 @@ def claim_tasks(request: ClaimRequest) -> list[Task]:
 
 
 def _claim_postgresql(request: ClaimRequest) -> list[Task]:
+    statement = None
     if request.filters is None:
-        # The hot path (every unfiltered pop): a fixed statement, nothing for the ORM to compile.
+        # The hot path (every unfiltered pop): a fixed, prepared statement, nothing for the ORM to compile.
         if request.candidate_ids is not None:
-            sql, picked_params = _claim_sql("candidates"), [list(request.candidate_ids), request.scheduler_id]
+            statement, picked_params = (
+                _claim_prepared("candidates"),
+                [list(request.candidate_ids), request.scheduler_id],
+            )
         else:
-            sql, picked_params = _claim_sql("queue"), [request.scheduler_id]
+            statement, picked_params = _claim_prepared("queue"), [request.scheduler_id]
         picked_params.append(request.limit)
     else:
         inner = _candidates_queryset(request).values("id")[: request.limit]
@@ -84,8 +89,32 @@ def _claim_postgresql(request: ClaimRequest) -> list[Task]:
         request.owner,
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if statement is not None:
+            statement.execute(cursor, params)
+        else:
+            cursor.execute(sql, params)
         return tasks_from_rows(cursor.fetchall())
+
+
+# Parameter types of _claim_statement's own placeholders, after those of the picked ids.
+_CLAIM_TYPES = (
+    "text",
+    "timestamptz",
+    "timestamptz",
+    "text",
+    "timestamptz",
+    "timestamptz",
+    "text",
+    "text",
+    "text",
+    "text",
+)
+_PICKED_TYPES = {"candidates": ("uuid[]", "text", "integer"), "queue": ("text", "integer")}
+
+
+@cache
+def _claim_prepared(kind: str) -> PreparedStatement:
+    return PreparedStatement(f"rocky_scheduler_claim_{kind}", _claim_sql(kind), _PICKED_TYPES[kind] + _CLAIM_TYPES)
 
 
 @cache

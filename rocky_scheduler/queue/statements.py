@@ -14,6 +14,7 @@ from functools import cache
 from django.db import connection
 
 from rocky_scheduler.models import Schedule, Scheduler, Task, TaskEvent
+from rocky_scheduler.queue.prepared import PreparedStatement
 
 _TASK_FIELDS = [field for field in Task._meta.concrete_fields]
 _SCHEDULE_FIELDS = [field for field in Schedule._meta.concrete_fields]
@@ -142,6 +143,14 @@ def _transition_sql(lease: str, clear_dispatch: bool) -> str:
     """  # noqa: S608 - names from model metadata; every value is a parameter
 
 
+@cache
+def _transition_prepared(lease: str, clear_dispatch: bool) -> PreparedStatement:
+    run = ("timestamptz",) if lease == "run" else ()
+    types = ("uuid", "text", "timestamptz", *run, "text[]", "timestamptz", "text", "text", "text")
+    name = f"rocky_scheduler_transition_{lease}{'_requeue' if clear_dispatch else ''}"
+    return PreparedStatement(name, _transition_sql(lease, clear_dispatch), types)
+
+
 def task_transition_with_event(
     *,
     task_id: uuid.UUID,
@@ -163,7 +172,7 @@ def task_transition_with_event(
         params.append(now)
     params += [allowed_from, now, TaskEvent.Kind.STATUS, actor, reason]
     with connection.cursor() as cursor:
-        cursor.execute(_transition_sql(lease, clear_dispatch), params)
+        _transition_prepared(lease, clear_dispatch).execute(cursor, params)
         row = cursor.fetchone()
     if row is None:
         return None
