@@ -4,12 +4,13 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from rocky_scheduler.catalogue import Catalogue, OOIInfo, get_catalogue
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import DuplicateTask, InvalidInput, NotFound, QueueFull
 from rocky_scheduler.models import Schedule, ScheduleEvent, Task, TaskType
+from rocky_scheduler.queue.prepared import PreparedStatement
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.schedules import next_cron_time
 from rocky_scheduler.services.task_push import task_push
@@ -48,9 +49,7 @@ def schedule_after_task_finished(
         return None
     catalogue = catalogue or get_catalogue()
     deadline = next_deadline(data=task.data, cron=None, now=now, catalogue=catalogue)
-    if Schedule.objects.filter(pk=task.schedule_id, schedule__isnull=True).update(
-        deadline_at=deadline, modified_at=now
-    ):
+    if _set_deadline_unless_cron(schedule_id=task.schedule_id, deadline=deadline, now=now):
         return deadline
     schedule = Schedule.objects.filter(pk=task.schedule_id).first()
     if schedule is None:
@@ -58,6 +57,24 @@ def schedule_after_task_finished(
     deadline = next_deadline(data=schedule.data, cron=schedule.schedule, now=now, catalogue=catalogue)
     Schedule.objects.filter(pk=schedule.pk).update(deadline_at=deadline, modified_at=now)
     return deadline
+
+
+_DEADLINE_UNLESS_CRON = PreparedStatement(
+    "rocky_scheduler_schedule_deadline",
+    f"UPDATE {Schedule._meta.db_table} SET deadline_at = %s, modified_at = %s WHERE id = %s AND schedule IS NULL",  # noqa: S608
+    ("timestamptz", "timestamptz", "uuid"),
+)
+
+
+def _set_deadline_unless_cron(*, schedule_id, deadline: datetime.datetime, now: datetime.datetime) -> bool:
+    if connection.vendor != "postgresql":
+        return bool(
+            Schedule.objects.filter(pk=schedule_id, schedule__isnull=True).update(deadline_at=deadline, modified_at=now)
+        )
+    # Every completed boefje task runs this in its transaction: prepared like the transition itself.
+    with connection.cursor() as cursor:
+        _DEADLINE_UNLESS_CRON.execute(cursor, [deadline, now, schedule_id])
+        return cursor.rowcount > 0
 
 
 @dataclass
