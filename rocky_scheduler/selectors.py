@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from rocky_scheduler.errors import TASK_NOT_FOUND, InvalidInput, NotFound
 from rocky_scheduler.models import Schedule, Scheduler, Task, TaskStatus
+from rocky_scheduler.queue.statements import is_postgresql
 
 DATETIME_INVALID = "{name} must be an ISO 8601 date-time, got {value!r}."
 STATUS_UNKNOWN = "status must be one of {choices}, got {value!r}."
@@ -49,7 +50,7 @@ _LAST_COMPLETED_SQL = f"""
 
 def last_completed_at(*, scheduler_id: str, hash: str) -> datetime.datetime | None:  # noqa: A002 - the task field
     """When work with this hash last completed (None: never); asked for every task scheduled from an event."""
-    if connection.vendor == "postgresql":
+    if is_postgresql():
         # Hand-written: compiling the ORM query cost more than running it.
         with connection.cursor() as cursor:
             cursor.execute(_LAST_COMPLETED_SQL, [hash, scheduler_id, TaskStatus.COMPLETED.value])

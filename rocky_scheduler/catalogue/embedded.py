@@ -3,13 +3,13 @@
 import time
 from collections.abc import Iterator, Sequence
 
-from django.db import connection
 from django.utils import timezone
 
 from rocky_scheduler.catalogue import statements
 from rocky_scheduler.catalogue.base import Catalogue, OOIInfo, PluginInfo
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.models import OOI, Organisation, Plugin, PluginEnablement
+from rocky_scheduler.queue.statements import is_postgresql
 
 
 def _plugin_info(plugin: Plugin) -> PluginInfo:
@@ -43,7 +43,7 @@ class EmbeddedCatalogue(Catalogue):
         self._plugins.clear()
 
     def enabled_plugins(self, *, organisation: str, plugin_type: str) -> list[PluginInfo]:
-        if connection.vendor == "postgresql":
+        if is_postgresql():
             return statements.enabled_plugins(organisation=organisation, plugin_type=plugin_type)
         plugins = Plugin.objects.filter(
             type=plugin_type, enablements__organisation__code=organisation, enablements__enabled=True
@@ -70,7 +70,7 @@ class EmbeddedCatalogue(Catalogue):
         return _ooi_info(ooi, organisation) if ooi else None
 
     def record_ooi(self, ooi: OOIInfo) -> OOIInfo | None:
-        if connection.vendor == "postgresql":
+        if is_postgresql():
             try:
                 return statements.ooi_upsert(ooi, now=timezone.now())
             except statements.UnknownOrganisation:

@@ -19,7 +19,7 @@ from django.db.models import Q
 
 from rocky_scheduler.models import Task, TaskEvent, TaskStatus
 from rocky_scheduler.queue.prepared import PreparedStatement
-from rocky_scheduler.queue.statements import task_columns, tasks_from_rows
+from rocky_scheduler.queue.statements import is_postgresql, task_columns, tasks_from_rows
 
 QUEUE_ORDER = ("priority", "created_at")
 
@@ -50,23 +50,20 @@ def claim_tasks(request: ClaimRequest) -> list[Task]:
     """Dispatch up to `limit` of the best matching queued tasks; best first."""
     if request.limit < 1 or (request.candidate_ids is not None and not request.candidate_ids):
         return []
-    if connection.vendor == "postgresql":
+    if is_postgresql():
         return _claim_postgresql(request)
     return _claim_generic(request)
 
 
 def _claim_postgresql(request: ClaimRequest) -> list[Task]:
-    statement = None
     if request.filters is None:
         # The hot path (every unfiltered pop): a fixed, prepared statement, nothing for the ORM to compile.
         if request.candidate_ids is not None:
-            statement, picked_params = (
-                _claim_prepared("candidates"),
-                [list(request.candidate_ids), request.scheduler_id],
-            )
+            statement = _claim_prepared("candidates")
+            picked_params = [list(request.candidate_ids), request.scheduler_id, request.limit]
         else:
-            statement, picked_params = _claim_prepared("queue"), [request.scheduler_id]
-        picked_params.append(request.limit)
+            statement, picked_params = _claim_prepared("queue"), [request.scheduler_id, request.limit]
+        execute = statement.execute
     else:
         inner = _candidates_queryset(request).values("id")[: request.limit]
         try:
@@ -74,7 +71,11 @@ def _claim_postgresql(request: ClaimRequest) -> list[Task]:
         except EmptyResultSet:
             # The filters can match nothing (e.g. `in []`): Django refuses to write such SQL.
             return []
-        sql, picked_params = _claim_statement(inner_sql), list(inner_params)
+        picked_params = list(inner_params)
+
+        def execute(cursor, params) -> None:
+            cursor.execute(_claim_statement(inner_sql), params)
+
     params = (
         *picked_params,
         TaskStatus.DISPATCHED,
@@ -89,10 +90,7 @@ def _claim_postgresql(request: ClaimRequest) -> list[Task]:
         request.owner,
     )
     with connection.cursor() as cursor:
-        if statement is not None:
-            statement.execute(cursor, params)
-        else:
-            cursor.execute(sql, params)
+        execute(cursor, params)
         return tasks_from_rows(cursor.fetchall())
 
 

@@ -87,17 +87,18 @@ class HeapWindow:
         """The best `count` live ids, best first, without removing them."""
         with self._lock:
             keys, ordered = self._keys, self._sorted
-            stale_prefix = 0
-            while stale_prefix < len(ordered) and keys.get(ordered[stale_prefix][2]) != ordered[stale_prefix]:
-                stale_prefix += 1
-            # Popped candidates are discarded from the front, so this is where stale entries gather.
-            del ordered[:stale_prefix]
             best: list[uuid.UUID] = []
+            stale_prefix = 0
             for key in ordered:
-                if keys.get(key[2]) == key:
-                    best.append(key[2])
-                    if len(best) == count:
-                        break
+                if keys.get(key[2]) != key:
+                    # Discarded or superseded. Popped candidates leave from the front: drop the stale run there.
+                    if not best:
+                        stale_prefix += 1
+                    continue
+                best.append(key[2])
+                if len(best) == count:
+                    break
+            del ordered[:stale_prefix]
             if len(ordered) > 2 * max(len(keys), self.window):
                 self._sorted = sorted(keys.values())
             return best

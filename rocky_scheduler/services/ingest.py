@@ -11,6 +11,7 @@ from django.utils import timezone
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.ingest.messages import parse_raw_file_received, parse_scan_profile_mutation
 from rocky_scheduler.models import ProcessedMessage
+from rocky_scheduler.queue.statements import is_postgresql
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.scheduling import (
     SchedulingOutcome,
@@ -69,7 +70,7 @@ def ingest_message(
 
 
 def _record_processed(*, digest: str, queue: str) -> None:
-    if connection.vendor != "postgresql":
+    if not is_postgresql():
         defaults = {"queue": queue, "processed_at": timezone.now()}
         ProcessedMessage.objects.update_or_create(digest=digest, defaults=defaults)
         return

@@ -95,12 +95,9 @@ def _task_uuid(value: Any) -> uuid.UUID | None:
 
 
 def _rank(scheduler: Scheduler, organisation: str, validated: ValidatedData, now, hints: dict[str, Any]) -> int:
-    hints = dict(hints)
-    # A caller that has just looked it up (scheduling from a mutation) passes it in.
-    if "last_run_at" in hints:
-        last_run_at = hints.pop("last_run_at")
-    else:
-        last_run_at = last_completed_at(scheduler_id=scheduler.pk, hash=validated.hash)
+    if "last_run_at" not in hints:
+        # Scheduling from a mutation has just looked it up and passes it among the hints.
+        hints = {**hints, "last_run_at": last_completed_at(scheduler_id=scheduler.pk, hash=validated.hash)}
 
     def queued_for_organisation() -> int:
         return Task.objects.filter(
@@ -113,7 +110,6 @@ def _rank(scheduler: Scheduler, organisation: str, validated: ValidatedData, now
         organisation=organisation,
         data=validated.data,
         now=now,
-        last_run_at=last_run_at,
         queued_for_organisation=queued_for_organisation,
         **hints,
     )

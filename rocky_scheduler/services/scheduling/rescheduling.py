@@ -11,6 +11,7 @@ from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import DuplicateTask, InvalidInput, NotFound, QueueFull
 from rocky_scheduler.models import Schedule, ScheduleEvent, Task, TaskType
 from rocky_scheduler.queue.prepared import PreparedStatement
+from rocky_scheduler.queue.statements import is_postgresql
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.schedules import next_cron_time
 from rocky_scheduler.services.task_push import task_push
@@ -67,7 +68,7 @@ _DEADLINE_UNLESS_CRON = PreparedStatement(
 
 
 def _set_deadline_unless_cron(*, schedule_id, deadline: datetime.datetime, now: datetime.datetime) -> bool:
-    if connection.vendor != "postgresql":
+    if not is_postgresql():
         return bool(
             Schedule.objects.filter(pk=schedule_id, schedule__isnull=True).update(deadline_at=deadline, modified_at=now)
         )
