@@ -115,6 +115,16 @@ _BACKLOG_TASKS = f"""
       FROM payloads
 """
 _BACKLOG_CHUNK = 250_000
+# Scheduled backlogs: the plugin exists with an interval, as in a real catalogue, so finishing a task
+# computes the schedule's next deadline from it. 12 hours: unlike the one-day grace period, this one
+# makes every completion correct the provisional deadline (a second statement).
+_SCHEDULED_PLUGIN = """
+    INSERT INTO rocky_scheduler_plugin (
+        id, type, name, version, oci_image, description, scan_level, consumes, produces, interval, cron, run_on
+    )
+    VALUES ('dns-records', 'boefje', 'dns-records', '', '', '', 1, '["Hostname"]', '[]', 720, NULL, NULL)
+    ON CONFLICT (id) DO UPDATE SET interval = EXCLUDED.interval
+"""
 
 
 def load_backlog(database: Database, count: int, *, scheduler_id: str = "boefje", scheduled: bool = False) -> None:
@@ -124,6 +134,8 @@ def load_backlog(database: Database, count: int, *, scheduler_id: str = "boefje"
     connection = connect(database)
     try:
         with connection.cursor() as cursor:
+            if scheduled:
+                cursor.execute(_SCHEDULED_PLUGIN)
             for first in range(1, count + 1, _BACKLOG_CHUNK):
                 last = min(count, first + _BACKLOG_CHUNK - 1)
                 cursor.execute(

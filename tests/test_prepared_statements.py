@@ -31,7 +31,10 @@ def _pop_and_complete_three() -> list[str]:
 def test_the_claim_and_the_transition_are_prepared_once_per_session():
     _pop_and_complete_three()
 
-    assert {"rocky_scheduler_claim_candidates", "rocky_scheduler_transition_clear"} <= _prepared_in_this_session()
+    assert {
+        "rocky_scheduler_claim_candidates",
+        "rocky_scheduler_transition_clear_reschedule",
+    } <= _prepared_in_this_session()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -9,6 +9,7 @@ column names from the models' own metadata are put into the SQL text.
 import datetime
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
@@ -113,10 +114,11 @@ def schedule_upsert(schedule: Schedule) -> uuid.UUID:
 
 
 @cache
-def _transition_sql(lease: str, clear_dispatch: bool) -> str:
+def _transition_sql(lease: str, clear_dispatch: bool, reschedule: bool) -> str:
     task_table = Task._meta.db_table
     event_table = TaskEvent._meta.db_table
     scheduler_table = Scheduler._meta.db_table
+    schedule_table = Schedule._meta.db_table
     assignments = ["status = %s", "modified_at = %s"]
     if lease == "run":
         run_timeout = f"(SELECT s.run_timeout_seconds FROM {scheduler_table} AS s WHERE s.id = t.scheduler_id)"  # noqa: S608
@@ -125,6 +127,21 @@ def _transition_sql(lease: str, clear_dispatch: bool) -> str:
         assignments += ["lease_expires_at = NULL", "lease_owner = ''"]
     if clear_dispatch:
         assignments.append("dispatched_at = NULL")
+    schedule_cte, tail = "", "SELECT changed.*, false, NULL FROM changed"
+    if reschedule:
+        # Finished work of a schedule gets a deadline in the same statement, so no crash can leave the
+        # schedule without one; the caller then corrects it to the plugin's interval or cron time.
+        schedule_cte = f""",
+        rescheduled AS (
+            UPDATE {schedule_table} AS s SET deadline_at = %s, modified_at = %s
+              FROM changed
+             WHERE s.id = changed.schedule_id
+         RETURNING s.id, s.schedule
+        )"""  # noqa: S608 - names from model metadata; every value is a parameter
+        tail = (
+            "SELECT changed.*, rescheduled.id IS NOT NULL, rescheduled.schedule"
+            " FROM changed LEFT JOIN rescheduled ON true"
+        )
     return f"""
         WITH current AS (
             SELECT id, status FROM {task_table} WHERE id = %s FOR UPDATE
@@ -138,17 +155,28 @@ def _transition_sql(lease: str, clear_dispatch: bool) -> str:
         history AS (
             INSERT INTO {event_table} (task_id, at, kind, from_status, to_status, actor, reason)
             SELECT id, %s, %s, previous_status, status, %s, %s FROM changed
-        )
-        SELECT * FROM changed
+        ){schedule_cte}
+        {tail}
     """  # noqa: S608 - names from model metadata; every value is a parameter
 
 
 @cache
-def _transition_prepared(lease: str, clear_dispatch: bool) -> PreparedStatement:
+def _transition_prepared(lease: str, clear_dispatch: bool, reschedule: bool) -> PreparedStatement:
     run = ("timestamptz",) if lease == "run" else ()
-    types = ("uuid", "text", "timestamptz", *run, "text[]", "timestamptz", "text", "text", "text")
-    name = f"rocky_scheduler_transition_{lease}{'_requeue' if clear_dispatch else ''}"
-    return PreparedStatement(name, _transition_sql(lease, clear_dispatch), types)
+    deadline = ("timestamptz", "timestamptz") if reschedule else ()
+    types = ("uuid", "text", "timestamptz", *run, "text[]", "timestamptz", "text", "text", "text", *deadline)
+    suffix = ("_requeue" if clear_dispatch else "") + ("_reschedule" if reschedule else "")
+    name = f"rocky_scheduler_transition_{lease}{suffix}"
+    return PreparedStatement(name, _transition_sql(lease, clear_dispatch, reschedule), types)
+
+
+@dataclass(frozen=True)
+class TransitionOutcome:
+    task: Task
+    from_status: str
+    # The task's schedule got `provisional_deadline` in the same statement; its cron expression, if any.
+    rescheduled: bool
+    schedule_cron: str | None
 
 
 def task_transition_with_event(
@@ -161,20 +189,25 @@ def task_transition_with_event(
     clear_dispatch: bool,
     actor: str,
     reason: str,
-) -> tuple[Task, str] | None:
+    provisional_deadline: datetime.datetime | None = None,
+) -> TransitionOutcome | None:
     """Lock, check and update one task and write its history row; None when its status forbids the move.
 
     `lease`: "run" starts a run lease of the scheduler's run timeout, "clear" ends the lease,
-    "keep" leaves it.
+    "keep" leaves it. With `provisional_deadline`, the task's schedule (if it has one) gets that
+    deadline in the same statement.
     """
+    reschedule = provisional_deadline is not None
     params: list = [task_id, to_status, now]
     if lease == "run":
         params.append(now)
     params += [allowed_from, now, TaskEvent.Kind.STATUS, actor, reason]
+    if reschedule:
+        params += [provisional_deadline, now]
     with connection.cursor() as cursor:
-        _transition_prepared(lease, clear_dispatch).execute(cursor, params)
+        _transition_prepared(lease, clear_dispatch, reschedule).execute(cursor, params)
         row = cursor.fetchone()
     if row is None:
         return None
     (task,) = tasks_from_rows([row])
-    return task, row[-1]
+    return TransitionOutcome(task=task, from_status=row[-3], rescheduled=row[-2], schedule_cron=row[-1])

@@ -54,12 +54,13 @@ def task_transition(
         raise InvalidInput(STATUS_INVALID.format(choices=", ".join(TaskStatus.values), status=status), field="status")
     status = TaskStatus(status).value  # a TaskStatus member or its string: messages show the plain value
     task_uuid = _parse_id(task_id)
+    if is_postgresql():
+        # One statement, committed on its own unless the caller holds a transaction: the hot path of every
+        # completion, with no BEGIN/COMMIT round trips.
+        return _transition_postgresql(task_uuid, status, clock(), actor=actor, reason=reason)
     with transaction.atomic():
         now = clock()
-        if is_postgresql():
-            task, from_status = _transition_postgresql(task_uuid, status, now, actor=actor, reason=reason)
-        else:
-            task, from_status = _transition_generic(task_uuid, status, now, actor=actor, reason=reason)
+        task, from_status = _transition_generic(task_uuid, status, now, actor=actor, reason=reason)
         if TaskStatus.QUEUED in (from_status, status):
             publish_queue_state(task)
         if status in FINAL_STATUSES and task.schedule_id is not None:
@@ -100,11 +101,15 @@ def _lease_mode(to_status: str) -> str:
     return "keep"
 
 
-def _transition_postgresql(task_id: uuid.UUID, status: str, now, *, actor: str, reason: str) -> tuple[Task, str]:
+def _transition_postgresql(task_id: uuid.UUID, status: str, now, *, actor: str, reason: str) -> Task:
+    # Imported here: the scheduling services themselves call task_transition.
+    from rocky_scheduler.services.scheduling.rescheduling import correct_provisional_deadline, provisional_deadline
+
+    provisional = provisional_deadline(now) if status in FINAL_STATUSES else None
     try:
-        # A savepoint only where a unique index can refuse the move: back into the queue.
+        # A transaction (or savepoint) only where a unique index can refuse the move: back into the queue.
         with transaction.atomic() if status == TaskStatus.QUEUED else nullcontext():
-            changed = task_transition_with_event(
+            outcome = task_transition_with_event(
                 task_id=task_id,
                 to_status=status,
                 allowed_from=_allowed_from(status),
@@ -113,13 +118,19 @@ def _transition_postgresql(task_id: uuid.UUID, status: str, now, *, actor: str, 
                 clear_dispatch=status == TaskStatus.QUEUED,
                 actor=actor,
                 reason=reason,
+                provisional_deadline=provisional,
             )
     except IntegrityError:
         scheduler_id = Task.objects.filter(pk=task_id).values_list("scheduler_id", flat=True).first()
         raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=scheduler_id), field="status") from None
-    if changed is None:
+    if outcome is None:
         raise _refusal(task_id, status)
-    return changed
+    task = outcome.task
+    if TaskStatus.QUEUED in (outcome.from_status, status):
+        publish_queue_state(task)
+    if outcome.rescheduled:
+        correct_provisional_deadline(task=task, cron=outcome.schedule_cron, provisional=provisional, now=now)
+    return task
 
 
 def _transition_generic(task_id: uuid.UUID, status: str, now, *, actor: str, reason: str) -> tuple[Task, str]:

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from rocky_scheduler.hashing import digest
@@ -10,6 +11,7 @@ from rocky_scheduler.models import OOI, Plugin, PluginEnablement, Schedule, Sche
 from rocky_scheduler.services import task_pop, task_transition
 from rocky_scheduler.services.ingest import SCAN_PROFILE_MUTATIONS, ingest_message
 from rocky_scheduler.services.scheduling import schedule_due_push
+from rocky_scheduler.services.scheduling.rescheduling import correct_provisional_deadline, provisional_deadline
 from tests.scheduling.conftest import mutation
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +125,40 @@ def test_one_run_queues_all_10000_due_schedules_oldest_first(catalogue):
     assert not Schedule.objects.filter(deadline_at__lte=clock.now).exists()
     queued_order = ScheduleEvent.objects.filter(kind="queued").order_by("id").values_list("schedule__data", flat=True)
     assert [data["input_ooi"] for data in queued_order[:3]] == [f"Hostname|internet|h{i}.com" for i in range(3)]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_completion_commits_with_a_grace_period_deadline_when_the_plugin_interval_cannot_be_read(catalogue, caplog):
+    # Completion is one statement of its own (no transaction around it): the schedule's provisional
+    # deadline is written with the status, so when the correction to the plugin's interval fails the
+    # worker still gets its answer and the schedule still recurs.
+    Plugin.objects.filter(pk="dns-records").update(interval=60)
+    clock = Clock()
+    ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
+    [task] = task_pop(scheduler_id="boefje", clock=clock)
+    with override_settings(ROCKY_SCHEDULER={"CATALOGUE": "tests.scheduling.failing_catalogue.PluginLookupDown"}):
+        done = task_transition(task_id=task.id, status=TaskStatus.COMPLETED, clock=clock)
+    assert done.status == TaskStatus.COMPLETED
+    assert Task.objects.get(pk=task.id).status == TaskStatus.COMPLETED
+    assert Schedule.objects.get(pk=task.schedule_id).deadline_at == clock.now + datetime.timedelta(days=1)
+    assert "keeps the grace period" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_completion_in_autocommit_sets_the_plugin_interval(catalogue):
+    Plugin.objects.filter(pk="dns-records").update(interval=60)
+    clock = Clock()
+    ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
+    task = complete_one(clock)
+    assert Schedule.objects.get(pk=task.schedule_id).deadline_at == clock.now + datetime.timedelta(hours=1)
+
+
+def test_the_deadline_correction_leaves_a_deadline_changed_since(catalogue):
+    Plugin.objects.filter(pk="dns-records").update(interval=60)
+    clock = Clock()
+    ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
+    task = complete_one(clock)
+    # An analyst pressed "run now" between the finishing statement and the correction.
+    Schedule.objects.filter(pk=task.schedule_id).update(deadline_at=clock.now)
+    correct_provisional_deadline(task=task, cron=None, provisional=provisional_deadline(clock.now), now=clock.now)
+    assert Schedule.objects.get(pk=task.schedule_id).deadline_at == clock.now

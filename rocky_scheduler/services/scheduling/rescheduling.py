@@ -36,7 +36,43 @@ def next_deadline(*, data: dict, cron: str | None, now: datetime.datetime, catal
     plugin = catalogue.plugin(plugin_id) if plugin_id else None
     if plugin is not None and plugin.interval:
         return now + plugin.interval
+    return provisional_deadline(now)
+
+
+def provisional_deadline(now: datetime.datetime) -> datetime.datetime:
+    """The deadline a schedule gets when its task finishes, before the plugin's interval or cron is known."""
     return now + datetime.timedelta(seconds=app_settings.GRACE_PERIOD_SECONDS)
+
+
+def correct_provisional_deadline(
+    *, task: Task, cron: str | None, provisional: datetime.datetime, now: datetime.datetime
+) -> datetime.datetime:
+    """Replace the provisional deadline the finishing statement gave the task's schedule by the real one.
+
+    Runs after that statement, in its own: a crash in between leaves the grace period as the next
+    deadline, never none. Nothing is written when the real deadline is the provisional one, or when
+    the schedule's deadline has been changed since (an analyst's "run now" wins).
+    """
+    try:
+        deadline = next_deadline(data=task.data, cron=cron, now=now, catalogue=get_catalogue())
+    except Exception:
+        # The task is already finished: a catalogue that cannot answer (an HTTP KATalogus that is down)
+        # must not turn that into an error for the worker. The schedule keeps the grace period.
+        logger.warning(
+            "schedule %s keeps the grace period: its next deadline could not be computed",
+            task.schedule_id,
+            exc_info=True,
+        )
+        return provisional
+    if deadline == provisional:
+        return deadline
+    if not is_postgresql():
+        schedules = Schedule.objects.filter(pk=task.schedule_id, deadline_at=provisional)
+        schedules.update(deadline_at=deadline, modified_at=now)
+        return deadline
+    with connection.cursor() as cursor:
+        _CORRECT_DEADLINE.execute(cursor, [deadline, now, task.schedule_id, provisional])
+    return deadline
 
 
 def schedule_after_task_finished(
@@ -64,6 +100,13 @@ _DEADLINE_UNLESS_CRON = PreparedStatement(
     "rocky_scheduler_schedule_deadline",
     f"UPDATE {Schedule._meta.db_table} SET deadline_at = %s, modified_at = %s WHERE id = %s AND schedule IS NULL",  # noqa: S608
     ("timestamptz", "timestamptz", "uuid"),
+)
+
+
+_CORRECT_DEADLINE = PreparedStatement(
+    "rocky_scheduler_schedule_deadline_correct",
+    f"UPDATE {Schedule._meta.db_table} SET deadline_at = %s, modified_at = %s WHERE id = %s AND deadline_at = %s",  # noqa: S608
+    ("timestamptz", "timestamptz", "uuid", "timestamptz"),
 )
 
 
