@@ -8,6 +8,7 @@ from functools import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import (
     DUPLICATE_QUEUED,
     ILLEGAL_TRANSITION,
@@ -103,9 +104,14 @@ def _lease_mode(to_status: str) -> str:
 
 def _transition_postgresql(task_id: uuid.UUID, status: str, now, *, actor: str, reason: str) -> Task:
     # Imported here: the scheduling services themselves call task_transition.
-    from rocky_scheduler.services.scheduling.rescheduling import correct_provisional_deadline, provisional_deadline
+    from rocky_scheduler.services.scheduling.rescheduling import (
+        correct_provisional_deadline,
+        plugin_intervals_json,
+        provisional_deadline,
+    )
 
-    provisional = provisional_deadline(now) if status in FINAL_STATUSES else None
+    finishing = status in FINAL_STATUSES
+    provisional = provisional_deadline(now) if finishing else None
     try:
         # A transaction (or savepoint) only where a unique index can refuse the move: back into the queue.
         with transaction.atomic() if status == TaskStatus.QUEUED else nullcontext():
@@ -119,6 +125,8 @@ def _transition_postgresql(task_id: uuid.UUID, status: str, now, *, actor: str, 
                 actor=actor,
                 reason=reason,
                 provisional_deadline=provisional,
+                intervals_json=plugin_intervals_json.get() if finishing else None,
+                grace_seconds=app_settings.GRACE_PERIOD_SECONDS,
             )
     except IntegrityError:
         scheduler_id = Task.objects.filter(pk=task_id).values_list("scheduler_id", flat=True).first()
@@ -128,7 +136,7 @@ def _transition_postgresql(task_id: uuid.UUID, status: str, now, *, actor: str, 
     task = outcome.task
     if TaskStatus.QUEUED in (outcome.from_status, status):
         publish_queue_state(task)
-    if outcome.rescheduled:
+    if outcome.rescheduled and not outcome.deadline_exact:
         correct_provisional_deadline(task=task, cron=outcome.schedule_cron, provisional=provisional, now=now)
     return task
 

@@ -145,11 +145,22 @@ def test_completion_commits_with_a_grace_period_deadline_when_the_plugin_interva
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_completion_in_autocommit_sets_the_plugin_interval(catalogue):
+@pytest.mark.parametrize(
+    "catalogue_path",
+    [
+        # The finishing statement computes the deadline from the listed intervals.
+        "rocky_scheduler.catalogue.EmbeddedCatalogue",
+        # No list of intervals: the provisional deadline is corrected after the statement.
+        "tests.scheduling.failing_catalogue.NoIntervalList",
+    ],
+)
+def test_completion_in_autocommit_sets_the_plugin_interval(catalogue, catalogue_path):
     Plugin.objects.filter(pk="dns-records").update(interval=60)
+    Plugin.objects.filter(pk="nmap").update(interval=5)
     clock = Clock()
     ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
-    task = complete_one(clock)
+    with override_settings(ROCKY_SCHEDULER={"CATALOGUE": catalogue_path}):
+        task = complete_one(clock)
     assert Schedule.objects.get(pk=task.schedule_id).deadline_at == clock.now + datetime.timedelta(hours=1)
 
 
@@ -162,3 +173,19 @@ def test_the_deadline_correction_leaves_a_deadline_changed_since(catalogue):
     Schedule.objects.filter(pk=task.schedule_id).update(deadline_at=clock.now)
     correct_provisional_deadline(task=task, cron=None, provisional=provisional_deadline(clock.now), now=clock.now)
     assert Schedule.objects.get(pk=task.schedule_id).deadline_at == clock.now
+
+
+def test_a_changed_plugin_interval_reaches_the_next_completion_once_the_plugin_cache_expires(catalogue):
+    clock = Clock()
+    with override_settings(ROCKY_SCHEDULER={"PLUGIN_CACHE_SECONDS": 0}):
+        Plugin.objects.filter(pk="dns-records").update(interval=60)
+        ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
+        first = complete_one(clock)
+        assert Schedule.objects.get(pk=first.schedule_id).deadline_at == clock.now + datetime.timedelta(hours=1)
+
+        Plugin.objects.filter(pk="dns-records").update(interval=30)
+        clock.advance(hours=1, seconds=1)
+        schedule_due_push(clock=clock)
+        second = complete_one(clock)
+        assert second.schedule_id == first.schedule_id
+        assert Schedule.objects.get(pk=second.schedule_id).deadline_at == clock.now + datetime.timedelta(minutes=30)

@@ -1,6 +1,7 @@
 """Recurring work: the next deadline of a schedule, and queueing every schedule that is due."""
 
 import datetime
+import json
 import logging
 from dataclasses import dataclass
 
@@ -42,6 +43,34 @@ def next_deadline(*, data: dict, cron: str | None, now: datetime.datetime, catal
 def provisional_deadline(now: datetime.datetime) -> datetime.datetime:
     """The deadline a schedule gets when its task finishes, before the plugin's interval or cron is known."""
     return now + datetime.timedelta(seconds=app_settings.GRACE_PERIOD_SECONDS)
+
+
+class _IntervalsJson:
+    """The catalogue's plugin intervals as the JSON parameter of the finishing statement (seconds by plugin id).
+
+    Encoded again only when the catalogue hands out a new mapping (its cache refreshed), not per task.
+    """
+
+    def __init__(self) -> None:
+        self._source: object = None
+        self._text: str | None = None
+
+    def get(self) -> str | None:
+        try:
+            intervals = get_catalogue().plugin_intervals()
+        except Exception:
+            # The finishing statement then writes the provisional deadline, and the correction logs the outage.
+            logger.debug("plugin intervals unavailable", exc_info=True)
+            return None
+        if intervals is None:
+            return None
+        if intervals is not self._source:
+            self._text = json.dumps({plugin_id: interval.total_seconds() for plugin_id, interval in intervals.items()})
+            self._source = intervals
+        return self._text
+
+
+plugin_intervals_json = _IntervalsJson()
 
 
 def correct_provisional_deadline(
