@@ -24,3 +24,9 @@ def test_the_login_page_has_the_branding_but_no_dashboard_link(client):
 def test_the_project_icon_is_served_from_the_project_static_folder():
     found = finders.find("scheduler_project/favicon.svg")
     assert found is not None and found.endswith("static/scheduler_project/favicon.svg")
+
+
+def test_the_server_root_leads_to_the_dashboard(client):
+    answer = client.get("/")
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("rocky_scheduler_dashboard:index")
