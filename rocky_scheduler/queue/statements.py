@@ -127,28 +127,28 @@ def _transition_sql(lease: str, clear_dispatch: bool, reschedule: bool) -> str:
         assignments += ["lease_expires_at = NULL", "lease_owner = ''"]
     if clear_dispatch:
         assignments.append("dispatched_at = NULL")
-    schedule_cte, tail = "", "SELECT changed.*, false, NULL, false FROM changed"
+    schedule_cte, tail = "", "SELECT changed.*, false, NULL FROM changed"
     if reschedule:
-        # Finished work of a schedule gets its next deadline in the same statement: a schedule without a cron
-        # takes its plugin's interval from the map parameter (the grace period when the plugin has none);
-        # with a cron, or with no map, the provisional deadline, which the caller then corrects. Either way
-        # no crash can leave the schedule without a deadline.
+        # Finished work of a schedule gets its next deadline in the same statement, so no crash can leave the
+        # schedule without one: now + its plugin's interval from the map parameter when the schedule has no
+        # cron and the plugin is in the map, else the given deadline (the grace period; the caller corrects
+        # it for a cron schedule, or when it had no map to give).
         schedule_cte = f""",
         rescheduled AS (
             UPDATE {schedule_table} AS s
-               SET deadline_at = CASE
-                       WHEN s.schedule IS NULL AND %s::jsonb IS NOT NULL
-                       THEN %s + COALESCE((%s::jsonb ->> (changed.data #>> '{{boefje,id}}'))::float8, %s)
-                                 * interval '1 second'
-                       ELSE %s
-                   END,
+               SET deadline_at = COALESCE(
+                       CASE WHEN s.schedule IS NULL
+                            THEN %s + (%s::jsonb ->> (changed.data #>> '{{boefje,id}}'))::float8 * interval '1 second'
+                       END,
+                       %s
+                   ),
                    modified_at = %s
               FROM changed
              WHERE s.id = changed.schedule_id
-         RETURNING s.id, s.schedule, s.schedule IS NULL AND %s::jsonb IS NOT NULL AS exact
+         RETURNING s.id, s.schedule
         )"""  # noqa: S608 - names from model metadata; every value is a parameter
         tail = (
-            "SELECT changed.*, rescheduled.id IS NOT NULL, rescheduled.schedule, coalesce(rescheduled.exact, false)"
+            "SELECT changed.*, rescheduled.id IS NOT NULL, rescheduled.schedule"
             " FROM changed LEFT JOIN rescheduled ON true"
         )
     return f"""
@@ -172,8 +172,8 @@ def _transition_sql(lease: str, clear_dispatch: bool, reschedule: bool) -> str:
 @cache
 def _transition_prepared(lease: str, clear_dispatch: bool, reschedule: bool) -> PreparedStatement:
     run = ("timestamptz",) if lease == "run" else ()
-    # intervals map, now, intervals map, grace seconds, provisional deadline, now, intervals map
-    deadline = ("jsonb", "timestamptz", "jsonb", "float8", "timestamptz", "timestamptz", "jsonb") if reschedule else ()
+    # now, plugin intervals, provisional deadline, now
+    deadline = ("timestamptz", "jsonb", "timestamptz", "timestamptz") if reschedule else ()
     types = ("uuid", "text", "timestamptz", *run, "text[]", "timestamptz", "text", "text", "text", *deadline)
     suffix = ("_requeue" if clear_dispatch else "") + ("_reschedule" if reschedule else "")
     name = f"rocky_scheduler_transition_{lease}{suffix}"
@@ -187,8 +187,6 @@ class TransitionOutcome:
     # The task has a schedule, which got a new deadline in the same statement; its cron expression, if any.
     rescheduled: bool
     schedule_cron: str | None
-    # That deadline is final (computed from the plugin intervals); False: provisional, to be corrected.
-    deadline_exact: bool
 
 
 def task_transition_with_event(
@@ -203,15 +201,13 @@ def task_transition_with_event(
     reason: str,
     provisional_deadline: datetime.datetime | None = None,
     intervals_json: str | None = None,
-    grace_seconds: float = 0.0,
 ) -> TransitionOutcome | None:
     """Lock, check and update one task and write its history row; None when its status forbids the move.
 
     `lease`: "run" starts a run lease of the scheduler's run timeout, "clear" ends the lease,
     "keep" leaves it. With `provisional_deadline`, the task's schedule (if it has one) gets a new
     deadline in the same statement: now + its plugin's interval from `intervals_json` (a JSON object of
-    plugin id -> seconds; `grace_seconds` for a plugin not in it) when the schedule has no cron and the
-    map is given, else `provisional_deadline`.
+    plugin id -> seconds) when the schedule has no cron and the plugin is in it, else `provisional_deadline`.
     """
     reschedule = provisional_deadline is not None
     params: list = [task_id, to_status, now]
@@ -219,13 +215,11 @@ def task_transition_with_event(
         params.append(now)
     params += [allowed_from, now, TaskEvent.Kind.STATUS, actor, reason]
     if reschedule:
-        params += [intervals_json, now, intervals_json, grace_seconds, provisional_deadline, now, intervals_json]
+        params += [now, intervals_json, provisional_deadline, now]
     with connection.cursor() as cursor:
         _transition_prepared(lease, clear_dispatch, reschedule).execute(cursor, params)
         row = cursor.fetchone()
     if row is None:
         return None
     (task,) = tasks_from_rows([row])
-    return TransitionOutcome(
-        task=task, from_status=row[-4], rescheduled=row[-3], schedule_cron=row[-2], deadline_exact=row[-1]
-    )
+    return TransitionOutcome(task=task, from_status=row[-3], rescheduled=row[-2], schedule_cron=row[-1])

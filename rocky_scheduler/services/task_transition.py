@@ -8,7 +8,6 @@ from functools import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import (
     DUPLICATE_QUEUED,
     ILLEGAL_TRANSITION,
@@ -112,6 +111,7 @@ def _transition_postgresql(task_id: uuid.UUID, status: str, now, *, actor: str, 
 
     finishing = status in FINAL_STATUSES
     provisional = provisional_deadline(now) if finishing else None
+    intervals = plugin_intervals_json.get() if finishing else None
     try:
         # A transaction (or savepoint) only where a unique index can refuse the move: back into the queue.
         with transaction.atomic() if status == TaskStatus.QUEUED else nullcontext():
@@ -125,8 +125,7 @@ def _transition_postgresql(task_id: uuid.UUID, status: str, now, *, actor: str, 
                 actor=actor,
                 reason=reason,
                 provisional_deadline=provisional,
-                intervals_json=plugin_intervals_json.get() if finishing else None,
-                grace_seconds=app_settings.GRACE_PERIOD_SECONDS,
+                intervals_json=intervals,
             )
     except IntegrityError:
         scheduler_id = Task.objects.filter(pk=task_id).values_list("scheduler_id", flat=True).first()
@@ -136,7 +135,8 @@ def _transition_postgresql(task_id: uuid.UUID, status: str, now, *, actor: str, 
     task = outcome.task
     if TaskStatus.QUEUED in (outcome.from_status, status):
         publish_queue_state(task)
-    if outcome.rescheduled and not outcome.deadline_exact:
+    # With the intervals at hand the statement's deadline is final, except a cron schedule's.
+    if outcome.rescheduled and (intervals is None or outcome.schedule_cron is not None):
         correct_provisional_deadline(task=task, cron=outcome.schedule_cron, provisional=provisional, now=now)
     return task
 
