@@ -116,8 +116,8 @@ _BACKLOG_TASKS = f"""
 """
 _BACKLOG_CHUNK = 250_000
 # Scheduled backlogs: the plugin exists with an interval, as in a real catalogue, so finishing a task
-# computes the schedule's next deadline from it. 12 hours: unlike the one-day grace period, this one
-# makes every completion correct the provisional deadline (a second statement).
+# computes the schedule's next deadline from it. 12 hours, unlike the one-day grace period, so a
+# deadline that missed the interval would show in the schedules.
 _SCHEDULED_PLUGIN = """
     INSERT INTO rocky_scheduler_plugin (
         id, type, name, version, oci_image, description, scan_level, consumes, produces, interval, cron, run_on

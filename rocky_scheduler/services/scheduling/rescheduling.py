@@ -5,14 +5,12 @@ import json
 import logging
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from rocky_scheduler.catalogue import Catalogue, OOIInfo, get_catalogue
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import DuplicateTask, InvalidInput, NotFound, QueueFull
 from rocky_scheduler.models import Schedule, ScheduleEvent, Task, TaskType
-from rocky_scheduler.queue.prepared import PreparedStatement
-from rocky_scheduler.queue.statements import is_postgresql
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.schedules import next_cron_time
 from rocky_scheduler.services.task_push import task_push
@@ -93,61 +91,29 @@ def correct_provisional_deadline(
             exc_info=True,
         )
         return provisional
-    if deadline == provisional:
-        return deadline
-    if not is_postgresql():
+    if deadline != provisional:
+        # Off the hot path (cron schedules, catalogues without an interval list): the ORM is fast enough.
         schedules = Schedule.objects.filter(pk=task.schedule_id, deadline_at=provisional)
         schedules.update(deadline_at=deadline, modified_at=now)
-        return deadline
-    with connection.cursor() as cursor:
-        _CORRECT_DEADLINE.execute(cursor, [deadline, now, task.schedule_id, provisional])
     return deadline
 
 
 def schedule_after_task_finished(
     *, task: Task, now: datetime.datetime, catalogue: Catalogue | None = None
 ) -> datetime.datetime | None:
-    """Give the task's schedule its next deadline; called in the transaction that finishes the task.
+    """Give the task's schedule its next deadline, in the transaction that finishes the task.
 
-    Most schedules have no cron: one UPDATE does it. A cron schedule is read to compute its next time.
+    For finishes outside PostgreSQL's finishing statement (which sets the deadline itself): lease
+    expiry, and every status change on SQLite.
     """
     if task.schedule_id is None:
         return None
-    catalogue = catalogue or get_catalogue()
-    deadline = next_deadline(data=task.data, cron=None, now=now, catalogue=catalogue)
-    if _set_deadline_unless_cron(schedule_id=task.schedule_id, deadline=deadline, now=now):
-        return deadline
-    schedule = Schedule.objects.filter(pk=task.schedule_id).first()
-    if schedule is None:
+    crons = list(Schedule.objects.filter(pk=task.schedule_id).values_list("schedule", flat=True)[:1])
+    if not crons:
         return None
-    deadline = next_deadline(data=schedule.data, cron=schedule.schedule, now=now, catalogue=catalogue)
-    Schedule.objects.filter(pk=schedule.pk).update(deadline_at=deadline, modified_at=now)
+    deadline = next_deadline(data=task.data, cron=crons[0], now=now, catalogue=catalogue or get_catalogue())
+    Schedule.objects.filter(pk=task.schedule_id).update(deadline_at=deadline, modified_at=now)
     return deadline
-
-
-_DEADLINE_UNLESS_CRON = PreparedStatement(
-    "rocky_scheduler_schedule_deadline",
-    f"UPDATE {Schedule._meta.db_table} SET deadline_at = %s, modified_at = %s WHERE id = %s AND schedule IS NULL",  # noqa: S608
-    ("timestamptz", "timestamptz", "uuid"),
-)
-
-
-_CORRECT_DEADLINE = PreparedStatement(
-    "rocky_scheduler_schedule_deadline_correct",
-    f"UPDATE {Schedule._meta.db_table} SET deadline_at = %s, modified_at = %s WHERE id = %s AND deadline_at = %s",  # noqa: S608
-    ("timestamptz", "timestamptz", "uuid", "timestamptz"),
-)
-
-
-def _set_deadline_unless_cron(*, schedule_id, deadline: datetime.datetime, now: datetime.datetime) -> bool:
-    if not is_postgresql():
-        return bool(
-            Schedule.objects.filter(pk=schedule_id, schedule__isnull=True).update(deadline_at=deadline, modified_at=now)
-        )
-    # Every completed boefje task runs this in its transaction: prepared like the transition itself.
-    with connection.cursor() as cursor:
-        _DEADLINE_UNLESS_CRON.execute(cursor, [deadline, now, schedule_id])
-        return cursor.rowcount > 0
 
 
 @dataclass
