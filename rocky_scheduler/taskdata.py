@@ -4,6 +4,7 @@ The shapes follow OpenKAT's BoefjeTask, NormalizerTask and ReportTask. Unknown k
 are kept as they are (workers may need them); required keys must be present and typed.
 """
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +17,15 @@ MUST_BE_STRING = "{path} must be a non-empty string."
 MUST_BE_STRING_OR_NULL = "{path} must be a string or null."
 ORGANISATION_MISMATCH = "{path} ({given!r}) does not match organisation {expected!r}."
 ORGANISATION_REQUIRED = "organisation must be a non-empty string."
+DEDUPLICATION_KEY_INVALID = "data.deduplication_key must be a UUID or null."
 
 
 @dataclass(frozen=True)
 class ValidatedData:
     data: dict[str, Any]
     identity: str
+    # Boefje tasks that share it are one run for several organisations (popped together).
+    deduplication_key: uuid.UUID | None = None
 
     @property
     def hash(self) -> str:
@@ -107,4 +111,19 @@ def validate_task_data(*, task_type: str, data: Any, organisation: Any) -> Valid
         raise InvalidInput(ORGANISATION_REQUIRED, field="organisation")
     copy = dict(_object(data, "data"))
     identity = _IDENTITIES[TaskType(task_type)](copy, organisation)
-    return ValidatedData(data=copy, identity=identity)
+    key = _deduplication_key(copy) if task_type == TaskType.BOEFJE else None
+    return ValidatedData(data=copy, identity=identity, deduplication_key=key)
+
+
+def _deduplication_key(data: dict[str, Any]) -> uuid.UUID | None:
+    value = data.get("deduplication_key")
+    if value is None:
+        return None
+    try:
+        key = uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        key = None
+    if key is None:
+        raise InvalidInput(DEDUPLICATION_KEY_INVALID, field="data.deduplication_key")
+    data["deduplication_key"] = str(key)
+    return key

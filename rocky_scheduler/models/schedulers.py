@@ -26,6 +26,13 @@ class Scheduler(models.Model):
     allow_replace = models.BooleanField(default=False, help_text="A duplicate push replaces the queued task's data.")
     allow_updates = models.BooleanField(default=False, help_text="A duplicate push updates data and priority.")
     allow_priority_updates = models.BooleanField(default=False, help_text="A duplicate push updates the priority.")
+    deduplicate = models.BooleanField(
+        default=False,
+        help_text=(
+            "A boefje push also queues the same work for every other organisation that holds the input object with "
+            "the boefje enabled; the tasks share a deduplication key and are popped together."
+        ),
+    )
     paused = models.BooleanField(default=False, help_text="Paused: pushes are accepted, pops return nothing.")
     dispatch_timeout_seconds = models.PositiveIntegerField(
         default=300, help_text="A dispatched task with no status change within this goes back to the queue."

@@ -15,6 +15,12 @@ class Schedule(models.Model):
     enabled = models.BooleanField(default=True)
     schedule = models.CharField(max_length=255, null=True, blank=True, help_text="Cron expression (optional).")  # noqa: DJ001 - null in the API
     deadline_at = models.DateTimeField(null=True, blank=True)
+    # Set when a boefje said its work on this object will never give results (mime type openkat/deschedule):
+    # when, and the raw file (in Bytes) that holds its reason. Cleared when someone enables the schedule again.
+    descheduled_at = models.DateTimeField(null=True, blank=True)
+    descheduled_by_raw_file = models.CharField(
+        max_length=255, blank=True, default="", help_text="Id of the raw file (in Bytes) that de-scheduled it."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     modified_at = models.DateTimeField(default=timezone.now)
 

@@ -41,6 +41,9 @@ class Task(models.Model):
     # A digest of the dedup identity (see rocky_scheduler.hashing).
     hash = models.CharField(max_length=64)
     data = models.JSONField(default=dict)
+    # `data.deduplication_key` as a column: tasks that share it (one boefje run for an object several
+    # organisations hold) are popped together, which needs an index, not a JSON path.
+    deduplication_key = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     modified_at = models.DateTimeField(default=timezone.now)
     # Lease bookkeeping: how often a lease expired, and who holds the current one until when.
@@ -97,6 +100,11 @@ class Task(models.Model):
             models.Index(fields=["scheduler", "modified_at"], name="task_scheduler_activity"),
             models.Index(fields=["organisation", "created_at"], name="task_organisation"),
             models.Index(fields=["hash"], name="task_hash"),
+            models.Index(
+                fields=["scheduler", "deduplication_key"],
+                condition=models.Q(status=TaskStatus.QUEUED, deduplication_key__isnull=False),
+                name="task_queued_dedup_group",
+            ),
         ]
 
     def __str__(self) -> str:

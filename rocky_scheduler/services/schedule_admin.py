@@ -43,6 +43,8 @@ def schedule_run_now(*, schedule_id: uuid.UUID | str, actor: str, clock: Clock =
         scheduler_id=schedule.scheduler_id,
         organisation=schedule.organisation,
         data=schedule.data,
+        # A fresh id: the schedule's data may still carry the id of an earlier task of its own.
+        task_id=uuid.uuid4(),
         priority=USER_PRIORITY,
         actor=actor,
         schedule=schedule,

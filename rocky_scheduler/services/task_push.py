@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 TASK_ID_INVALID = "id must be a UUID."
 USER_PRIORITY = 1
+# Task types whose `data` is a BoefjeMeta/NormalizerMeta for the worker, with the task's id in `data.id`.
+CARRIES_DATA_ID = (TaskType.BOEFJE, TaskType.NORMALIZER)
 # A duplicate found by the index may be popped before we look at it; try the insert again then.
 _INSERT_TRIES = 3
 
@@ -52,8 +54,10 @@ def task_push(
     """
     scheduler = scheduler_cache.get(scheduler_id)
     validated = validate_task_data(task_type=scheduler.type, data=data, organisation=organisation)
-    task_uuid = _task_uuid(task_id if task_id is not None else validated.data.get("id"))
-    if task_uuid is not None and validated.data.get("id") is not None:
+    task_uuid = _task_uuid(task_id if task_id is not None else validated.data.get("id")) or uuid.uuid4()
+    if scheduler.type in CARRIES_DATA_ID:
+        # The runner parses `data` as BoefjeMeta/NormalizerMeta, whose `id` is a required UUID: a task pushed
+        # without one (Rocky's run_boefje sends null) gets its own id there, so `data.id` always equals `id`.
         validated.data["id"] = str(task_uuid)
     now = clock()
     if priority is None:
@@ -69,7 +73,7 @@ def task_push(
         if schedule is None or schedule.hash != validated.hash:
             schedule = _schedule_for(scheduler, organisation, validated) if scheduler.type == TaskType.BOEFJE else None
         task = Task(
-            id=task_uuid or uuid.uuid4(),
+            id=task_uuid,
             scheduler_id=scheduler.pk,
             schedule=schedule,
             organisation=organisation,
@@ -78,6 +82,7 @@ def task_push(
             type=scheduler.type,
             hash=validated.hash,
             data=validated.data,
+            deduplication_key=validated.deduplication_key,
             created_at=now,
             modified_at=now,
         )
@@ -129,14 +134,13 @@ def _check_room(scheduler_id: str) -> None:
 
 def _schedule_for(scheduler: Scheduler, organisation: str, validated: ValidatedData) -> Schedule:
     # Every boefje task belongs to the schedule of its hash, created on its first push.
-    candidate = Schedule(scheduler_id=scheduler.pk, organisation=organisation, hash=validated.hash, data=validated.data)
+    # The schedule keeps the work, not this task's id: each task it queues gets an id of its own.
+    data = {key: value for key, value in validated.data.items() if key != "id"}
+    candidate = Schedule(scheduler_id=scheduler.pk, organisation=organisation, hash=validated.hash, data=data)
     if is_postgresql():
         schedule_id = schedule_upsert(candidate)
         return Schedule(pk=schedule_id, scheduler_id=scheduler.pk, hash=validated.hash)
-    Schedule.objects.bulk_create(
-        [Schedule(scheduler_id=scheduler.pk, organisation=organisation, hash=validated.hash, data=validated.data)],
-        ignore_conflicts=True,
-    )
+    Schedule.objects.bulk_create([candidate], ignore_conflicts=True)
     return Schedule.objects.get(hash=validated.hash)
 
 
@@ -225,7 +229,11 @@ def _merge_duplicate(scheduler: Scheduler, existing: Task, new: Task, *, actor: 
     existing.modified_at = now
     if scheduler.allow_updates:
         existing.data = new.data
-        fields.append("data")
+        if "id" in new.data:
+            # The data now describes the queued task, which keeps its own id.
+            existing.data = {**new.data, "id": str(existing.pk)}
+        existing.deduplication_key = new.deduplication_key
+        fields += ["data", "deduplication_key"]
         TaskEvent.objects.create(task=existing, at=now, kind=TaskEvent.Kind.DATA, actor=actor)
     existing.save(update_fields=fields)
     if old_priority != existing.priority:

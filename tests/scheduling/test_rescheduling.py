@@ -189,3 +189,18 @@ def test_a_changed_plugin_interval_reaches_the_next_completion_once_the_plugin_c
         second = complete_one(clock)
         assert second.schedule_id == first.schedule_id
         assert Schedule.objects.get(pk=second.schedule_id).deadline_at == clock.now + datetime.timedelta(minutes=30)
+
+
+def test_each_run_of_a_schedule_has_an_id_of_its_own_in_data(catalogue):
+    clock = Clock()
+    ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
+    first = complete_one(clock)
+    schedule = Schedule.objects.get(pk=first.schedule_id)
+    assert "id" not in schedule.data, "the schedule keeps the work, not one task's id"
+    # A schedule written before data.id was filled in may still carry an earlier task's id.
+    Schedule.objects.filter(pk=schedule.pk).update(data={**schedule.data, "id": str(first.pk)})
+
+    clock.advance(days=2)
+    assert schedule_due_push(clock=clock).queued == 1
+    again = Task.objects.get(status=TaskStatus.QUEUED)
+    assert again.pk != first.pk and again.data["id"] == str(again.pk)

@@ -3,6 +3,7 @@
 import datetime
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -205,6 +206,8 @@ def _push_one(schedule: Schedule, *, catalogue: "_RunCatalogue", batch: _Batch, 
             scheduler_id=schedule.scheduler_id,
             organisation=schedule.organisation,
             data=schedule.data,
+            # A fresh id: the schedule's data may still carry the id of an earlier task of its own.
+            task_id=uuid.uuid4(),
             actor=ACTOR,
             rank_hints=hints,
             schedule=schedule,
