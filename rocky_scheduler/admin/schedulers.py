@@ -85,7 +85,7 @@ class SchedulerAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     readonly_fields = ("id", "type", "queued", "created_at", "modified_at")
     fieldsets = (
         (None, {"fields": ("id", "type", "queued", "paused", "maxsize", "ranker")}),
-        ("Duplicates", {"fields": ("allow_replace", "allow_updates", "allow_priority_updates")}),
+        ("Duplicates", {"fields": ("allow_replace", "allow_updates", "allow_priority_updates", "deduplicate")}),
         ("Leases", {"fields": ("dispatch_timeout_seconds", "run_timeout_seconds", "requeue_on_run_timeout")}),
         ("Attempts", {"fields": ("max_attempts",)}),
         ("Times", {"fields": ("created_at", "modified_at")}),

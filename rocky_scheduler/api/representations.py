@@ -54,4 +54,5 @@ def scheduler_json(scheduler: Scheduler, *, qsize: int, last_activity: datetime.
         "allow_replace": scheduler.allow_replace,
         "allow_updates": scheduler.allow_updates,
         "allow_priority_updates": scheduler.allow_priority_updates,
+        "deduplicate": scheduler.deduplicate,
     }

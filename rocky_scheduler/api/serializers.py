@@ -31,6 +31,7 @@ class SchedulerPatchSerializer(serializers.Serializer):
     maxsize = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
     paused = serializers.BooleanField(required=False)
     ranker = serializers.CharField(required=False, max_length=255)
+    deduplicate = serializers.BooleanField(required=False)
 
     def validate_ranker(self, value: str) -> str:
         from django.utils.module_loading import import_string

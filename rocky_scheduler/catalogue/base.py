@@ -49,6 +49,11 @@ class Catalogue(abc.ABC):
     def ooi(self, *, organisation: str, primary_key: str) -> OOIInfo | None: ...
 
     @abc.abstractmethod
+    def organisations_holding(self, *, primary_key: str, plugin_id: str, min_level: int) -> list[str]:
+        """Codes of the organisations that hold the object `primary_key` at scan level >= max(min_level, 1)
+        with the plugin enabled (the organisations a deduplicated boefje run serves)."""
+
+    @abc.abstractmethod
     def record_ooi(self, ooi: OOIInfo) -> OOIInfo | None:
         """Keep the local projection current; returns what was known before (None: new)."""
 

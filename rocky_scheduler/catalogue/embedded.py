@@ -82,6 +82,15 @@ class EmbeddedCatalogue(Catalogue):
         ooi = OOI.objects.filter(organisation__code=organisation, primary_key=primary_key).first()
         return _ooi_info(ooi, organisation) if ooi else None
 
+    def organisations_holding(self, *, primary_key: str, plugin_id: str, min_level: int) -> list[str]:
+        # The embedded catalogue keeps no per-organisation plugin settings, so every enabled one runs it alike.
+        enabled = PluginEnablement.objects.filter(plugin_id=plugin_id, enabled=True).values("organisation_id")
+        return list(
+            OOI.objects.filter(
+                primary_key=primary_key, scan_level__gte=max(min_level, 1), organisation_id__in=enabled
+            ).values_list("organisation__code", flat=True)
+        )
+
     def record_ooi(self, ooi: OOIInfo) -> OOIInfo | None:
         if is_postgresql():
             try:

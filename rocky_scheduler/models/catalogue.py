@@ -74,7 +74,11 @@ class OOI(models.Model):
             models.UniqueConstraint(fields=["organisation", "primary_key"], name="one_ooi_per_organisation"),
             models.CheckConstraint(condition=models.Q(scan_level__lte=4), name="ooi_scan_level_max_4"),
         ]
-        indexes = [models.Index(fields=["organisation", "object_type", "scan_level"], name="ooi_type_level")]
+        indexes = [
+            models.Index(fields=["organisation", "object_type", "scan_level"], name="ooi_type_level"),
+            # A deduplicating push looks up every organisation that holds the same object.
+            models.Index(fields=["primary_key"], name="ooi_primary_key"),
+        ]
 
     def __str__(self) -> str:
         return self.primary_key

@@ -5,23 +5,36 @@ updates them and writes their history rows, so concurrent poppers in any number 
 never get the same task and never wait on each other. Elsewhere (SQLite, whose writers are
 serialised by the IMMEDIATE transaction) a conditional UPDATE ... WHERE status = 'queued'
 per candidate, checking the row count, gives the same guarantee.
+
+Deduplication groups (DESIGN.md "HTTP API"): when the best task carries a deduplication key, the
+claim takes the queued tasks that share it (up to `limit`) and nothing else; when it has none, the
+next best tasks without a key. A group is claimed whole while others pop: a popper must hold the
+key's transaction-level advisory lock to take any member, and one that cannot get it passes the
+whole group by (the holder is claiming it).
+
+The scheduler's `paused` flag is read by the statement itself, so a pause binds the very next pop
+in every process, without a cache to wait for.
 """
 
 import datetime
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Q
 
-from rocky_scheduler.models import Task, TaskEvent, TaskStatus
+from rocky_scheduler.models import Scheduler, Task, TaskEvent, TaskStatus
 from rocky_scheduler.queue.prepared import PreparedStatement
 from rocky_scheduler.queue.statements import is_postgresql, task_columns, tasks_from_rows
 
 QUEUE_ORDER = ("priority", "created_at")
+# First key of the two-part advisory locks on deduplication keys (the second is the key's hash), so they
+# cannot meet another application's locks in the same database by chance.
+DEDUP_LOCK_SPACE = 0x5C4ED
 
 
 @dataclass(frozen=True)
@@ -35,131 +48,209 @@ class ClaimRequest:
     candidate_ids: Sequence[uuid.UUID] | None = None
     # ORM filters on task columns and `data` paths (already parsed from an allow-list).
     filters: Q | None = None
+    # False: only tasks without a deduplication key (a later round of a pop that already took keyless work).
+    groups: bool = True
 
 
-def _candidates_queryset(request: ClaimRequest):
-    queryset = Task.objects.filter(scheduler_id=request.scheduler_id, status=TaskStatus.QUEUED)
-    if request.candidate_ids is not None:
-        queryset = queryset.filter(id__in=list(request.candidate_ids))
-    if request.filters is not None:
-        queryset = queryset.filter(request.filters)
-    return queryset.order_by(*QUEUE_ORDER)
+@dataclass(frozen=True)
+class ClaimResult:
+    tasks: list[Task]
+    # The scheduler was paused when the claim ran (then `tasks` is empty).
+    paused: bool = False
+
+    @property
+    def group(self) -> bool:
+        """The claim took a deduplication group (so the pop must not add other work to it)."""
+        return bool(self.tasks) and self.tasks[0].deduplication_key is not None
 
 
-def claim_tasks(request: ClaimRequest) -> list[Task]:
-    """Dispatch up to `limit` of the best matching queued tasks; best first."""
+def claim_tasks(request: ClaimRequest) -> ClaimResult:
+    """Dispatch up to `limit` of the best matching queued tasks (or the best task's group); best first."""
     if request.limit < 1 or (request.candidate_ids is not None and not request.candidate_ids):
-        return []
+        return ClaimResult(tasks=[])
     if is_postgresql():
         return _claim_postgresql(request)
     return _claim_generic(request)
 
 
-def _claim_postgresql(request: ClaimRequest) -> list[Task]:
-    if request.filters is None:
-        # The hot path (every unfiltered pop): a fixed, prepared statement, nothing for the ORM to compile.
-        if request.candidate_ids is not None:
-            statement = _claim_prepared("candidates")
-            picked_params = [list(request.candidate_ids), request.scheduler_id, request.limit]
-        else:
-            statement, picked_params = _claim_prepared("queue"), [request.scheduler_id, request.limit]
-        execute = statement.execute
-    else:
-        inner = _candidates_queryset(request).values("id")[: request.limit]
-        try:
-            inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
-        except EmptyResultSet:
-            # The filters can match nothing (e.g. `in []`): Django refuses to write such SQL.
-            return []
-        picked_params = list(inner_params)
+# --- PostgreSQL -------------------------------------------------------------------------------------------------
 
-        def execute(cursor, params) -> None:
-            cursor.execute(_claim_statement(inner_sql), params)
+_NAMED = re.compile(r"%%|%\((\w+)\)s")
+# Parameter types of the prepared statements, by name.
+_TYPES = {
+    "scheduler_id": "text",
+    "candidates": "uuid[]",
+    "limit": "integer",
+    "now": "timestamptz",
+    "owner": "text",
+    "lease_expires_at": "timestamptz",
+}
 
-    params = (
-        *picked_params,
-        TaskStatus.DISPATCHED,
-        request.now,
-        request.now,
-        request.owner,
-        request.lease_expires_at,
-        request.now,
-        TaskEvent.Kind.STATUS,
-        TaskStatus.QUEUED,
-        TaskStatus.DISPATCHED,
-        request.owner,
-    )
+
+def _claim_postgresql(request: ClaimRequest) -> ClaimResult:
+    values = {
+        "scheduler_id": request.scheduler_id,
+        "limit": request.limit,
+        "now": request.now,
+        "owner": request.owner,
+        "lease_expires_at": request.lease_expires_at,
+    }
     with connection.cursor() as cursor:
-        execute(cursor, params)
-        return tasks_from_rows(cursor.fetchall())
+        if request.filters is None:
+            # The hot path (every unfiltered pop): a fixed, prepared statement, nothing for the ORM to compile.
+            kind = "candidates" if request.candidate_ids is not None else "queue"
+            if request.candidate_ids is not None:
+                values["candidates"] = list(request.candidate_ids)
+            statement, names = _claim_prepared(kind, request.groups)
+            statement.execute(cursor, [values[name] for name in names])
+        else:
+            try:
+                where, filter_values = _filter_where(request)
+            except EmptyResultSet:
+                # The filters can match nothing (e.g. `in []`): Django refuses to write such SQL.
+                return ClaimResult(tasks=[], paused=_paused(request.scheduler_id))
+            # Group members must match the filters too: a worker gets only work it asked for.
+            cursor.execute(_claim_sql(where, where, _ORDER, request.groups), {**values, **filter_values})
+        rows = cursor.fetchall()
+    paused = bool(rows) and bool(rows[0][-1])
+    return ClaimResult(tasks=tasks_from_rows([row for row in rows if row[0] is not None]), paused=paused)
 
 
-# Parameter types of _claim_statement's own placeholders, after those of the picked ids.
-_CLAIM_TYPES = (
-    "text",
-    "timestamptz",
-    "timestamptz",
-    "text",
-    "timestamptz",
-    "timestamptz",
-    "text",
-    "text",
-    "text",
-    "text",
-)
-_PICKED_TYPES = {"candidates": ("uuid[]", "text", "integer"), "queue": ("text", "integer")}
+def _paused(scheduler_id: str) -> bool:
+    return bool(Scheduler.objects.filter(pk=scheduler_id, paused=True).exists())
+
+
+_TABLE = Task._meta.db_table
+_QUEUED = f"{_TABLE}.status = '{TaskStatus.QUEUED.value}' AND {_TABLE}.scheduler_id = %(scheduler_id)s"
+_ORDER = f"{_TABLE}.priority, {_TABLE}.created_at"
+_WHERE = {
+    "queue": _QUEUED,
+    "candidates": f"{_TABLE}.id = ANY(%(candidates)s::uuid[]) AND {_QUEUED}",
+}
+_ORDERS = {
+    # `priority + 0`: sorting the few candidates found by primary key is cheap, while letting the planner walk the
+    # queue index in order to meet them (it did on small queues) read the whole queue when other processes had
+    # taken them all.
+    "candidates": f"{_TABLE}.priority + 0, {_TABLE}.created_at",
+    "queue": _ORDER,
+}
 
 
 @cache
-def _claim_prepared(kind: str) -> PreparedStatement:
-    return PreparedStatement(f"rocky_scheduler_claim_{kind}", _claim_sql(kind), _PICKED_TYPES[kind] + _CLAIM_TYPES)
+def _claim_prepared(kind: str, groups: bool) -> tuple[PreparedStatement, tuple[str, ...]]:
+    # A group is looked up in the whole queue: its other members need not be among the candidates.
+    sql = _claim_sql(_WHERE[kind], _QUEUED, _ORDERS[kind], groups)
+    names = tuple(name for name in (match.group(1) for match in _NAMED.finditer(sql)) if name)
+    positional = _NAMED.sub(lambda match: "%%" if match.group(0) == "%%" else "%s", sql)
+    suffix = "" if groups else "_keyless"
+    statement = PreparedStatement(f"rocky_scheduler_claim_{kind}{suffix}", positional, [_TYPES[name] for name in names])
+    return statement, names
 
 
-@cache
-def _claim_sql(kind: str) -> str:
-    table = Task._meta.db_table
-    queued = TaskStatus.QUEUED.value
-    if kind == "candidates":
-        # `priority + 0`: sorting the few candidates found by primary key is cheap, while letting the planner
-        # walk the queue index in order to meet them (it did on small queues) read the whole queue when other
-        # processes had taken them all.
-        picked = f"""
-            SELECT id FROM {table}
-             WHERE id = ANY(%s::uuid[]) AND scheduler_id = %s AND status = '{queued}'
-             ORDER BY priority + 0, created_at LIMIT %s
-        """  # noqa: S608 - names from model metadata and a status constant; values are parameters
-    else:
-        picked = f"""
-            SELECT id FROM {table} WHERE scheduler_id = %s AND status = '{queued}'
-             ORDER BY priority, created_at LIMIT %s
-        """  # noqa: S608 - names from model metadata and a status constant; values are parameters
-    return _claim_statement(picked)
+def _filter_where(request: ClaimRequest) -> tuple[str, dict]:
+    """The filters as a WHERE fragment on the unaliased task table, with named parameters (it is used twice)."""
+    queryset = Task.objects.filter(request.filters)
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = queryset.query.where.as_sql(compiler, connection)
+    values = {}
+    counter = iter(range(len(params)))
+
+    def rename(match: re.Match) -> str:
+        if match.group(0) == "%%":
+            return "%%"
+        name = f"filter_{next(counter)}"
+        values[name] = params[int(name.removeprefix("filter_"))]
+        return f"%({name})s"
+
+    named = re.sub(r"%%|%s", rename, sql)
+    return f"{_QUEUED} AND ({named})", values
 
 
-def _claim_statement(picked_sql: str) -> str:
-    """The claim around `picked_sql` (the ids to take, best first, with a LIMIT): lock, update, record."""
-    task_table = Task._meta.db_table
-    event_table = TaskEvent._meta.db_table
+@lru_cache(maxsize=64)
+def _claim_sql(where: str, group_where: str, order: str, groups: bool) -> str:
+    """Lock the best row (`best`), then its group or the next best keyless rows; update, record, report pause.
+
+    `where` selects the claimable rows of the unaliased task table (scheduler, status, candidates or filters),
+    `group_where` where the best row's group may be found.
+    """
+    task_table, event_table = _TABLE, TaskEvent._meta.db_table
+    scheduler_table = Scheduler._meta.db_table
+    key = f"{task_table}.deduplication_key"
+    # Taking a keyed row needs its group's advisory lock: a popper that cannot get it passes the group by.
+    claimable = (
+        f"({key} IS NULL OR pg_try_advisory_xact_lock({DEDUP_LOCK_SPACE}, hashtext({key}::text)))"
+        if groups
+        else f"{key} IS NULL"
+    )
+    not_paused = f"NOT EXISTS (SELECT 1 FROM {scheduler_table} AS s WHERE s.id = %(scheduler_id)s AND s.paused)"  # noqa: S608
+    dispatched, queued = TaskStatus.DISPATCHED.value, TaskStatus.QUEUED.value
     return f"""
-        WITH picked AS MATERIALIZED ({picked_sql} FOR UPDATE SKIP LOCKED),
+        WITH best AS MATERIALIZED (
+            SELECT {task_table}.id, {key} AS deduplication_key FROM {task_table}
+             WHERE {where} AND {claimable} AND {not_paused}
+             ORDER BY {order} LIMIT 1 FOR UPDATE SKIP LOCKED
+        ),
+        grouped AS MATERIALIZED (
+            SELECT {task_table}.id FROM {task_table}, best
+             WHERE best.deduplication_key IS NOT NULL AND {group_where} AND {key} = best.deduplication_key
+             ORDER BY {_ORDER} LIMIT %(limit)s FOR UPDATE OF {task_table} SKIP LOCKED
+        ),
+        rest AS MATERIALIZED (
+            SELECT {task_table}.id FROM {task_table}, best
+             WHERE best.deduplication_key IS NULL AND {where} AND {key} IS NULL AND {task_table}.id <> best.id
+             ORDER BY {order} LIMIT %(limit)s - 1 FOR UPDATE OF {task_table} SKIP LOCKED
+        ),
+        picked AS (
+            SELECT id FROM best WHERE deduplication_key IS NULL
+            UNION ALL SELECT id FROM grouped
+            UNION ALL SELECT id FROM rest
+        ),
         claimed AS (
             UPDATE {task_table} AS t
-               SET status = %s, dispatched_at = %s, modified_at = %s, lease_owner = %s, lease_expires_at = %s
+               SET status = '{dispatched}', dispatched_at = %(now)s, modified_at = %(now)s,
+                   lease_owner = %(owner)s, lease_expires_at = %(lease_expires_at)s
               FROM picked
              WHERE t.id = picked.id
          RETURNING {task_columns("t")}
         ),
         history AS (
             INSERT INTO {event_table} (task_id, at, kind, from_status, to_status, actor, reason)
-            SELECT id, %s, %s, %s, %s, %s, '' FROM claimed
+            SELECT id, %(now)s, '{TaskEvent.Kind.STATUS.value}', '{queued}', '{dispatched}', %(owner)s, '' FROM claimed
         )
-        SELECT * FROM claimed ORDER BY priority, created_at
-    """  # noqa: S608 - only table names and ORM-compiled SQL are interpolated; values are parameters
+        SELECT claimed.*, s.paused
+          FROM (SELECT paused FROM {scheduler_table} WHERE id = %(scheduler_id)s) AS s
+          LEFT JOIN claimed ON true
+         ORDER BY claimed.priority, claimed.created_at
+    """  # noqa: S608 - names from model metadata, status constants and ORM-compiled SQL; values are parameters
 
 
-def _claim_generic(request: ClaimRequest) -> list[Task]:
+# --- Elsewhere (SQLite) -------------------------------------------------------------------------------------------
+
+
+def _queued(request: ClaimRequest):
+    queryset = Task.objects.filter(scheduler_id=request.scheduler_id, status=TaskStatus.QUEUED)
+    if request.filters is not None:
+        queryset = queryset.filter(request.filters)
+    return queryset.order_by(*QUEUE_ORDER)
+
+
+def _claim_generic(request: ClaimRequest) -> ClaimResult:
+    # Writers are serialised here, so "the best task, then its group" needs no locks of its own.
     with transaction.atomic():
-        ids = list(_candidates_queryset(request).values_list("id", flat=True)[: request.limit])
+        if _paused(request.scheduler_id):
+            return ClaimResult(tasks=[], paused=True)
+        queued = _queued(request)
+        candidates = queued if request.candidate_ids is None else queued.filter(id__in=list(request.candidate_ids))
+        if not request.groups:
+            candidates = candidates.filter(deduplication_key__isnull=True)
+        best = candidates.values_list("id", "deduplication_key").first()
+        if best is None:
+            return ClaimResult(tasks=[])
+        if best[1] is not None:
+            ids = list(queued.filter(deduplication_key=best[1]).values_list("id", flat=True)[: request.limit])
+        else:
+            rest = candidates.filter(deduplication_key__isnull=True).exclude(id=best[0])
+            ids = [best[0], *rest.values_list("id", flat=True)[: request.limit - 1]]
         claimed: list[uuid.UUID] = []
         for task_id in ids:
             won = Task.objects.filter(id=task_id, status=TaskStatus.QUEUED).update(
@@ -182,4 +273,4 @@ def _claim_generic(request: ClaimRequest) -> list[Task]:
             )
             for task_id in claimed
         )
-        return list(Task.objects.filter(id__in=claimed).order_by(*QUEUE_ORDER))
+        return ClaimResult(tasks=list(Task.objects.filter(id__in=claimed).order_by(*QUEUE_ORDER)))

@@ -7,6 +7,7 @@ column names from the models' own metadata are put into the SQL text.
 """
 
 import datetime
+import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,14 +70,32 @@ def tasks_from_rows(rows: Sequence[Sequence]) -> list[Task]:
     return tasks
 
 
-def task_insert_with_event(task: Task, *, actor: str) -> bool:
-    """INSERT the task and its `created` history row; False when a unique index refused it."""
+class InsertOutcome(enum.Enum):
+    INSERTED = "inserted"
+    # A unique index refused it (the same hash queued, the same schedule active, the same id).
+    CONFLICT = "conflict"
+    # The scheduler has a maxsize and the caller had not checked the room under the scheduler lock.
+    BOUNDED = "bounded"
+
+
+def task_insert_with_event(task: Task, *, actor: str, room_checked: bool) -> InsertOutcome:
+    """INSERT the task and its `created` history row, unless the scheduler is bounded and `room_checked` is False.
+
+    The statement reads the scheduler's maxsize itself, so a bound set a moment ago by another process binds
+    this push although this process's settings cache has not seen it yet.
+    """
     task_table = Task._meta.db_table
     event_table = TaskEvent._meta.db_table
-    placeholders = ", ".join(["%s"] * len(_TASK_FIELDS))
+    scheduler_table = Scheduler._meta.db_table
+    # INSERT ... SELECT does not coerce its literals to the columns' types as VALUES would: cast each.
+    placeholders = ", ".join(f"%s::{field.db_type(connection)}" for field in _TASK_FIELDS)
     sql = f"""
-        WITH inserted AS (
-            INSERT INTO {task_table} ({_columns(_TASK_FIELDS)}) VALUES ({placeholders})
+        WITH bound AS (
+            SELECT maxsize FROM {scheduler_table} WHERE id = %s
+        ),
+        inserted AS (
+            INSERT INTO {task_table} ({_columns(_TASK_FIELDS)})
+            SELECT {placeholders} FROM bound WHERE bound.maxsize = 0 OR %s
             ON CONFLICT DO NOTHING
             RETURNING id, created_at, status, priority
         ),
@@ -84,11 +103,17 @@ def task_insert_with_event(task: Task, *, actor: str) -> bool:
             INSERT INTO {event_table} (task_id, at, kind, from_status, to_status, to_priority, actor, reason)
             SELECT id, created_at, %s, '', status, priority, %s, '' FROM inserted
         )
-        SELECT id FROM inserted
+        SELECT EXISTS (SELECT 1 FROM inserted), (SELECT maxsize FROM bound)
     """  # noqa: S608 - names from model metadata; every value is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_values(task, _TASK_FIELDS), TaskEvent.Kind.CREATED, actor])
-        return cursor.fetchone() is not None
+        params = [task.scheduler_id, *_values(task, _TASK_FIELDS), room_checked, TaskEvent.Kind.CREATED, actor]
+        cursor.execute(sql, params)
+        inserted, maxsize = cursor.fetchone()
+    if inserted:
+        return InsertOutcome.INSERTED
+    if maxsize and not room_checked:
+        return InsertOutcome.BOUNDED
+    return InsertOutcome.CONFLICT
 
 
 def schedule_upsert(schedule: Schedule) -> uuid.UUID:

@@ -9,7 +9,7 @@ from rocky_scheduler.services.common import get_scheduler, scheduler_cache
 
 logger = logging.getLogger(__name__)
 
-EDITABLE = ("maxsize", "paused", "ranker")
+EDITABLE = ("maxsize", "paused", "ranker", "deduplicate")
 
 
 @transaction.atomic

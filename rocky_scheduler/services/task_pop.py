@@ -12,7 +12,12 @@ from rocky_scheduler.queue.claim import QUEUE_ORDER, ClaimRequest, claim_tasks
 from rocky_scheduler.queue.heap import HeapWindow, heaps
 from rocky_scheduler.services.common import Clock, default_clock, scheduler_cache
 
-POP_LIMIT_INVALID = "limit must be an integer between 1 and {maximum}."
+
+@dataclasses.dataclass(frozen=True)
+class PopOutcome:
+    tasks: list[Task]
+    # The scheduler was paused (then `tasks` is empty): a worker can tell paused from empty.
+    paused: bool = False
 
 
 def task_pop(
@@ -23,14 +28,26 @@ def task_pop(
     worker: str = "",
     clock: Clock = default_clock,
 ) -> list[Task]:
-    """Dispatch up to `limit` tasks, best (lowest priority, then oldest) first; [] when none match.
+    """Dispatch up to `limit` tasks, best (lowest priority, then oldest) first; [] when none match (or paused)."""
+    return task_pop_outcome(scheduler_id=scheduler_id, limit=limit, filters=filters, worker=worker, clock=clock).tasks
+
+
+def task_pop_outcome(
+    *,
+    scheduler_id: str,
+    limit: int = 1,
+    filters: Q | None = None,
+    worker: str = "",
+    clock: Clock = default_clock,
+) -> PopOutcome:
+    """As task_pop, and whether the scheduler was paused.
 
     Unfiltered pops take their candidates from this process's heap cache; filtered pops let
-    the database search the queue index. Either way the claim itself happens in the database.
+    the database search the queue index. Either way the claim itself happens in the database,
+    which also reads `paused` (never from a cache: a pause binds the very next pop everywhere).
+    When the best task carries a deduplication key the answer is its group, and nothing else.
     """
     scheduler = scheduler_cache.get(scheduler_id)
-    if scheduler.paused:
-        return []
     now = clock()
     base = ClaimRequest(
         scheduler_id=scheduler.pk,
@@ -40,9 +57,13 @@ def task_pop(
         owner=worker,
         filters=filters,
     )
-    tasks = claim_tasks(base) if filters is not None else _pop_through_heap(scheduler, base)
-    count_on_commit(TASKS_POPPED, len(tasks), scheduler=scheduler.pk)
-    return tasks
+    if filters is not None:
+        result = claim_tasks(base)
+        outcome = PopOutcome(tasks=result.tasks, paused=result.paused)
+    else:
+        outcome = _pop_through_heap(scheduler, base)
+    count_on_commit(TASKS_POPPED, len(outcome.tasks), scheduler=scheduler.pk)
+    return outcome
 
 
 def refill_window(window: HeapWindow, scheduler_id: str) -> int:
@@ -56,12 +77,13 @@ def refill_window(window: HeapWindow, scheduler_id: str) -> int:
     return len(rows)
 
 
-def _pop_through_heap(scheduler: Scheduler, base: ClaimRequest) -> list[Task]:
+def _pop_through_heap(scheduler: Scheduler, base: ClaimRequest) -> PopOutcome:
     window = heaps.get(scheduler.pk)
     rows_read: int | None = None
     if window.needs_refill():
         rows_read = refill_window(window, scheduler.pk)
     claimed: list[Task] = []
+    request = base
     # Every round claims or discards at least one candidate, and the window refills at most once.
     while len(claimed) < base.limit:
         wanted = base.limit - len(claimed)
@@ -71,16 +93,27 @@ def _pop_through_heap(scheduler: Scheduler, base: ClaimRequest) -> list[Task]:
                 break
             rows_read = refill_window(window, scheduler.pk)
             continue
-        won = claim_tasks(_with(base, candidate_ids=candidates, limit=wanted))
-        claimed.extend(won)
-        window.discard(_lost_candidates(candidates, won, wanted))
+        result = claim_tasks(_with(request, candidate_ids=candidates, limit=wanted))
+        if result.paused:
+            return PopOutcome(tasks=[], paused=True)
+        claimed.extend(result.tasks)
+        if result.group:
+            # A group is the whole answer; its members outside the candidates leave the window too.
+            window.discard(task.id for task in result.tasks)
+            return PopOutcome(tasks=result.tasks)
+        window.discard(_lost_candidates(candidates, result.tasks, wanted))
+        # Once keyless work is taken, later rounds take only keyless work: a pop never mixes it with a group.
+        request = _with(request, groups=not claimed)
     if len(claimed) < base.limit and len(window) == 0 and rows_read != 0:
         # Other processes took everything this window held: ask the whole queue once, so an
         # empty answer means nothing was claimable, not that this process's hint ran dry.
-        claimed.extend(claim_tasks(_with(base, limit=base.limit - len(claimed))))
+        result = claim_tasks(_with(request, limit=base.limit - len(claimed)))
         window.invalidate()
+        if result.paused:
+            return PopOutcome(tasks=[], paused=True)
+        claimed.extend(result.tasks)
     claimed.sort(key=lambda task: (task.priority, task.created_at))
-    return claimed
+    return PopOutcome(tasks=claimed)
 
 
 def _lost_candidates(candidates: list, won: list[Task], wanted: int) -> list:

@@ -2,7 +2,6 @@
 
 import logging
 import uuid
-from contextlib import nullcontext
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,10 +17,11 @@ from rocky_scheduler.errors import (
 )
 from rocky_scheduler.metrics import TASKS_PUSHED, count_on_commit
 from rocky_scheduler.models import Schedule, Scheduler, Task, TaskEvent, TaskStatus, TaskType
-from rocky_scheduler.queue.statements import is_postgresql, schedule_upsert, task_insert_with_event
+from rocky_scheduler.queue.statements import InsertOutcome, is_postgresql, schedule_upsert, task_insert_with_event
 from rocky_scheduler.rankers import RankRequest, load_ranker
 from rocky_scheduler.selectors import last_completed_at
 from rocky_scheduler.services.common import Clock, check_priority, default_clock, publish_queue_state, scheduler_cache
+from rocky_scheduler.services.task_siblings import push_siblings, sibling_organisations, with_fresh_deduplication_key
 from rocky_scheduler.taskdata import ValidatedData, validate_task_data
 
 logger = logging.getLogger(__name__)
@@ -64,12 +64,13 @@ def task_push(
         priority = _rank(scheduler, organisation, validated, now, rank_hints or {})
     priority = check_priority(priority)
 
-    bounded = bool(scheduler.maxsize) and priority != USER_PRIORITY
-    # Unbounded pushes on PostgreSQL are two autocommitted statements (schedule, task + history);
-    # a bounded push needs the transaction that holds the scheduler lock while it counts.
-    with transaction.atomic() if bounded or not is_postgresql() else nullcontext():
-        if bounded:
-            _check_room(scheduler.pk)
+    siblings = sibling_organisations(scheduler=scheduler, validated=validated, organisation=organisation)
+    if siblings:
+        validated = with_fresh_deduplication_key(validated)
+    exempt = priority == USER_PRIORITY
+
+    def create(*, room_checked: bool) -> Task:
+        nonlocal schedule
         if schedule is None or schedule.hash != validated.hash:
             schedule = _schedule_for(scheduler, organisation, validated) if scheduler.type == TaskType.BOEFJE else None
         task = Task(
@@ -86,8 +87,29 @@ def task_push(
             created_at=now,
             modified_at=now,
         )
-        task = _insert_or_merge(scheduler, task, actor=actor)
+        return _insert_or_merge(scheduler, task, actor=actor, room_checked=room_checked)
+
+    task = None
+    if is_postgresql() and not (scheduler.maxsize and not exempt):
+        # Unbounded as far as this process knows: two autocommitted statements (schedule, task + history). The
+        # insert reads maxsize itself, so a bound another process set a moment ago still stops it (_NowBounded).
+        try:
+            task = create(room_checked=exempt)
+        except _NowBounded:
+            task = None
+    if task is None:
+        # A bounded push holds the scheduler lock while it counts (SQLite serialises all writers anyway).
+        with transaction.atomic():
+            if not exempt:
+                _check_room(scheduler.pk)
+            task = create(room_checked=True)
+    if siblings:
+        push_siblings(task=task, organisations=siblings, actor=actor, clock=clock)
     return task
+
+
+class _NowBounded(Exception):
+    """The scheduler got a maxsize after this process last read its settings: count under the lock."""
 
 
 def _task_uuid(value: Any) -> uuid.UUID | None:
@@ -144,9 +166,9 @@ def _schedule_for(scheduler: Scheduler, organisation: str, validated: ValidatedD
     return Schedule.objects.get(hash=validated.hash)
 
 
-def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str) -> Task:
+def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str, room_checked: bool) -> Task:
     for _ in range(_INSERT_TRIES):
-        if _insert(task, actor=actor):
+        if _insert(task, actor=actor, room_checked=room_checked):
             publish_queue_state(task)
             count_on_commit(TASKS_PUSHED, scheduler=task.scheduler_id)
             return task
@@ -165,10 +187,13 @@ def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str) -> Task:
     raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=scheduler.pk))
 
 
-def _insert(task: Task, *, actor: str) -> bool:
+def _insert(task: Task, *, actor: str, room_checked: bool) -> bool:
     """Insert the task with its history row; False when a unique index refused it."""
     if is_postgresql():
-        return task_insert_with_event(task, actor=actor)
+        outcome = task_insert_with_event(task, actor=actor, room_checked=room_checked)
+        if outcome is InsertOutcome.BOUNDED:
+            raise _NowBounded
+        return outcome is InsertOutcome.INSERTED
     try:
         with transaction.atomic():
             task.save(force_insert=True)

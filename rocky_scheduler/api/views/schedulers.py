@@ -19,11 +19,14 @@ from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import SCHEDULER_MISMATCH, InvalidInput
 from rocky_scheduler.filters import parse_filters
 from rocky_scheduler.models import Scheduler
-from rocky_scheduler.services import task_pop, task_push
+from rocky_scheduler.services import task_push
 from rocky_scheduler.services.common import get_scheduler
 from rocky_scheduler.services.scheduler_settings import scheduler_update
+from rocky_scheduler.services.task_pop import task_pop_outcome
 
 POP_LIMIT_INVALID = "limit must be an integer between 1 and {maximum}."
+# Answers a pop on a paused scheduler (with an empty result list), absent otherwise.
+PAUSED_HEADER = "X-Scheduler-Status"
 
 
 def _overview(scheduler: Scheduler, sizes: dict[str, int]) -> dict:
@@ -55,7 +58,7 @@ class SchedulerDetailView(SchedulerApiView):
         get_scheduler(scheduler_id)
         changes = self.validated(SchedulerPatchSerializer, self.body())
         if not changes:
-            raise InvalidInput("Nothing to change: give maxsize, paused or ranker.", field="body")
+            raise InvalidInput("Nothing to change: give maxsize, paused, ranker or deduplicate.", field="body")
         scheduler = scheduler_update(scheduler_id=scheduler_id, actor=actor_of(request), **changes)
         return Response(_overview(scheduler, selectors.queue_sizes()))
 
@@ -94,8 +97,12 @@ class PopView(SchedulerApiView):
         limit = _pop_limit(request.query_params.get("limit"))
         body = self.body()
         filters = parse_filters(body["filters"]) if body.get("filters") is not None else None
-        tasks = task_pop(scheduler_id=scheduler_id, limit=limit, filters=filters, worker=actor_of(request))
-        return Response({"results": [task_json(task) for task in tasks]})
+        outcome = task_pop_outcome(scheduler_id=scheduler_id, limit=limit, filters=filters, worker=actor_of(request))
+        response = Response({"results": [task_json(task) for task in outcome.tasks]})
+        if outcome.paused:
+            # The body stays what OpenKAT's runner parses; the header lets a worker tell paused from empty.
+            response[PAUSED_HEADER] = "paused"
+        return response
 
 
 def _pop_limit(raw: str | None) -> int:
