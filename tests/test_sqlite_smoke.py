@@ -26,4 +26,8 @@ def test_push_pop_complete_on_the_embedded_sqlite_default(tmp_path):
     assert report["completed"] == "completed"
     assert report["second"] == [report["low"]]
     assert report["empty"] == 0
+    assert report["data_id"], "data.id is the task's id"
+    assert report["group_whole"] and report["keyless_after"], "a dedup group pops whole, then the keyless task"
+    assert report["paused"], "a paused scheduler's pop is empty and says paused"
+    assert report["bounded"], "a maxsize set directly in the database binds the next push"
     assert (tmp_path / "embedded.sqlite3").exists()

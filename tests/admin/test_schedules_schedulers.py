@@ -105,6 +105,7 @@ def scheduler_form(**changes) -> dict:
         "allow_replace": "",
         "allow_updates": "",
         "allow_priority_updates": "",
+        "deduplicate": "",
         "dispatch_timeout_seconds": "300",
         "run_timeout_seconds": "3600",
         "requeue_on_run_timeout": "",
@@ -123,6 +124,7 @@ def test_staff_with_change_scheduler_may_change_every_setting(db):
         dispatch_timeout_seconds="60",
         max_attempts="5",
         paused="on",
+        deduplicate="on",
     )
 
     response = operator.post(change("scheduler", "boefje"), form, follow=True)
@@ -135,6 +137,7 @@ def test_staff_with_change_scheduler_may_change_every_setting(db):
         True,
     )
     assert (scheduler.dispatch_timeout_seconds, scheduler.max_attempts, scheduler.paused) == (60, 5, True)
+    assert scheduler.deduplicate is True
 
 
 @pytest.mark.parametrize(

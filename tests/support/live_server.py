@@ -71,6 +71,8 @@ class Client:
     def __init__(self, port: int, token: str | None = None) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.headers = {"Content-Type": "application/json"}
+        # The headers of the last answer (e.g. to see X-Scheduler-Status).
+        self.last_headers: dict[str, str] = {}
         if token:
             self.headers["Authorization"] = f"Token {token}"
 
@@ -79,6 +81,7 @@ class Client:
         self.connection.request(method, path, body=payload, headers=self.headers)
         response = self.connection.getresponse()
         raw = response.read()
+        self.last_headers = dict(response.getheaders())
         return response.status, json.loads(raw) if raw else None
 
     def close(self) -> None:

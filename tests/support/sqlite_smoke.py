@@ -27,6 +27,7 @@ def main() -> None:
     done = task_transition(task_id=popped[0].id, status=TaskStatus.COMPLETED)
     second = task_pop(scheduler_id="boefje", limit=5)
     empty = task_pop(scheduler_id="boefje", limit=5)
+    groups = _groups_pauses_and_bounds(task_push, task_pop)
     print(
         json.dumps(
             {
@@ -37,9 +38,47 @@ def main() -> None:
                 "completed": done.status,
                 "second": [str(t.id) for t in second],
                 "empty": len(empty),
+                "data_id": popped[0].data["id"] == str(popped[0].id),
+                **groups,
             }
         )
     )
+
+
+def _groups_pauses_and_bounds(task_push, task_pop) -> dict:
+    """The queue semantics DESIGN.md promises on SQLite too: dedup groups, pause, maxsize."""
+    import uuid
+
+    from rocky_scheduler.errors import QueueFull
+    from rocky_scheduler.models import Scheduler
+    from rocky_scheduler.services.task_pop import task_pop_outcome
+
+    def push(ooi: str, priority: int, key: str | None = None, organisation: str = "acme"):
+        data = {"boefje": {"id": "dns-records"}, "input_ooi": ooi, "organization": organisation}
+        if key:
+            data["deduplication_key"] = key
+        return task_push(scheduler_id="boefje", organisation=organisation, data=data, priority=priority)
+
+    key = str(uuid.uuid4())
+    keyless = push("Hostname|internet|c.com", 4)
+    group = [push("Hostname|internet|d.com", 2, key), push("Hostname|internet|d.com", 9, key, "globex")]
+    first = task_pop(scheduler_id="boefje", limit=5)
+    second = task_pop(scheduler_id="boefje", limit=5)
+    Scheduler.objects.filter(pk="boefje").update(paused=True)
+    push("Hostname|internet|e.com", 3)
+    paused = task_pop_outcome(scheduler_id="boefje", limit=5)
+    Scheduler.objects.filter(pk="boefje").update(paused=False, maxsize=1)
+    try:
+        push("Hostname|internet|f.com", 3)
+        bounded = False
+    except QueueFull:
+        bounded = True
+    return {
+        "group_whole": sorted(str(t.id) for t in first) == sorted(str(t.id) for t in group),
+        "keyless_after": [str(t.id) for t in second] == [str(keyless.id)],
+        "paused": paused.paused and paused.tasks == [],
+        "bounded": bounded,
+    }
 
 
 if __name__ == "__main__":

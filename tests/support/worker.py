@@ -43,6 +43,13 @@ def handle(command: dict) -> dict:
         while tasks := task_pop(scheduler_id=scheduler_id, limit=rng.randint(1, command.get("max_limit", 1))):
             ids.extend(str(t.id) for t in tasks)
         return {"ids": ids}
+    if op == "drain_pops":
+        # Each pop's answer on its own, to check that a deduplication group comes back in one answer.
+        _wait_until(command.get("start_at"))
+        pops: list[list[str]] = []
+        while tasks := task_pop(scheduler_id=scheduler_id, limit=command["limit"]):
+            pops.append([str(t.id) for t in tasks])
+        return {"pops": pops}
     if op == "push_many":
         _wait_until(command.get("start_at"))
         outcome = {"pushed": [], "full": 0, "duplicate": 0}
