@@ -73,9 +73,13 @@ class TaskDetailView(SchedulerApiView):
     def get(self, request, task_id: str):
         return Response(task_json(selectors.get_task(task_id)))
 
-    @extend_schema(request=TaskPatchSerializer, responses=TaskSerializer, summary="Change status and/or priority")
+    @extend_schema(
+        request=TaskPatchSerializer, responses=TaskSerializer, summary="Change status and/or priority, with a reason"
+    )
     def patch(self, request, task_id: str):
-        changes = self.validated(TaskPatchSerializer, self.body())
+        changes = dict(self.validated(TaskPatchSerializer, self.body()))
+        # The reason says why, not what: alone it changes nothing.
+        reason = changes.pop("reason", "")
         if not changes:
             raise InvalidInput(PATCH_EMPTY, field="body")
         # Every permission is checked before anything changes, and both changes share one transaction:
@@ -92,7 +96,7 @@ class TaskDetailView(SchedulerApiView):
         # own) it would only turn that transaction into a savepoint, two more statements on every completion.
         with transaction.atomic() if len(changes) > 1 else nullcontext():
             if "priority" in changes:
-                task = task_set_priority(task_id=task_id, priority=changes["priority"], actor=actor)
+                task = task_set_priority(task_id=task_id, priority=changes["priority"], actor=actor, reason=reason)
             if "status" in changes:
-                task = task_transition(task_id=task_id, status=changes["status"], actor=actor)
+                task = task_transition(task_id=task_id, status=changes["status"], actor=actor, reason=reason)
         return Response(task_json(task))
