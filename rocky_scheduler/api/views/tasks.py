@@ -2,7 +2,7 @@ from contextlib import nullcontext
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
@@ -77,7 +77,12 @@ class TaskDetailView(SchedulerApiView):
         request=TaskPatchSerializer, responses=TaskSerializer, summary="Change status and/or priority, with a reason"
     )
     def patch(self, request, task_id: str):
-        changes = dict(self.validated(TaskPatchSerializer, self.body()))
+        try:
+            changes = dict(self.validated(TaskPatchSerializer, self.body()))
+        except ValidationError:
+            # An unknown task is a 404 whatever the body says; looked up only here, off every completion's path.
+            selectors.get_task(task_id)
+            raise
         # The reason says why, not what: alone it changes nothing.
         reason = changes.pop("reason", "")
         if not changes:
