@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from rocky_scheduler.errors import TASK_NOT_FOUND, InvalidInput, NotFound
-from rocky_scheduler.models import Schedule, Scheduler, Task, TaskStatus
+from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, TaskStatus
 from rocky_scheduler.queue.statements import is_postgresql
 
 DATETIME_INVALID = "{name} must be an ISO 8601 date-time, got {value!r}."
@@ -61,6 +61,46 @@ def last_completed_at(*, scheduler_id: str, hash: str) -> datetime.datetime | No
         .values_list("modified_at", flat=True)
         .first()
     )
+
+
+_HELD_SQL = f"""
+    SELECT ({_LAST_COMPLETED_SQL}), EXISTS (
+        SELECT 1 FROM {Schedule._meta.db_table} s
+        WHERE s.hash = %s AND NOT s.enabled AND (
+            s.descheduled_at IS NOT NULL OR COALESCE((
+                SELECT e.actor FROM {ScheduleEvent._meta.db_table} e
+                WHERE e.schedule_id = s.id AND e.kind = %s ORDER BY e.at DESC, e.id DESC LIMIT 1
+            ), '') <> %s
+        )
+    )
+"""  # noqa: S608 - table names from model metadata; values are parameters
+
+
+def boefje_run_state(
+    *,
+    scheduler_id: str,
+    hash: str,
+    automatic_actor: str,  # noqa: A002 - the task field
+) -> tuple[datetime.datetime | None, bool]:
+    """When work with this hash last completed, and whether its schedule is held off.
+
+    Held off: disabled by a person or de-scheduled by its boefje. A schedule the rescheduler
+    (`automatic_actor`) disabled because a condition failed (scan level, plugin, object) is not: the
+    event that asks may show the condition lifted. One statement on PostgreSQL, as this runs for
+    every plugin an event schedules.
+    """
+    disabled = ScheduleEvent.Kind.DISABLED.value
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(_HELD_SQL, [hash, scheduler_id, TaskStatus.COMPLETED.value, hash, disabled, automatic_actor])
+            last_run_at, held = cursor.fetchone()
+            return last_run_at, bool(held)
+    last_run_at = last_completed_at(scheduler_id=scheduler_id, hash=hash)
+    schedule = Schedule.objects.filter(hash=hash, enabled=False).first()
+    if schedule is None:
+        return last_run_at, False
+    last_disable = schedule.events.filter(kind=disabled).order_by("-at", "-id").values_list("actor", flat=True).first()
+    return last_run_at, schedule.descheduled_at is not None or last_disable != automatic_actor
 
 
 def oldest_queued(scheduler_id: str | None = None) -> dict[str, datetime.datetime | None]:

@@ -1,5 +1,8 @@
 """The API's routes. Every path answers with and without a trailing slash, and never redirects
-(a redirect would drop a POST body): the pattern itself makes the slash optional."""
+(a redirect would drop a POST body): the pattern itself makes the slash optional.
+
+The prefix itself answers with links to the parts; every other path under it is a JSON 404
+(the last pattern), whatever the method."""
 
 from django.urls import re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -7,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rocky_scheduler.api.views.health import HealthView
 from rocky_scheduler.api.views.ingest import RawFileReceivedIngestView, ScanProfileMutationIngestView
 from rocky_scheduler.api.views.metrics import MetricsView
+from rocky_scheduler.api.views.root import ApiNotFoundView, ApiRootView
 from rocky_scheduler.api.views.schedulers import (
     PopView,
     PushView,
@@ -28,6 +32,7 @@ def route(pattern: str, view, name: str):
 
 
 urlpatterns = [
+    re_path(r"^$", ApiRootView.as_view(), name="root"),
     route("health", HealthView, "health"),
     route("metrics", MetricsView, "metrics"),
     route("schedulers", SchedulerListView, "scheduler-list"),
@@ -46,4 +51,5 @@ urlpatterns = [
     route("ingest/raw_file_received", RawFileReceivedIngestView, "ingest-raw-file-received"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="rocky_scheduler:schema"), name="docs"),
+    re_path(r"^.*$", ApiNotFoundView.as_view(), name="not-found"),
 ]

@@ -5,13 +5,15 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
 
 from rocky_scheduler.admin.common import (
     ADMIN_CSS,
@@ -65,11 +67,13 @@ class ScheduleAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
         "enabled",
         "schedule",
         "deadline_at",
+        "descheduled",
+        "disabled_because",
         "modified_at",
         "tasks_link",
     )
     list_display_links = ("short_id",)
-    list_filter = ("scheduler", "enabled", OrganisationFilter)
+    list_filter = ("scheduler", "enabled", ("descheduled_at", admin.EmptyFieldListFilter), OrganisationFilter)
     search_fields = ("hash", "data__input_ooi", "data__boefje__id", "data__report_recipe_id")
     search_help_text = "Hash (or its readable identity), OOI or plugin id."
     show_full_result_count = False
@@ -80,9 +84,28 @@ class ScheduleAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     class Media:
         css = ADMIN_CSS
 
-    readonly_fields = ("id", "scheduler", "organisation", "hash", "data_pretty", "created_at", "modified_at")
+    readonly_fields = (
+        "id",
+        "scheduler",
+        "organisation",
+        "hash",
+        "data_pretty",
+        "created_at",
+        "modified_at",
+        "descheduled_at",
+        "descheduled_by_raw_file",
+        "disabled_because",
+    )
     fieldsets = (
         (None, {"fields": ("id", "scheduler", "organisation", "enabled", "schedule", "deadline_at", "tasks_link")}),
+        (
+            "Why it is disabled",
+            {
+                "fields": ("disabled_because", "descheduled_at", "descheduled_by_raw_file"),
+                "description": "A boefje that says an object will never give results de-schedules it; the raw "
+                "file (in Bytes) holds its reason. Enabling the schedule clears this.",
+            },
+        ),
         ("Data", {"fields": ("hash", "data_pretty")}),
         ("Times", {"fields": ("created_at", "modified_at")}),
     )
@@ -104,6 +127,12 @@ class ScheduleAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
             .annotate(
                 plugin_id=Coalesce(KT("data__boefje__id"), KT("data__report_recipe_id")),
                 input_ooi=KT("data__input_ooi"),
+                # The history's latest "disabled" reason, in the list's one query rather than one per row.
+                last_disabled_reason=Subquery(
+                    ScheduleEvent.objects.filter(schedule=OuterRef("pk"), kind=ScheduleEvent.Kind.DISABLED)
+                    .order_by("-at", "-id")
+                    .values("reason")[:1]
+                ),
             )
         )
 
@@ -129,6 +158,24 @@ class ScheduleAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     @admin.display(description="OOI")
     def ooi(self, schedule: Schedule) -> SafeString | str:
         return short_text(getattr(schedule, "input_ooi", None))
+
+    @admin.display(description="de-scheduled", ordering="descheduled_at")
+    def descheduled(self, schedule: Schedule) -> SafeString | str:
+        if schedule.descheduled_at is None:
+            return "–"
+        return format_html(
+            '{}<br><span title="raw file {}">raw file {}</span>',
+            date_format(localtime(schedule.descheduled_at), "SHORT_DATETIME_FORMAT"),
+            schedule.descheduled_by_raw_file,
+            schedule.descheduled_by_raw_file[:8],
+        )
+
+    @admin.display(description="disabled because")
+    def disabled_because(self, schedule: Schedule) -> SafeString | str:
+        if schedule.enabled:
+            return "–"
+        # Long enough for a de-scheduling reason with its raw file id; the whole text is in the tooltip.
+        return short_text(getattr(schedule, "last_disabled_reason", None), length=160)
 
     @admin.display(description="tasks")
     def tasks_link(self, schedule: Schedule) -> SafeString:

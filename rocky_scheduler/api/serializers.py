@@ -1,11 +1,16 @@
 """Request bodies (validated here) and response shapes (for the OpenAPI schema)."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from rocky_scheduler.models import TaskStatus
 from rocky_scheduler.rankers import Ranker
 
 RANKER_INVALID = "ranker must be the dotted path of a Ranker class."
+TASK_PATCH_UNKNOWN_FIELD = "Unknown field {field!r}: give status, priority and/or reason."
+# A worker's reason is usually an exception message; a whole traceback belongs in its logs, not the history.
+REASON_MAX_LENGTH = 2000
 
 
 class PushSerializer(serializers.Serializer):
@@ -23,8 +28,27 @@ class PopSerializer(serializers.Serializer):
 
 
 class TaskPatchSerializer(serializers.Serializer):
+    """A status and/or priority change, with the reason for it (kept in the task's history).
+
+    A whole Task JSON is accepted as on push: its read-only fields are ignored. Any other field is
+    refused by name, so a misspelt `reason` or `status` is not silently dropped.
+    """
+
+    IGNORED_FIELDS = frozenset(
+        ("id", "scheduler_id", "schedule_id", "organisation", "type", "hash", "data", "created_at", "modified_at")
+    )
+
     status = serializers.ChoiceField(choices=TaskStatus.values, required=False)
     priority = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, trim_whitespace=False
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(self.initial_data) - set(self.fields) - self.IGNORED_FIELDS)
+        if unknown:
+            raise serializers.ValidationError({unknown[0]: TASK_PATCH_UNKNOWN_FIELD.format(field=unknown[0])})
+        return attrs
 
 
 class SchedulerPatchSerializer(serializers.Serializer):

@@ -16,6 +16,11 @@ UNKNOWN_OPERATION = "operation must be one of create, update, delete; got {value
 VALUE_REQUIRED = "value is required for a {operation} mutation."
 NOT_A_LIST = "{path} must be a list."
 TOO_LONG = "{path} must be at most {maximum} characters."
+DESCHEDULE_WITHOUT_BOEFJE = "A raw file of mime type {mime_type} must name its boefje (raw_data.boefje_meta.boefje.id)."
+INPUT_OOI_INVALID = "raw_data.boefje_meta.input_ooi must be a string or null."
+
+# A boefje's "this object will never give results": the raw file holds its reason, not output to parse.
+DESCHEDULE_MIME_TYPE = "openkat/deschedule"
 
 OPERATIONS = ("create", "update", "delete")
 # The columns these values are stored in (Organisation.code, Task.organisation, OOI.primary_key,
@@ -43,6 +48,11 @@ class RawFileReceived:
     boefje_id: str | None
     mime_types: tuple[str, ...]
     created_at: datetime.datetime | None
+    input_ooi: str | None = None
+
+    @property
+    def deschedules(self) -> bool:
+        return DESCHEDULE_MIME_TYPE in self.mime_types
 
 
 def _object(value: Any, path: str) -> dict[str, Any]:
@@ -102,12 +112,24 @@ def parse_raw_file_received(message: Any) -> RawFileReceived:
         values.append(_string(_object(mime_type, path), "value", f"{path}.value"))
     boefje = boefje_meta.get("boefje")
     boefje_id = boefje.get("id") if isinstance(boefje, dict) else None
+    boefje_id = boefje_id if isinstance(boefje_id, str) and boefje_id else None
+    if DESCHEDULE_MIME_TYPE in values and boefje_id is None:
+        # Without its boefje the schedule to switch off cannot be found: refused, not silently ignored.
+        field = "raw_data.boefje_meta.boefje.id"
+        raise InvalidInput(DESCHEDULE_WITHOUT_BOEFJE.format(mime_type=DESCHEDULE_MIME_TYPE), field=field)
+    input_ooi = boefje_meta.get("input_ooi")
+    if not isinstance(input_ooi, str):
+        # Only a de-schedule reads it (it is part of the schedule's identity); elsewhere it is passed on as sent.
+        if input_ooi is not None and DESCHEDULE_MIME_TYPE in values:
+            raise InvalidInput(INPUT_OOI_INVALID, field="raw_data.boefje_meta.input_ooi")
+        input_ooi = None
     return RawFileReceived(
         organisation=organisation,
         raw_data=raw_data,
         raw_data_id=_string(raw_data, "id", "raw_data.id"),
         boefje_meta_id=_string(boefje_meta, "id", "raw_data.boefje_meta.id"),
-        boefje_id=boefje_id if isinstance(boefje_id, str) else None,
+        boefje_id=boefje_id,
         mime_types=tuple(values),
         created_at=None,
+        input_ooi=input_ooi or None,
     )

@@ -16,18 +16,14 @@ RUN_NOW_REASON = "run now: task {task_id}"
 def schedule_set_enabled(
     *, schedule_id: uuid.UUID | str, enabled: bool, actor: str, reason: str = "", clock: Clock = default_clock
 ) -> bool:
-    """Enable or disable a schedule; False when it already was (then nothing is written)."""
+    """Enable or disable a schedule; False when it already was (then nothing is written).
+
+    Enabling clears a boefje's de-scheduling; the history names who did it.
+    """
     schedule = get_schedule(schedule_id, for_update=True)
     if schedule.enabled == enabled:
         return False
-    schedule = schedule_update(schedule_id=schedule.pk, enabled=enabled, clock=clock)
-    ScheduleEvent.objects.create(
-        schedule=schedule,
-        at=schedule.modified_at,
-        kind=ScheduleEvent.Kind.ENABLED if enabled else ScheduleEvent.Kind.DISABLED,
-        actor=actor,
-        reason=reason,
-    )
+    schedule_update(schedule_id=schedule.pk, enabled=enabled, actor=actor, reason=reason, clock=clock)
     return True
 
 

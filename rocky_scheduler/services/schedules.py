@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from rocky_scheduler.errors import SCHEDULE_NOT_FOUND, Conflict, InvalidInput, NotFound
-from rocky_scheduler.models import Schedule
+from rocky_scheduler.models import Schedule, ScheduleEvent
 from rocky_scheduler.services.common import Clock, default_clock, get_scheduler
 from rocky_scheduler.taskdata import validate_task_data
 
@@ -86,11 +86,18 @@ def schedule_update(
     schedule: Any = _UNSET,
     deadline_at: Any = _UNSET,
     data: Any = _UNSET,
+    actor: str = "",
+    reason: str = "",
     clock: Clock = default_clock,
 ) -> Schedule:
+    """Change what is given. Switching `enabled` is recorded in the history with `actor` and `reason`;
+    switching it on also clears a boefje's de-scheduling (the person decided to run it again)."""
     instance = get_schedule(schedule_id, for_update=True)
-    if enabled is not _UNSET:
+    switched = enabled is not _UNSET and bool(enabled) != instance.enabled
+    if switched:
         instance.enabled = bool(enabled)
+        if instance.enabled:
+            instance.descheduled_at, instance.descheduled_by_raw_file = None, ""
     if schedule is not _UNSET:
         instance.schedule = check_cron(schedule)
     if deadline_at is not _UNSET:
@@ -103,6 +110,14 @@ def schedule_update(
         instance.data = validated.data
     instance.modified_at = clock()
     instance.save()
+    if switched:
+        ScheduleEvent.objects.create(
+            schedule=instance,
+            at=instance.modified_at,
+            kind=ScheduleEvent.Kind.ENABLED if instance.enabled else ScheduleEvent.Kind.DISABLED,
+            actor=actor,
+            reason=reason,
+        )
     return instance
 
 

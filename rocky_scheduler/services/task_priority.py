@@ -16,7 +16,7 @@ from rocky_scheduler.services.common import (
 
 
 def task_set_priority(
-    *, task_id: uuid.UUID | str, priority: object, actor: str = "", clock: Clock = default_clock
+    *, task_id: uuid.UUID | str, priority: object, actor: str = "", reason: str = "", clock: Clock = default_clock
 ) -> Task:
     """Give a queued task a new priority; every server process pops by it within a second."""
     priority = check_priority(priority)
@@ -38,6 +38,7 @@ def task_set_priority(
             from_priority=old_priority,
             to_priority=priority,
             actor=actor,
+            reason=reason,
         )
         publish_queue_state(task)
     return task

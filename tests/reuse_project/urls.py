@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
 
+from rocky_scheduler.api.views.root import ApiRootView
+
 
 def rocky_home(request):
     return HttpResponse("rocky")
@@ -12,5 +14,6 @@ def rocky_home(request):
 urlpatterns = [
     path("", rocky_home),
     path("beheer/", admin.site.urls),
+    path("scheduler/api/v1", ApiRootView.as_view()),
     path("scheduler/api/v1/", include("rocky_scheduler.urls")),
 ]

@@ -62,6 +62,7 @@ TASK = "/tasks/{task}"
 SCHEDULE = "/schedules/{schedule}"
 
 ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("root", "get", "", EVERYONE),
     Endpoint("health", "get", "/health", EVERYONE),
     Endpoint("schema", "get", "/schema", EVERYONE),
     Endpoint("docs", "get", "/docs", EVERYONE),

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from rocky_scheduler import selectors
 from rocky_scheduler.api.pagination import paginate
+from rocky_scheduler.api.permissions import actor_of
 from rocky_scheduler.api.representations import schedule_json
 from rocky_scheduler.api.serializers import (
     PopSerializer,
@@ -18,6 +19,8 @@ from rocky_scheduler.filters import SCHEDULE_COLUMNS, parse_filters
 from rocky_scheduler.services.schedules import get_schedule, schedule_create, schedule_delete, schedule_update
 
 PATCH_EMPTY = "Nothing to change: give enabled, schedule, deadline_at or data."
+ENABLE_REASON = "enabled through the API"
+DISABLE_REASON = "disabled through the API"
 LIST_PARAMETERS = [
     OpenApiParameter(name, str, required=False)
     for name in ("scheduler_id", "organisation", "enabled", "schedule_hash", "min_deadline_at", "max_deadline_at")
@@ -64,7 +67,9 @@ class ScheduleDetailView(SchedulerApiView):
         changes = self.validated(SchedulePatchSerializer, self.body())
         if not changes:
             raise InvalidInput(PATCH_EMPTY, field="body")
-        return Response(schedule_json(schedule_update(schedule_id=schedule_id, **changes)))
+        reason = ENABLE_REASON if changes.get("enabled") else DISABLE_REASON
+        schedule = schedule_update(schedule_id=schedule_id, actor=actor_of(request), reason=reason, **changes)
+        return Response(schedule_json(schedule))
 
     @extend_schema(responses={204: None})
     def delete(self, request, schedule_id: str):

@@ -2,7 +2,7 @@ from contextlib import nullcontext
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
@@ -73,9 +73,18 @@ class TaskDetailView(SchedulerApiView):
     def get(self, request, task_id: str):
         return Response(task_json(selectors.get_task(task_id)))
 
-    @extend_schema(request=TaskPatchSerializer, responses=TaskSerializer, summary="Change status and/or priority")
+    @extend_schema(
+        request=TaskPatchSerializer, responses=TaskSerializer, summary="Change status and/or priority, with a reason"
+    )
     def patch(self, request, task_id: str):
-        changes = self.validated(TaskPatchSerializer, self.body())
+        try:
+            changes = dict(self.validated(TaskPatchSerializer, self.body()))
+        except ValidationError:
+            # An unknown task is a 404 whatever the body says; looked up only here, off every completion's path.
+            selectors.get_task(task_id)
+            raise
+        # The reason says why, not what: alone it changes nothing.
+        reason = changes.pop("reason", "")
         if not changes:
             raise InvalidInput(PATCH_EMPTY, field="body")
         # Every permission is checked before anything changes, and both changes share one transaction:
@@ -92,7 +101,7 @@ class TaskDetailView(SchedulerApiView):
         # own) it would only turn that transaction into a savepoint, two more statements on every completion.
         with transaction.atomic() if len(changes) > 1 else nullcontext():
             if "priority" in changes:
-                task = task_set_priority(task_id=task_id, priority=changes["priority"], actor=actor)
+                task = task_set_priority(task_id=task_id, priority=changes["priority"], actor=actor, reason=reason)
             if "status" in changes:
-                task = task_transition(task_id=task_id, status=changes["status"], actor=actor)
+                task = task_transition(task_id=task_id, status=changes["status"], actor=actor, reason=reason)
         return Response(task_json(task))

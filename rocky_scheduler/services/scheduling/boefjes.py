@@ -10,9 +10,10 @@ from rocky_scheduler.errors import DuplicateTask, QueueFull
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.ingest.messages import ScanProfileMutation
 from rocky_scheduler.models import Task, TaskStatus, TaskType
-from rocky_scheduler.selectors import last_completed_at
+from rocky_scheduler.selectors import boefje_run_state
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
+from rocky_scheduler.services.scheduling.rescheduling import ACTOR as RESCHEDULER
 from rocky_scheduler.services.task_push import task_push
 from rocky_scheduler.services.task_transition import task_cancel
 
@@ -20,6 +21,7 @@ SKIP_LEVEL = "plugin scan level {plugin_level} is above the object's level {ooi_
 SKIP_RECENT = "ran within its interval"
 SKIP_ACTIVE = "already queued or running"
 SKIP_FULL = "queue full"
+SKIP_HELD = "its schedule is disabled or de-scheduled"
 CANCEL_REASON = "object deleted"
 ACTOR = "system:scan-profile-mutation"
 
@@ -46,8 +48,14 @@ def boefje_schedule(
     if plugin.scan_level > ooi.scan_level:
         outcome.skip(plugin.id, SKIP_LEVEL.format(plugin_level=plugin.scan_level, ooi_level=ooi.scan_level))
         return
-    # One look-up answers both "ran within its interval?" and the ranker's "when did it last run?".
-    last_run_at = last_completed_at(scheduler_id=TaskType.BOEFJE, hash=boefje_hash(plugin.id, ooi))
+    # One look-up answers "ran within its interval?", the ranker's "when did it last run?" and "held off?".
+    last_run_at, held = boefje_run_state(
+        scheduler_id=TaskType.BOEFJE, hash=boefje_hash(plugin.id, ooi), automatic_actor=RESCHEDULER
+    )
+    if held:
+        # A person switched it off, or the boefje said it will never give results: no event overrides that.
+        outcome.skip(plugin.id, SKIP_HELD, ooi=ooi.primary_key)
+        return
     if ran_recently(plugin=plugin, last_run_at=last_run_at, now=now):
         outcome.skip(plugin.id, SKIP_RECENT, ooi=ooi.primary_key)
         return

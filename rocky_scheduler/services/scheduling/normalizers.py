@@ -7,6 +7,7 @@ from rocky_scheduler.errors import DuplicateTask, QueueFull
 from rocky_scheduler.ingest.messages import RawFileReceived
 from rocky_scheduler.models import TaskType
 from rocky_scheduler.services.common import Clock, default_clock
+from rocky_scheduler.services.scheduling.deschedule import schedule_deschedule_for_raw_file
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
 from rocky_scheduler.services.task_push import task_push
 
@@ -21,6 +22,9 @@ ACTOR = "system:raw-file-received"
 def normalizers_schedule_for_raw_file(
     *, raw_file: RawFileReceived, catalogue: Catalogue | None = None, clock: Clock = default_clock
 ) -> SchedulingOutcome:
+    if raw_file.deschedules:
+        # The file holds the boefje's reason, not output: no normalizer parses it, whatever its other mime types.
+        return schedule_deschedule_for_raw_file(raw_file=raw_file, clock=clock)
     catalogue = catalogue or get_catalogue()
     outcome = SchedulingOutcome()
     errors = [mime_type for mime_type in raw_file.mime_types if mime_type.startswith(ERROR_PREFIX)]

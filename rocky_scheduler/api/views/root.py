@@ -1,0 +1,55 @@
+"""The API prefix itself: links to the API's parts; and the JSON 404 for every other path under it."""
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from rocky_scheduler.api.views.base import SchedulerApiView
+
+API_PATH_NOT_FOUND = "Not found: {path} is not a path of this API."
+SERVICE = "scheduler"
+# Link name -> URL name in rocky_scheduler.urls.
+LINKS = {
+    "schema": "schema",
+    "docs": "docs",
+    "health": "health",
+    "metrics": "metrics",
+    "schedulers": "scheduler-list",
+    "queues": "queue-list",
+    "tasks": "task-list",
+    "schedules": "schedule-list",
+}
+
+
+class ApiRootView(SchedulerApiView):
+    """Public like /health: it only names the parts, which the public schema describes anyway."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(summary="Links to the parts of the API", responses={200: dict})
+    def get(self, request):
+        # The namespace the request came in through, so the links follow the host's mount point; a host
+        # may also route its prefix without the slash straight here, outside the include.
+        namespace = request.resolver_match.namespace or "rocky_scheduler"
+        links = {
+            link: request.build_absolute_uri(reverse(f"{namespace}:{name}", current_app=namespace))
+            for link, name in LINKS.items()
+        }
+        return Response({"service": SERVICE, "links": links})
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class ApiNotFoundView(View):
+    """Any method on a path the API does not have: a JSON 404, not the host project's HTML page.
+
+    No authentication first: saying a path does not exist tells no one anything.
+    """
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> JsonResponse:
+        return JsonResponse({"detail": API_PATH_NOT_FOUND.format(path=request.path)}, status=404)
