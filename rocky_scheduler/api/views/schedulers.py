@@ -90,8 +90,22 @@ class PopView(SchedulerApiView):
     @extend_schema(
         request=PopSerializer,
         responses=PopResultSerializer,
-        parameters=[OpenApiParameter("limit", int, description="How many tasks (default 1).")],
+        parameters=[
+            OpenApiParameter("limit", int, description="How many tasks (default 1)."),
+            OpenApiParameter(
+                PAUSED_HEADER,
+                str,
+                location=OpenApiParameter.HEADER,
+                response=[200],
+                description="`paused` when the scheduler is paused (the results are then empty); absent otherwise.",
+            ),
+        ],
         summary="Dispatch the best queued tasks",
+        description=(
+            "Dispatches the best queued tasks (lowest priority, then oldest) that match the filters. When the best "
+            "one carries `data.deduplication_key`, the answer is the queued tasks sharing that key (up to `limit`) "
+            "and nothing else; otherwise only tasks without a key."
+        ),
     )
     def post(self, request, scheduler_id: str):
         limit = _pop_limit(request.query_params.get("limit"))
