@@ -102,7 +102,7 @@ def test_retry_pushes_a_copy_of_finished_tasks_with_a_new_id(admin_client):
         assert (copy.status, copy.priority, copy.data, copy.organisation) == (
             S.QUEUED,
             1,
-            original.data,
+            {**original.data, "id": str(copy.pk)},  # the copy's data.id is its own id, as for every task
             original.organisation,
         )
         created = TaskEvent.objects.get(task=copy, kind="created")
