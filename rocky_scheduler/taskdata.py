@@ -15,6 +15,7 @@ from rocky_scheduler.models import TaskType
 MUST_BE_OBJECT = "{path} must be a JSON object."
 MUST_BE_STRING = "{path} must be a non-empty string."
 MUST_BE_STRING_OR_NULL = "{path} must be a string or null."
+MUST_BE_UUID = "{path} must be a UUID."
 ORGANISATION_MISMATCH = "{path} ({given!r}) does not match organisation {expected!r}."
 ORGANISATION_REQUIRED = "organisation must be a non-empty string."
 DEDUPLICATION_KEY_INVALID = "data.deduplication_key must be a UUID or null."
@@ -45,12 +46,12 @@ def _string(container: dict[str, Any], key: str, path: str) -> str:
     return value
 
 
-def _scalar_id(container: dict[str, Any], key: str, path: str) -> str:
-    # OpenKAT ids are strings or UUIDs; raw-data ids arrive as strings.
+def _uuid(container: dict[str, Any], key: str, path: str) -> str:
     value = container.get(key)
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
-        raise InvalidInput(MUST_BE_STRING.format(path=path), field=path)
-    return str(value)
+    try:
+        return str(uuid.UUID(value if isinstance(value, str) else ""))
+    except ValueError:
+        raise InvalidInput(MUST_BE_UUID.format(path=path), field=path) from None
 
 
 def _check_organisation(given: str | None, expected: str, path: str) -> None:
@@ -78,9 +79,15 @@ def _boefje(data: dict[str, Any], organisation: str) -> str:
 def _normalizer(data: dict[str, Any], organisation: str) -> str:
     normalizer = _object(data.get("normalizer"), "data.normalizer")
     normalizer_id = _string(normalizer, "id", "data.normalizer.id")
-    raw_data = _object(data.get("raw_data"), "data.raw_data")
-    boefje_meta = _object(raw_data.get("boefje_meta"), "data.raw_data.boefje_meta")
-    meta_id = _scalar_id(boefje_meta, "id", "data.raw_data.boefje_meta.id")
+    raw_data = dict(_object(data.get("raw_data"), "data.raw_data"))
+    boefje_meta = dict(_object(raw_data.get("boefje_meta"), "data.raw_data.boefje_meta"))
+    # Both clients parse these ids as UUIDs, and Rocky requires the boefje's arguments (Bytes always sends them):
+    # a task they could not read would break every pop or task page it is in.
+    _uuid(raw_data, "id", "data.raw_data.id")
+    meta_id = _uuid(boefje_meta, "id", "data.raw_data.boefje_meta.id")
+    boefje_meta.setdefault("arguments", {})
+    raw_data["boefje_meta"] = boefje_meta
+    data["raw_data"] = raw_data
     organization = boefje_meta.get("organization")
     if organization is not None and not isinstance(organization, str):
         raise InvalidInput(
@@ -92,7 +99,8 @@ def _normalizer(data: dict[str, Any], organisation: str) -> str:
 
 
 def _report(data: dict[str, Any], organisation: str) -> str:
-    recipe_id = _scalar_id(data, "report_recipe_id", "data.report_recipe_id")
+    # Rocky parses the recipe id as a string: a number would break its task pages.
+    recipe_id = _string(data, "report_recipe_id", "data.report_recipe_id")
     organisation_id = data.get("organisation_id")
     if organisation_id is None:
         data["organisation_id"] = organisation

@@ -34,6 +34,7 @@ def normalizer_data(*, normalizer_id: str = "kat_dns_normalize", organisation: s
                 "id": str(uuid.uuid4()),
                 "boefje": {"id": "dns-records", "version": None},
                 "input_ooi": "Hostname|internet|example.com",
+                "arguments": {},
                 "organization": organisation,
             },
             "mime_types": [{"value": "boefje/dns-records"}],
@@ -42,17 +43,21 @@ def normalizer_data(*, normalizer_id: str = "kat_dns_normalize", organisation: s
 
 
 class TaskFactory(factory.django.DjangoModelFactory):
-    """A queued boefje task written straight to the table (no service), for bulk backlogs."""
+    """A queued boefje task written straight to the table (no service), for bulk backlogs.
+
+    As push would store it: `data.id` is the task's id.
+    """
 
     class Meta:
         model = Task
 
+    id = factory.LazyFunction(uuid.uuid4)
     scheduler_id = "boefje"
     organisation = "acme"
     priority = 5
     status = TaskStatus.QUEUED
     type = "boefje"
-    data = factory.LazyFunction(boefje_data)
+    data = factory.LazyAttribute(lambda task: {**boefje_data(), "id": str(task.id)})
     hash = factory.LazyAttribute(lambda task: digest(f"{task.data['input_ooi']}-dns-records-acme"))
     created_at = factory.LazyFunction(timezone.now)
     modified_at = factory.LazyFunction(timezone.now)
@@ -63,9 +68,11 @@ def bulk_backlog(count: int, *, scheduler_id: str = "boefje", priorities=None, s
     start = start or timezone.now() - timezone.timedelta(days=1)
     tasks = []
     for index in range(count):
-        data = boefje_data()
+        task_id = uuid.uuid4()
+        data = {**boefje_data(), "id": str(task_id)}
         tasks.append(
             Task(
+                id=task_id,
                 scheduler_id=scheduler_id,
                 organisation="acme",
                 priority=priorities[index] if priorities else 5,

@@ -59,6 +59,39 @@ def test_invalid_boefje_data_is_refused_naming_the_field(data, field):
     assert not Task.objects.exists()
 
 
+def _normalizer_data_with(**raw_data_changes) -> dict:
+    data = normalizer_data()
+    data["raw_data"] = {**data["raw_data"], **raw_data_changes}
+    return data
+
+
+@pytest.mark.parametrize(
+    ("scheduler_id", "data", "field"),
+    [
+        ("normalizer", _normalizer_data_with(id="raw-1"), "data.raw_data.id"),
+        (
+            "normalizer",
+            _normalizer_data_with(boefje_meta={"id": 7, "boefje": {"id": "dns"}}),
+            "data.raw_data.boefje_meta.id",
+        ),
+        ("report", {"report_recipe_id": 12}, "data.report_recipe_id"),
+    ],
+)
+def test_data_the_clients_could_not_parse_is_refused(scheduler_id, data, field):
+    # OpenKAT's runner and Rocky parse these as UUIDs and strings: such a task would break every answer it is in.
+    with pytest.raises(InvalidInput) as error:
+        task_push(scheduler_id=scheduler_id, organisation="acme", data=data, priority=2)
+    assert error.value.field == field
+
+
+def test_a_normalizer_task_gets_the_boefje_arguments_rocky_requires():
+    data = normalizer_data()
+    del data["raw_data"]["boefje_meta"]["arguments"]
+    task = task_push(scheduler_id="normalizer", organisation="acme", data=data, priority=2)
+    assert task.data["raw_data"]["boefje_meta"]["arguments"] == {}
+    assert "arguments" not in data["raw_data"]["boefje_meta"]
+
+
 @pytest.mark.parametrize("priority", [0, -3, "1", 1.5, True])
 def test_bad_priority_is_refused(priority):
     with pytest.raises(InvalidInput) as error:

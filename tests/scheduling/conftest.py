@@ -23,14 +23,17 @@ def mutation(pk: str, object_type: str, level: int, *, organisation: str = "acme
     }
 
 
+RAW_FILE_ID = "6f1f3b2a-0c1d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
 def raw_file(mime_types: list[str], *, organisation: str = "acme", boefje_id: str = "dns-records") -> dict:
     return {
         "created_at": "2026-11-27T05:00:00+00:00",
         "organization": organisation,
         "raw_data": {
-            "id": "raw-1",
+            "id": RAW_FILE_ID,
             "boefje_meta": {
-                "id": "meta-1",
+                "id": "0b5c4f0e-6f4e-4c55-9d6b-2f0f0c1b7a01",
                 "boefje": {"id": boefje_id, "name": boefje_id, "version": None},
                 "input_ooi": "Hostname|internet|example.com",
                 "organization": organisation,

@@ -10,7 +10,7 @@ from rocky_scheduler.models import OOI, PluginEnablement, Task, TaskStatus
 from rocky_scheduler.services import task_pop, task_transition
 from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message
 from rocky_scheduler.services.scheduling import plugin_set_enabled
-from tests.scheduling.conftest import mutation, raw_file
+from tests.scheduling.conftest import RAW_FILE_ID, mutation, raw_file
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,7 @@ def test_raw_file_schedules_matching_normalizer(catalogue):
     outcome = ingest(raw_file(["boefje/dns-records", "text/plain"]), RAW_FILE_RECEIVED)
     [task] = Task.objects.all()
     assert (task.scheduler_id, task.data["normalizer"]["id"]) == ("normalizer", "kat_dns_normalize")
-    assert task.data["raw_data"]["id"] == "raw-1"
+    assert task.data["raw_data"]["id"] == RAW_FILE_ID
     assert outcome.scheduled == [str(task.id)]
 
 

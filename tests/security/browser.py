@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
+
+from tests.support.api_clients import ContractClient
 
 LOGIN = "/admin/login/"
 APP = "rocky_scheduler"
@@ -24,7 +25,7 @@ def staff_client(username: str, *groups: str, is_staff: bool = True, enforce_csr
 
 def superuser_client(*, enforce_csrf: bool = False, api: bool = False) -> Client:
     user = User.objects.create_superuser("operator", "", "pw-operator-long")
-    client = APIClient(enforce_csrf_checks=enforce_csrf) if api else Client(enforce_csrf_checks=enforce_csrf)
+    client = ContractClient(enforce_csrf_checks=enforce_csrf) if api else Client(enforce_csrf_checks=enforce_csrf)
     client.force_login(user)
     return client
 

@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import signals
 from django.db import close_old_connections, transaction
-from rest_framework.test import APIClient
 
 from rocky_scheduler.caches import clear_process_caches
 from rocky_scheduler.models import Schedule, Task
@@ -18,7 +17,7 @@ from rocky_scheduler.services.demo_seed import demo_seed
 from rocky_scheduler.services.schedules import schedule_create
 from tests.factories import boefje_data
 from tests.security.snapshot import TableState, changed_tables, database_snapshot
-from tests.support.api_clients import client_for, user_in
+from tests.support.api_clients import ContractClient, client_for, user_in
 
 
 @dataclass(frozen=True)
@@ -61,10 +60,10 @@ _GROUPS = {
 }
 
 
-def api_client_for(role: str) -> APIClient:
+def api_client_for(role: str) -> ContractClient:
     """A token-authenticated API client for one role (anonymous: no credentials)."""
     if role == "anonymous":
-        return APIClient()
+        return ContractClient()
     if role == "superuser":
         return client_for(User.objects.create_superuser(f"root-{uuid.uuid4().hex[:6]}", "", "pw-root-secure"))
     return client_for(user_in(_GROUPS[role], f"{role}-{uuid.uuid4().hex[:6]}"))

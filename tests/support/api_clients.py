@@ -3,11 +3,28 @@ from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-PREFIX = "/api/v1"
+from tests.support.api_contract import PREFIX, check_answer
+
+__all__ = ["PREFIX", "ContractClient", "client_for", "user_in"]
 
 
-def client_for(user: User | None) -> APIClient:
-    client = APIClient()
+class ContractClient(APIClient):
+    """DRF's test client, holding every answer under the API prefix to the models OpenKAT's clients parse it with."""
+
+    def request(self, **request):
+        response = super().request(**request)
+        if not response.streaming:
+            check_answer(
+                method=request["REQUEST_METHOD"],
+                path=request["PATH_INFO"],
+                status=response.status_code,
+                body=response.content,
+            )
+        return response
+
+
+def client_for(user: User | None) -> ContractClient:
+    client = ContractClient()
     if user is not None:
         token, _ = Token.objects.get_or_create(user=user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
@@ -22,25 +39,25 @@ def user_in(group: str | None, username: str, **flags) -> User:
 
 
 @pytest.fixture
-def admin_api(db) -> APIClient:
+def admin_api(db) -> ContractClient:
     return client_for(User.objects.create_superuser("root", "root@example.com", "pw-root"))
 
 
 @pytest.fixture
-def worker_api(db) -> APIClient:
+def worker_api(db) -> ContractClient:
     return client_for(user_in("scheduler-workers", "boefje-runner"))
 
 
 @pytest.fixture
-def analyst_api(db) -> APIClient:
+def analyst_api(db) -> ContractClient:
     return client_for(user_in("scheduler-analysts", "analyst"))
 
 
 @pytest.fixture
-def readonly_api(db) -> APIClient:
+def readonly_api(db) -> ContractClient:
     return client_for(user_in("scheduler-readonly", "reader"))
 
 
 @pytest.fixture
-def anonymous_api(db) -> APIClient:
-    return APIClient()
+def anonymous_api(db) -> ContractClient:
+    return ContractClient()

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.api_contract import check_answer
 from tests.support.processes import ROOT, test_database_url
 
 
@@ -66,7 +67,10 @@ class GunicornServer:
 
 
 class Client:
-    """One keep-alive HTTP/1.1 connection, as one boefje runner process would hold."""
+    """One keep-alive HTTP/1.1 connection, as one boefje runner process would hold.
+
+    Every answer is held to the models OpenKAT's clients parse it with (tests/support/api_contract.py).
+    """
 
     def __init__(self, port: int, token: str | None = None) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -82,6 +86,7 @@ class Client:
         response = self.connection.getresponse()
         raw = response.read()
         self.last_headers = dict(response.getheaders())
+        check_answer(method=method, path=path, status=response.status, body=raw)
         return response.status, json.loads(raw) if raw else None
 
     def close(self) -> None:
