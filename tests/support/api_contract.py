@@ -54,6 +54,7 @@ ERROR = Shape("the clients' error answer", openkat.ErrorAnswer)
 
 # Routes by their name in rocky_scheduler/urls.py. A route no client parses is listed in SKIPPED, with why.
 ANSWERS: dict[tuple[str, str], tuple[Shape, ...]] = {
+    ("root", "GET"): shape("DESIGN.md's links to the API's parts", openkat.ApiRoot),
     ("health", "GET"): HEALTH,
     ("scheduler-list", "GET"): shape("a list of DESIGN.md's scheduler overview", list[openkat.SchedulerOverview]),
     ("scheduler-detail", "GET"): SCHEDULER,
@@ -81,6 +82,8 @@ ANSWERS: dict[tuple[str, str], tuple[Shape, ...]] = {
 }
 # Answers other than `{"detail"}` on an error status: an unhealthy scheduler still reports its health.
 ERROR_ANSWERS: dict[tuple[str, int], tuple[Shape, ...]] = {("health", 503): HEALTH}
+# Routes that only ever answer an error, which must be `{"detail"}` like every other.
+ERROR_ONLY = {"not-found": "the JSON 404 of every unknown path under the prefix"}
 SKIPPED = {
     "metrics": "Prometheus text, read by Prometheus",
     "schema": "the OpenAPI document, read by tools",

@@ -12,7 +12,7 @@ import uuid
 from enum import Enum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, Field, StringConstraints, field_validator
 
 Item = TypeVar("Item")
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
@@ -241,6 +241,21 @@ class SchedulerOverview(BaseModel):
     item_type: str
     qsize: int
     last_activity: AwareDatetime | None
+
+
+class ApiRoot(BaseModel):
+    """DESIGN.md: the API prefix answers with links to its parts."""
+
+    service: str
+    links: dict[str, AnyHttpUrl]
+
+    @field_validator("links")
+    @classmethod
+    def names_every_part(cls, links: dict[str, AnyHttpUrl]) -> dict[str, AnyHttpUrl]:
+        missing = {"schema", "docs", "health", "schedulers", "tasks", "schedules"} - set(links)
+        if missing:
+            raise ValueError(f"no link to {sorted(missing)}")
+        return links
 
 
 class IngestOutcome(BaseModel):
