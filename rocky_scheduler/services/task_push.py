@@ -2,6 +2,8 @@
 
 import logging
 import uuid
+from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -89,27 +91,31 @@ def task_push(
         )
         return _insert_or_merge(scheduler, task, actor=actor, room_checked=room_checked)
 
-    task = None
-    if is_postgresql() and not (scheduler.maxsize and not exempt):
-        # Unbounded as far as this process knows: two autocommitted statements (schedule, task + history). The
-        # insert reads maxsize itself, so a bound another process set a moment ago still stops it (_NowBounded).
-        try:
-            task = create(room_checked=exempt)
-        except _NowBounded:
-            task = None
-    if task is None:
-        # A bounded push holds the scheduler lock while it counts (SQLite serialises all writers anyway).
-        with transaction.atomic():
-            if not exempt:
-                _check_room(scheduler.pk)
-            task = create(room_checked=True)
-    if siblings:
-        push_siblings(task=task, organisations=siblings, actor=actor, clock=clock)
+    # A group is committed as one: a pop in between would take the original alone, as a group of one.
+    with transaction.atomic() if siblings else nullcontext():
+        task = _create_within_bound(create, scheduler=scheduler, exempt=exempt)
+        if siblings:
+            push_siblings(task=task, organisations=siblings, actor=actor, clock=clock)
     return task
 
 
 class _NowBounded(Exception):
     """The scheduler got a maxsize after this process last read its settings: count under the lock."""
+
+
+def _create_within_bound(create: Callable[..., Task], *, scheduler: Scheduler, exempt: bool) -> Task:
+    if is_postgresql() and not (scheduler.maxsize and not exempt):
+        # Unbounded as far as this process knows: two autocommitted statements (schedule, task + history). The
+        # insert reads maxsize itself, so a bound another process set a moment ago still stops it (_NowBounded).
+        try:
+            return create(room_checked=exempt)
+        except _NowBounded:
+            pass
+    # A bounded push holds the scheduler lock while it counts (SQLite serialises all writers anyway).
+    with transaction.atomic():
+        if not exempt:
+            _check_room(scheduler.pk)
+        return create(room_checked=True)
 
 
 def _task_uuid(value: Any) -> uuid.UUID | None:
