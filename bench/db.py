@@ -99,9 +99,11 @@ _BACKLOG_ROWS = """
 _BACKLOG_SCHEDULES = """
     , schedules AS (
         INSERT INTO rocky_scheduler_schedule (
-            id, scheduler_id, organisation, hash, data, enabled, schedule, deadline_at, created_at, modified_at
+            id, scheduler_id, organisation, hash, data, enabled, schedule, deadline_at, created_at, modified_at,
+            descheduled_at, descheduled_by_raw_file
         )
-        SELECT schedule_id, %(scheduler_id)s, 'acme', hash, data, true, NULL, NULL, long_ago, long_ago FROM payloads
+        SELECT schedule_id, %(scheduler_id)s, 'acme', hash, data, true, NULL, NULL, long_ago, long_ago, NULL, ''
+          FROM payloads
     )
 """
 _BACKLOG_TASKS = f"""
@@ -109,10 +111,10 @@ _BACKLOG_TASKS = f"""
         id, scheduler_id, schedule_id, organisation, priority, status, type, hash, data,
         created_at, modified_at, attempts, dispatched_at, lease_owner, lease_expires_at
     )
-    SELECT gen_random_uuid(), %(scheduler_id)s, CASE WHEN %(scheduled)s THEN schedule_id END, 'acme',
-           2 + (i * 2654435761) %% 999, 'queued', 'boefje', hash, data,
+    SELECT task_id, %(scheduler_id)s, CASE WHEN %(scheduled)s THEN schedule_id END, 'acme',
+           2 + (i * 2654435761) %% 999, 'queued', 'boefje', hash, jsonb_set(data, '{id}', to_jsonb(task_id::text)),
            long_ago + i * interval '1 millisecond', long_ago, 0, NULL, '', NULL
-      FROM payloads
+      FROM (SELECT gen_random_uuid() AS task_id, * FROM payloads) AS with_ids
 """
 _BACKLOG_CHUNK = 250_000
 # Scheduled backlogs: the plugin exists with an interval, as in a real catalogue, so finishing a task
