@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from rocky_scheduler.models import Scheduler, Task, TaskEvent, TaskStatus
-from rocky_scheduler.queue.prepared import PreparedStatement
+from rocky_scheduler.queue.prepared import NamedPreparedStatement
 from rocky_scheduler.queue.statements import is_postgresql, task_columns, tasks_from_rows
 
 QUEUE_ORDER = ("priority", "created_at")
@@ -75,7 +75,6 @@ def claim_tasks(request: ClaimRequest) -> ClaimResult:
 
 # --- PostgreSQL -------------------------------------------------------------------------------------------------
 
-_NAMED = re.compile(r"%%|%\((\w+)\)s")
 # Parameter types of the prepared statements, by name.
 _TYPES = {
     "scheduler_id": "text",
@@ -101,8 +100,7 @@ def _claim_postgresql(request: ClaimRequest) -> ClaimResult:
             kind = "candidates" if request.candidate_ids is not None else "queue"
             if request.candidate_ids is not None:
                 values["candidates"] = list(request.candidate_ids)
-            statement, names = _claim_prepared(kind, request.groups)
-            statement.execute(cursor, [values[name] for name in names])
+            _claim_prepared(kind, request.groups).execute(cursor, values)
         else:
             try:
                 where, filter_values = _filter_where(request)
@@ -137,14 +135,11 @@ _ORDERS = {
 
 
 @cache
-def _claim_prepared(kind: str, groups: bool) -> tuple[PreparedStatement, tuple[str, ...]]:
+def _claim_prepared(kind: str, groups: bool) -> NamedPreparedStatement:
     # A group is looked up in the whole queue: its other members need not be among the candidates.
     sql = _claim_sql(_WHERE[kind], _QUEUED, _ORDERS[kind], groups)
-    names = tuple(name for name in (match.group(1) for match in _NAMED.finditer(sql)) if name)
-    positional = _NAMED.sub(lambda match: "%%" if match.group(0) == "%%" else "%s", sql)
     suffix = "" if groups else "_keyless"
-    statement = PreparedStatement(f"rocky_scheduler_claim_{kind}{suffix}", positional, [_TYPES[name] for name in names])
-    return statement, names
+    return NamedPreparedStatement(f"rocky_scheduler_claim_{kind}{suffix}", sql, _TYPES)
 
 
 def _filter_where(request: ClaimRequest) -> tuple[str, dict]:

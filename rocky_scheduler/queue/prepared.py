@@ -13,7 +13,7 @@ ROCKY_SCHEDULER["PREPARED_STATEMENTS"] = False there, and the same SQL is sent a
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import connection
 
@@ -61,3 +61,41 @@ def _prepared_names() -> set[str]:
         state = (raw, set())
         connection._rocky_scheduler_prepared = state
     return state[1]
+
+
+_NAMED = re.compile(r"%%|%\((\w+)\)s")
+
+
+class NamedPreparedStatement:
+    """A statement with `%(name)s` placeholders; a name used several times is one parameter of the PREPARE.
+
+    `types` gives each name's PostgreSQL type. Executed with a mapping of name -> value.
+    """
+
+    def __init__(self, name: str, sql: str, types: Mapping[str, str]) -> None:
+        self.name = name
+        self.sql = sql
+        self._names: list[str] = []
+        for match in _NAMED.finditer(sql):
+            if match.group(1) and match.group(1) not in self._names:
+                self._names.append(match.group(1))
+
+        def number(match: re.Match) -> str:
+            return "%" if match.group(1) is None else f"${self._names.index(match.group(1)) + 1}"
+
+        # PREPARE is sent without parameters, so `%%` must become the `%` it stands for.
+        numbered = _NAMED.sub(number, sql)
+        kinds = [types[param] for param in self._names]
+        self._prepare = f"PREPARE {name} ({', '.join(kinds)}) AS {numbered}"
+        arguments = ", ".join(f"%({param})s::{kind}" for param, kind in zip(self._names, kinds, strict=True))
+        self._execute = f"EXECUTE {name} ({arguments})"
+
+    def execute(self, cursor, values: Mapping[str, object]) -> None:
+        if not app_settings.PREPARED_STATEMENTS:
+            cursor.execute(self.sql, values)
+            return
+        prepared = _prepared_names()
+        if self.name not in prepared:
+            cursor.execute(self._prepare)
+            prepared.add(self.name)
+        cursor.execute(self._execute, values)

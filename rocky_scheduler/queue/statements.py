@@ -70,26 +70,14 @@ def tasks_from_rows(rows: Sequence[Sequence]) -> list[Task]:
     return tasks
 
 
-class InsertOutcome(enum.Enum):
-    INSERTED = "inserted"
-    # A unique index refused it (the same hash queued, the same schedule active, the same id).
-    CONFLICT = "conflict"
-    # The scheduler has a maxsize and the caller had not checked the room under the scheduler lock.
-    BOUNDED = "bounded"
-
-
-def task_insert_with_event(task: Task, *, actor: str, room_checked: bool) -> InsertOutcome:
-    """INSERT the task and its `created` history row, unless the scheduler is bounded and `room_checked` is False.
-
-    The statement reads the scheduler's maxsize itself, so a bound set a moment ago by another process binds
-    this push although this process's settings cache has not seen it yet.
-    """
+@cache
+def _insert_sql() -> str:
     task_table = Task._meta.db_table
     event_table = TaskEvent._meta.db_table
     scheduler_table = Scheduler._meta.db_table
     # INSERT ... SELECT does not coerce its literals to the columns' types as VALUES would: cast each.
     placeholders = ", ".join(f"%s::{field.db_type(connection)}" for field in _TASK_FIELDS)
-    sql = f"""
+    return f"""
         WITH bound AS (
             SELECT maxsize FROM {scheduler_table} WHERE id = %s
         ),
@@ -105,9 +93,25 @@ def task_insert_with_event(task: Task, *, actor: str, room_checked: bool) -> Ins
         )
         SELECT EXISTS (SELECT 1 FROM inserted), (SELECT maxsize FROM bound)
     """  # noqa: S608 - names from model metadata; every value is a parameter
+
+
+class InsertOutcome(enum.Enum):
+    INSERTED = "inserted"
+    # A unique index refused it (the same hash queued, the same schedule active, the same id).
+    CONFLICT = "conflict"
+    # The scheduler has a maxsize and the caller had not checked the room under the scheduler lock.
+    BOUNDED = "bounded"
+
+
+def task_insert_with_event(task: Task, *, actor: str, room_checked: bool) -> InsertOutcome:
+    """INSERT the task and its `created` history row, unless the scheduler is bounded and `room_checked` is False.
+
+    The statement reads the scheduler's maxsize itself, so a bound set a moment ago by another process binds
+    this push although this process's settings cache has not seen it yet.
+    """
     with connection.cursor() as cursor:
         params = [task.scheduler_id, *_values(task, _TASK_FIELDS), room_checked, TaskEvent.Kind.CREATED, actor]
-        cursor.execute(sql, params)
+        cursor.execute(_insert_sql(), params)
         inserted, maxsize = cursor.fetchone()
     if inserted:
         return InsertOutcome.INSERTED
