@@ -112,7 +112,7 @@ _BACKLOG_TASKS = f"""
         created_at, modified_at, attempts, dispatched_at, lease_owner, lease_expires_at
     )
     SELECT task_id, %(scheduler_id)s, CASE WHEN %(scheduled)s THEN schedule_id END, 'acme',
-           2 + (i * 2654435761) %% 999, 'queued', 'boefje', hash, jsonb_set(data, '{id}', to_jsonb(task_id::text)),
+           2 + (i * 2654435761) %% 999, 'queued', 'boefje', hash, jsonb_set(data, '{{id}}', to_jsonb(task_id::text)),
            long_ago + i * interval '1 millisecond', long_ago, 0, NULL, '', NULL
       FROM (SELECT gen_random_uuid() AS task_id, * FROM payloads) AS with_ids
 """
