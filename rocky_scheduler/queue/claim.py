@@ -165,6 +165,9 @@ def _filter_where(request: ClaimRequest) -> tuple[str, dict]:
 def _claim_sql(where: str, group_where: str, order: str, groups: bool) -> str:
     """Lock the best row (`best`), then its group or the next best keyless rows; update, record, report pause.
 
+    `grouped` and `rest` read `best` through scalar subqueries, evaluated once before their scan: as joins, the
+    planner may walk the whole queue and test each row against `best` (it did, on a table without statistics).
+
     `where` selects the claimable rows of the unaliased task table (scheduler, status, candidates or filters),
     `group_where` where the best row's group may be found.
     """
@@ -186,14 +189,15 @@ def _claim_sql(where: str, group_where: str, order: str, groups: bool) -> str:
              ORDER BY {order} LIMIT 1 FOR UPDATE SKIP LOCKED
         ),
         grouped AS MATERIALIZED (
-            SELECT {task_table}.id FROM {task_table}, best
-             WHERE best.deduplication_key IS NOT NULL AND {group_where} AND {key} = best.deduplication_key
-             ORDER BY {_ORDER} LIMIT %(limit)s FOR UPDATE OF {task_table} SKIP LOCKED
+            SELECT {task_table}.id FROM {task_table}
+             WHERE {group_where} AND {key} = (SELECT deduplication_key FROM best)
+             ORDER BY {_ORDER} LIMIT %(limit)s FOR UPDATE SKIP LOCKED
         ),
         rest AS MATERIALIZED (
-            SELECT {task_table}.id FROM {task_table}, best
-             WHERE best.deduplication_key IS NULL AND {where} AND {key} IS NULL AND {task_table}.id <> best.id
-             ORDER BY {order} LIMIT %(limit)s - 1 FOR UPDATE OF {task_table} SKIP LOCKED
+            SELECT {task_table}.id FROM {task_table}
+             WHERE (SELECT deduplication_key IS NULL FROM best) AND {where} AND {key} IS NULL
+               AND {task_table}.id <> (SELECT id FROM best)
+             ORDER BY {order} LIMIT %(limit)s - 1 FOR UPDATE SKIP LOCKED
         ),
         picked AS (
             SELECT id FROM best WHERE deduplication_key IS NULL
