@@ -3,7 +3,9 @@
 Rocky makes its clients without a user (`scheduler_client(organization.code)`, even once per view class at
 import time), so the user is found when a call is made: `RequestUserMiddleware` records the request in a
 context variable for the length of the request. Outside any request (Rocky's report runner, a management
-command) the caller is the process itself, which may do anything: it already holds the database.
+command) the caller is the process itself, which may do anything: it already holds the database. A request the
+middleware did not see must not pass for the process: Django's request signals mark every request, and a call
+in one without the middleware is refused as a configuration error.
 """
 
 from collections.abc import Callable
@@ -11,13 +13,28 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
 from rocky_scheduler.api.permissions import actor_name, anonymous_mode, may_change_status, user_may
 
 PROCESS_ACTOR = "process"
+MIDDLEWARE_MISSING = (
+    "The scheduler client was called during a request that rocky_scheduler.client.RequestUserMiddleware did not "
+    "see: add it to MIDDLEWARE, or pass the user (SchedulerClient(..., user=request.user))."
+)
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("rocky_scheduler_client_request", default=None)
+_in_request: ContextVar[bool] = ContextVar("rocky_scheduler_client_in_request", default=False)
+
+
+def mark_request_started(**kwargs: Any) -> None:
+    """Receiver of Django's request_started (connected in the app's ready())."""
+    _in_request.set(True)
+
+
+def mark_request_finished(**kwargs: Any) -> None:
+    _in_request.set(False)
 
 
 class RequestUserMiddleware:
@@ -66,5 +83,7 @@ def acting(user: Any) -> Actor:
         return Actor(user)
     request = _current_request.get()
     if request is None:
+        if _in_request.get():
+            raise ImproperlyConfigured(MIDDLEWARE_MISSING)
         return Actor(None)
     return Actor(getattr(request, "user", None) or AnonymousUser())

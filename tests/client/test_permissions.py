@@ -1,6 +1,9 @@
 """The client acts as the request's user, with the API's permissions (rocky_scheduler/api/permissions.py)."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
@@ -101,3 +104,20 @@ def test_rocky_catches_the_permission_error_as_its_scheduler_error(reader):
         client.push_task(push_item())
     assert isinstance(raised.value, errors.SchedulerPermissionError)
     assert raised.value.message == MAY_NOT["push_task"]
+
+
+def test_a_request_the_middleware_did_not_see_is_refused_not_run_as_the_process(db):
+    client = SchedulerClient("acme")
+    # As Django's test client does: the signals without closing the test's database connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        request_started.send(sender=None)
+        with pytest.raises(ImproperlyConfigured, match="RequestUserMiddleware"):
+            client.push_task(push_item())
+        request_finished.send(sender=None)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    assert not Task.objects.exists()
+    client.push_task(push_item())  # the request is over: the process again
