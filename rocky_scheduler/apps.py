@@ -8,7 +8,14 @@ class RockySchedulerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
+
+        from rocky_scheduler.client.acting import mark_request_finished, mark_request_started
         from rocky_scheduler.conf import app_settings
+
+        # The in-process client tells a request from a background process by these (client/acting.py).
+        request_started.connect(mark_request_started, dispatch_uid="rocky_scheduler.client.request_started")
+        request_finished.connect(mark_request_finished, dispatch_uid="rocky_scheduler.client.request_finished")
 
         if app_settings.API_ALLOW_ANONYMOUS:
             import logging

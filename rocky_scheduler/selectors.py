@@ -10,6 +10,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from rocky_scheduler import __version__
 from rocky_scheduler.errors import TASK_NOT_FOUND, InvalidInput, NotFound
 from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, TaskStatus
 from rocky_scheduler.queue.statements import is_postgresql
@@ -24,6 +25,24 @@ def get_task(task_id: Any) -> Task:
         return Task.objects.get(pk=task_id)
     except (Task.DoesNotExist, ValidationError, ValueError):
         raise NotFound(TASK_NOT_FOUND.format(task_id=task_id), field="id") from None
+
+
+def service_health() -> dict[str, Any]:
+    """OpenKAT's health shape; whether the database answers is all the scheduler itself depends on."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database_ok = True
+    except Exception:  # any failure to reach the database makes us unhealthy, not a 500
+        database_ok = False
+    return {
+        "service": "scheduler",
+        "healthy": database_ok,
+        "version": __version__,
+        "additional": None,
+        "results": [{"service": "database", "healthy": database_ok}],
+        "externals": {"database": database_ok},
+    }
 
 
 def queue_sizes() -> dict[str, int]:

@@ -55,13 +55,13 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
         # Serializer errors: keep the per-field messages and add one readable line.
-        response.data = {"detail": _summarise(response.data), "errors": response.data}
+        response.data = {"detail": summarise_errors(response.data), "errors": response.data}
     elif response is not None and isinstance(response.data, list):
         response.data = {"detail": "; ".join(str(item) for item in response.data)}
     return response
 
 
-def _summarise(errors: dict) -> str:
+def summarise_errors(errors: dict) -> str:
     parts = []
     for field, messages in errors.items():
         text = messages if isinstance(messages, str) else "; ".join(str(m) for m in messages)

@@ -1,6 +1,6 @@
 """OpenKAT's page shape: `{count, next, previous, results}` with absolute links, `limit` and `offset`."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,27 +17,40 @@ LIMIT_INVALID = "limit must be an integer between 0 and {maximum}."
 OFFSET_INVALID = "offset must be an integer between 0 and {maximum}."
 
 
-def _int_param(request: Request, name: str, default: int, maximum: int | None, message: str) -> int:
-    raw = request.query_params.get(name)
+def _int_param(params: Mapping[str, Any], name: str, default: int, maximum: int | None, message: str) -> int:
+    raw = params.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
-    except ValueError:
+    except (TypeError, ValueError):
         raise InvalidInput(message, field=name) from None
     if value < 0 or (maximum is not None and value > maximum):
         raise InvalidInput(message, field=name)
     return value
 
 
+def page_window(params: Mapping[str, Any]) -> tuple[int, int]:
+    """`limit` and `offset` of a page request, checked: (DEFAULT_LIMIT, 0) when not given."""
+    limit = _int_param(params, "limit", DEFAULT_LIMIT, MAX_LIMIT, LIMIT_INVALID.format(maximum=MAX_LIMIT))
+    offset = _int_param(params, "offset", 0, MAX_OFFSET, OFFSET_INVALID.format(maximum=MAX_OFFSET))
+    return limit, offset
+
+
+def page_of(queryset: QuerySet, serialize: Callable[[Any], dict], *, limit: int, offset: int) -> dict[str, Any]:
+    """One page without links (`next`, `previous` None); `limit=0` answers the count alone."""
+    count = queryset.count()
+    results = [serialize(item) for item in queryset[offset : offset + limit]] if limit else []
+    return {"count": count, "next": None, "previous": None, "results": results}
+
+
 def paginate(request: Request, queryset: QuerySet, serialize: Callable[[Any], dict]) -> dict[str, Any]:
     """`limit=0` answers the count alone."""
-    limit = _int_param(request, "limit", DEFAULT_LIMIT, MAX_LIMIT, LIMIT_INVALID.format(maximum=MAX_LIMIT))
-    offset = _int_param(request, "offset", 0, MAX_OFFSET, OFFSET_INVALID.format(maximum=MAX_OFFSET))
-    count = queryset.count()
+    limit, offset = page_window(request.query_params)
+    page = page_of(queryset, serialize, limit=limit, offset=offset)
     if limit == 0:
-        return {"count": count, "next": None, "previous": None, "results": []}
-    results = [serialize(item) for item in queryset[offset : offset + limit]]
+        return page
+    count = page["count"]
     url = request.build_absolute_uri()
     next_url = replace_query_param(url, "offset", offset + limit) if offset + limit < count else None
     if offset <= 0:
@@ -48,4 +61,4 @@ def paginate(request: Request, queryset: QuerySet, serialize: Callable[[Any], di
         previous_url = replace_query_param(url, "offset", offset - limit)
     if next_url:
         next_url = replace_query_param(next_url, "limit", limit)
-    return {"count": count, "next": next_url, "previous": previous_url, "results": results}
+    return {**page, "next": next_url, "previous": previous_url}

@@ -9,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from rocky_scheduler.conf import app_settings
+from rocky_scheduler.models import TaskStatus
 
 APP = "rocky_scheduler"
 CROSS_SITE_REFUSED = (
@@ -63,14 +64,28 @@ def sent_from_another_site(request) -> bool:
 
 
 def user_has(request, codename: str) -> bool:
+    return user_may(getattr(request, "user", None), codename)
+
+
+def user_may(user, codename: str) -> bool:
+    """Whether `user` holds the model permission `codename` of the app (anyone may, in anonymous mode)."""
     if anonymous_mode():
         return True
-    return bool(request.user and request.user.is_authenticated and request.user.has_perm(f"{APP}.{codename}"))
+    return bool(user and user.is_authenticated and user.has_perm(f"{APP}.{codename}"))
+
+
+def may_change_status(user, status: str) -> bool:
+    """Cancelling needs cancel_task (analysts); any other status change is a worker's (pop_task)."""
+    needed = "cancel_task" if status == TaskStatus.CANCELLED else "pop_task"
+    return user_may(user, needed) or user_may(user, "pop_task")
 
 
 def actor_of(request) -> str:
     """How history names whoever made the request."""
-    user = getattr(request, "user", None)
+    return actor_name(getattr(request, "user", None))
+
+
+def actor_name(user) -> str:
     if user is not None and user.is_authenticated:
         return f"user:{user.get_username()}"
     return "api:anonymous"

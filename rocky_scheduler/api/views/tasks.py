@@ -7,13 +7,12 @@ from rest_framework.response import Response
 
 from rocky_scheduler import selectors
 from rocky_scheduler.api.pagination import paginate
-from rocky_scheduler.api.permissions import actor_of, user_has
+from rocky_scheduler.api.permissions import actor_of, may_change_status, user_has
 from rocky_scheduler.api.representations import task_json
 from rocky_scheduler.api.serializers import PopSerializer, TaskPageSerializer, TaskPatchSerializer, TaskSerializer
 from rocky_scheduler.api.views.base import SchedulerApiView
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.filters import parse_filters
-from rocky_scheduler.models import TaskStatus
 from rocky_scheduler.services import task_set_priority, task_transition
 
 PATCH_EMPTY = "Nothing to change: give status and/or priority."
@@ -91,10 +90,8 @@ class TaskDetailView(SchedulerApiView):
         # a request refused in its second half (403, or 409 on the status) must not keep its first half.
         if "priority" in changes and not user_has(request, "reprioritise_task"):
             raise PermissionDenied(MAY_NOT_REPRIORITISE)
-        if "status" in changes:
-            needed = "cancel_task" if changes["status"] == TaskStatus.CANCELLED else "pop_task"
-            if not (user_has(request, needed) or user_has(request, "pop_task")):
-                raise PermissionDenied(MAY_NOT_CHANGE_STATUS)
+        if "status" in changes and not may_change_status(request.user, changes["status"]):
+            raise PermissionDenied(MAY_NOT_CHANGE_STATUS)
         actor = actor_of(request)
         task = None
         # Only a request with both changes needs an outer transaction; around one service call (which has its
