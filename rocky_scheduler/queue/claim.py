@@ -115,7 +115,7 @@ def _claim_postgresql(request: ClaimRequest) -> ClaimResult:
 
 
 def _paused(scheduler_id: str) -> bool:
-    return bool(Scheduler.objects.filter(pk=scheduler_id, paused=True).exists())
+    return Scheduler.objects.filter(pk=scheduler_id, paused=True).exists()
 
 
 _TABLE = Task._meta.db_table
@@ -147,17 +147,12 @@ def _filter_where(request: ClaimRequest) -> tuple[str, dict]:
     queryset = Task.objects.filter(request.filters)
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = queryset.query.where.as_sql(compiler, connection)
-    values = {}
     counter = iter(range(len(params)))
-
-    def rename(match: re.Match) -> str:
-        if match.group(0) == "%%":
-            return "%%"
-        name = f"filter_{next(counter)}"
-        values[name] = params[int(name.removeprefix("filter_"))]
-        return f"%({name})s"
-
-    named = re.sub(r"%%|%s", rename, sql)
+    # Each positional `%s` of Django's SQL becomes a named parameter, so the fragment can appear twice.
+    named = re.sub(
+        r"%%|%s", lambda match: match.group(0) if match.group(0) == "%%" else f"%(filter_{next(counter)})s", sql
+    )
+    values = {f"filter_{index}": value for index, value in enumerate(params)}
     return f"{_QUEUED} AND ({named})", values
 
 

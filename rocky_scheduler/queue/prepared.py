@@ -20,7 +20,26 @@ from django.db import connection
 from rocky_scheduler.conf import app_settings
 
 
-class PreparedStatement:
+class _Prepared:
+    """Runs `_execute` of a per-connection `_prepare`; subclasses build both from their SQL."""
+
+    name: str
+    sql: str
+    _prepare: str
+    _execute: str
+
+    def execute(self, cursor, params: Sequence | Mapping[str, object]) -> None:
+        if not app_settings.PREPARED_STATEMENTS:
+            cursor.execute(self.sql, params)
+            return
+        prepared = _prepared_names()
+        if self.name not in prepared:
+            cursor.execute(self._prepare)
+            prepared.add(self.name)
+        cursor.execute(self._execute, params)
+
+
+class PreparedStatement(_Prepared):
     """One statement with `%s` placeholders, executed as EXECUTE of a per-connection PREPARE.
 
     `types` are the parameters' PostgreSQL types, in order; declaring them spares PostgreSQL from
@@ -41,16 +60,6 @@ class PreparedStatement:
         # so an array literal (text[] to psycopg2) becomes the uuid[] the statement was prepared for.
         self._execute = f"EXECUTE {name} ({', '.join(f'%s::{kind}' for kind in self.types)})"
 
-    def execute(self, cursor, params: Sequence) -> None:
-        if not app_settings.PREPARED_STATEMENTS:
-            cursor.execute(self.sql, params)
-            return
-        prepared = _prepared_names()
-        if self.name not in prepared:
-            cursor.execute(self._prepare)
-            prepared.add(self.name)
-        cursor.execute(self._execute, params)
-
 
 def _prepared_names() -> set[str]:
     """The statements prepared in the current database session (a new session has none)."""
@@ -66,10 +75,10 @@ def _prepared_names() -> set[str]:
 _NAMED = re.compile(r"%%|%\((\w+)\)s")
 
 
-class NamedPreparedStatement:
+class NamedPreparedStatement(_Prepared):
     """A statement with `%(name)s` placeholders; a name used several times is one parameter of the PREPARE.
 
-    `types` gives each name's PostgreSQL type. Executed with a mapping of name -> value.
+    `types` gives each name's PostgreSQL type. Executed with a mapping of name -> value (`execute`).
     """
 
     def __init__(self, name: str, sql: str, types: Mapping[str, str]) -> None:
@@ -89,13 +98,3 @@ class NamedPreparedStatement:
         self._prepare = f"PREPARE {name} ({', '.join(kinds)}) AS {numbered}"
         arguments = ", ".join(f"%({param})s::{kind}" for param, kind in zip(self._names, kinds, strict=True))
         self._execute = f"EXECUTE {name} ({arguments})"
-
-    def execute(self, cursor, values: Mapping[str, object]) -> None:
-        if not app_settings.PREPARED_STATEMENTS:
-            cursor.execute(self.sql, values)
-            return
-        prepared = _prepared_names()
-        if self.name not in prepared:
-            cursor.execute(self._prepare)
-            prepared.add(self.name)
-        cursor.execute(self._execute, values)
