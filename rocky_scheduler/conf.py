@@ -26,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "POP_LIMIT_MAX": 100,
     "AMQP_URL": None,
     "API_ALLOW_ANONYMOUS": False,
+    # Dotted paths of the host's DRF authentication classes the API also accepts (Rocky: knox tokens),
+    # tried after the scheduler's own tokens and before the session.
+    "API_AUTHENTICATION_CLASSES": [],
     # An API token that authenticated is trusted again for this long without a query (0: always ask).
     # A revoked token or deactivated user is refused at once by the process that made the change.
     "TOKEN_CACHE_SECONDS": 1.0,
