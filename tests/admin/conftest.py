@@ -1,7 +1,7 @@
 """Admin clients for each default group, and helpers to drive the change lists like a person would."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -9,10 +9,11 @@ from django.urls import reverse
 from rocky_scheduler.models import Task
 from rocky_scheduler.services import task_push
 from tests.factories import boefje_data
+from tests.support.users import make_user
 
 
 def staff_client(username: str, *, groups: tuple[str, ...] = (), permissions: tuple[str, ...] = ()) -> Client:
-    user = User.objects.create_user(username=username, password=f"pw-{username}", is_staff=True)
+    user = make_user(username, is_staff=True)
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
     for codename in permissions:

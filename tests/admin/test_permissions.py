@@ -1,12 +1,13 @@
 """Who may do what in the admin: the default groups' permissions, as the API honours them."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
 from rocky_scheduler.models import Scheduler, Task, TaskEvent, TaskStatus
 from tests.admin.conftest import change, changelist, list_edit_payload, push_tasks, run_action
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_an_analyst_cannot_change_scheduler_settings(analyst_client):
 
 def test_group_members_need_staff_status_to_log_in(db):
     # The groups carry permissions; the admin admits only staff (docs/rocky-integration.md).
-    user = User.objects.create_user(username="analyst-no-staff", password="pw-x")
+    user = make_user("analyst-no-staff")
     user.groups.add(Group.objects.get(name="scheduler-analysts"))
     client = Client()
     client.force_login(user)

@@ -9,6 +9,7 @@ from rocky_scheduler.services.demo_seed import demo_seed
 from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message
 from tests.admin.conftest import change, changelist
 from tests.ingest.payloads import hostname, mutation, raw_file
+from tests.support.users import actor
 
 pytestmark = pytest.mark.django_db
 
@@ -48,5 +49,5 @@ def test_the_enable_action_runs_it_again_and_clears_the_descheduling(admin_clien
     schedule.refresh_from_db()
     assert (schedule.enabled, schedule.descheduled_at, schedule.descheduled_by_raw_file) == (True, None, "")
     enabled = schedule.events.get(kind=ScheduleEvent.Kind.ENABLED)
-    assert enabled.actor == "user:admin"
+    assert enabled.actor == actor("admin")
     assert Schedule.objects.count() == 1

@@ -7,6 +7,7 @@ from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, Tas
 from rocky_scheduler.services import task_pop, task_transition
 from rocky_scheduler.services.scheduler_configure import check_ranker
 from tests.admin.conftest import change, changelist, messages_of, push_tasks, run_action, staff_client
+from tests.support.users import actor
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +25,13 @@ def test_disable_and_enable_schedules_write_their_history(admin_client):
     assert not Schedule.objects.filter(enabled=True).exists()
     assert messages_of(response) == ["Disabled 2 schedules.", "1 schedule already disabled."]
     event = ScheduleEvent.objects.get(schedule=schedules[0])
-    assert (event.kind, event.actor, event.reason) == ("disabled", "user:admin", "disabled in the admin")
+    assert (event.kind, event.actor, event.reason) == ("disabled", actor("admin"), "disabled in the admin")
 
     response = run_action(admin_client, "schedule", "enable", schedules[:1])
 
     assert list(Schedule.objects.filter(enabled=True)) == schedules[:1]
     assert messages_of(response) == ["Enabled 1 schedule."]
-    assert ScheduleEvent.objects.filter(schedule=schedules[0]).latest("at").actor == "user:admin"
+    assert ScheduleEvent.objects.filter(schedule=schedules[0]).latest("at").actor == actor("admin")
 
 
 def test_run_now_queues_the_schedules_task_at_priority_1(admin_client):
@@ -46,9 +47,9 @@ def test_run_now_queues_the_schedules_task_at_priority_1(admin_client):
     for schedule in schedules[:2]:
         queued = Task.objects.get(schedule=schedule, status=TaskStatus.QUEUED)
         assert queued.priority == 1
-        assert TaskEvent.objects.get(task=queued, kind="created").actor == "user:admin"
+        assert TaskEvent.objects.get(task=queued, kind="created").actor == actor("admin")
         event = ScheduleEvent.objects.filter(schedule=schedule, kind="queued").get()
-        assert (event.actor, event.reason) == ("user:admin", f"run now: task {queued.pk}")
+        assert (event.actor, event.reason) == (actor("admin"), f"run now: task {queued.pk}")
     assert Task.objects.filter(schedule=schedules[2]).count() == 1
     [queued_message, refusal] = messages_of(response)
     assert queued_message == "Queued a task for 2 schedules."
@@ -75,7 +76,7 @@ def test_the_schedule_page_changes_cron_and_shows_history(admin_client):
 
     schedule.refresh_from_db()
     assert (schedule.enabled, schedule.schedule) == (False, "0 3 * * *")
-    assert ScheduleEvent.objects.filter(schedule=schedule, kind="disabled", actor="user:admin").exists()
+    assert ScheduleEvent.objects.filter(schedule=schedule, kind="disabled", actor=actor("admin")).exists()
 
     response = admin_client.post(change("schedule", schedule.pk), {**form, "schedule": "every tuesday"})
     assert response.status_code == 200

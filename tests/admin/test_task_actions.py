@@ -6,6 +6,7 @@ import pytest
 from rocky_scheduler.models import Task, TaskEvent, TaskStatus
 from tests.admin.conftest import messages_of, push_tasks, run_action, staff_client
 from tests.factories import TaskFactory
+from tests.support.users import actor
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def test_move_to_front_gives_queued_tasks_priority_1_and_refuses_the_rest(analys
     assert Task.objects.get(pk=dispatched.pk).priority == dispatched.priority
     for task in queued:
         event = last_event(task)
-        assert (event.kind, event.from_priority, event.to_priority, event.actor) == ("priority", 40, 1, "user:ana")
+        assert (event.kind, event.from_priority, event.to_priority, event.actor) == ("priority", 40, 1, actor("ana"))
     assert not TaskEvent.objects.filter(task__in=[dispatched, completed]).exists()
     assert messages_of(response) == [
         "Moved 3 tasks to the front of their queue.",
@@ -51,7 +52,7 @@ def test_cancel_stops_live_tasks_and_refuses_final_ones(analyst_client):
     assert statuses([completed]) == [S.COMPLETED]
     for task in [*queued, running, dispatched]:
         event = last_event(task)
-        assert (event.to_status, event.actor, event.reason) == (S.CANCELLED, "user:ana", "cancelled in the admin")
+        assert (event.to_status, event.actor, event.reason) == (S.CANCELLED, actor("ana"), "cancelled in the admin")
     assert messages_of(response) == [
         "Cancelled 4 tasks.",
         "1 task refused: A task cannot go from 'cancelled' to 'cancelled'.",
@@ -69,8 +70,8 @@ def test_requeue_puts_leased_tasks_back_and_refuses_queued_and_final(analyst_cli
     assert statuses([dispatched, running, queued, failed]) == [S.QUEUED, S.QUEUED, S.QUEUED, S.FAILED]
     assert Task.objects.get(pk=running.pk).lease_owner == ""
     assert [(last_event(t).from_status, last_event(t).actor) for t in (dispatched, running)] == [
-        (S.DISPATCHED, "user:ana"),
-        (S.RUNNING, "user:ana"),
+        (S.DISPATCHED, actor("ana")),
+        (S.RUNNING, actor("ana")),
     ]
     assert messages_of(response) == [
         "Requeued 2 tasks.",
@@ -103,7 +104,7 @@ def test_retry_pushes_a_copy_of_finished_tasks_with_a_new_id(admin_client):
         # The same work under the copy's own id (the runner reads the task id in data.id).
         assert copy.data == {**original.data, "id": str(copy.pk)}
         created = TaskEvent.objects.get(task=copy, kind="created")
-        assert (created.actor, created.reason) == ("user:admin", f"retry of task {original.pk}")
+        assert (created.actor, created.reason) == (actor("admin"), f"retry of task {original.pk}")
     assert messages_of(response) == [
         "Retried 2 tasks (queued as new tasks at priority 1).",
         "1 task refused: Only completed, failed or cancelled tasks can be retried; this one is 'running'.",

@@ -7,6 +7,7 @@ from rocky_scheduler.models import Task, TaskEvent, TaskStatus
 from rocky_scheduler.services import task_pop
 from tests.admin.conftest import change, changelist, list_edit_payload, messages_of, push_tasks
 from tests.factories import TaskFactory
+from tests.support.users import actor
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def test_priority_set_to_1_in_the_list_is_what_the_next_pop_returns(analyst_clie
 
     assert messages_of(response) == ["1 task was changed successfully."]
     event = TaskEvent.objects.get(task=last, kind="priority")
-    assert (event.from_priority, event.to_priority, event.actor) == (50, 1, "user:ana")
+    assert (event.from_priority, event.to_priority, event.actor) == (50, 1, actor("ana"))
     [popped] = task_pop(scheduler_id="boefje")
     assert popped.pk == last.pk
 
@@ -75,7 +76,7 @@ def test_the_change_form_saves_priority_through_the_service(analyst_client):
 
     assert response.status_code == 200
     assert Task.objects.get(pk=task.pk).priority == 3
-    assert TaskEvent.objects.get(task=task, kind="priority").actor == "user:ana"
+    assert TaskEvent.objects.get(task=task, kind="priority").actor == actor("ana")
 
 
 def test_the_change_form_shows_data_pretty_printed_and_the_history(analyst_client):

@@ -1,7 +1,6 @@
 """PATCH /tasks/{id} with a reason: kept in the history, shown on the dashboard and in the admin."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
@@ -11,6 +10,7 @@ from rocky_scheduler.models import Task, TaskEvent, TaskStatus
 from rocky_scheduler.services import task_pop, task_push
 from tests.factories import boefje_data
 from tests.support.api_clients import PREFIX
+from tests.support.users import make_superuser
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def dispatched_task() -> Task:
 
 def staff_browser() -> Client:
     client = Client()
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator"))
+    client.force_login(make_superuser("operator"))
     return client
 
 

@@ -1,29 +1,29 @@
 import pytest
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from rocky_scheduler.client import SchedulerClient
 from tests.client import rocky_stand_in
-from tests.support.api_clients import user_in
+from tests.support.users import make_superuser, user_in
 
 
 @pytest.fixture
-def worker(db) -> User:
+def worker(db) -> AbstractBaseUser:
     return user_in("scheduler-workers", "boefje-runner")
 
 
 @pytest.fixture
-def analyst(db) -> User:
+def analyst(db) -> AbstractBaseUser:
     return user_in("scheduler-analysts", "analyst")
 
 
 @pytest.fixture
-def reader(db) -> User:
+def reader(db) -> AbstractBaseUser:
     return user_in("scheduler-readonly", "reader")
 
 
 @pytest.fixture
-def superuser(db) -> User:
-    return User.objects.create_superuser("root", "root@example.com", "pw-root")
+def superuser(db) -> AbstractBaseUser:
+    return make_superuser("root")
 
 
 @pytest.fixture

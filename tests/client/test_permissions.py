@@ -13,6 +13,7 @@ from rocky_scheduler.client.client import LOGIN_REQUIRED, MAY_NOT, MAY_NOT_CHANG
 from rocky_scheduler.models import Task
 from tests.client import rocky_stand_in
 from tests.factories import boefje_data
+from tests.support.users import actor
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +82,7 @@ def test_without_a_user_the_client_acts_as_the_request_user(reader, worker):
         request = RequestFactory().post("/")
         request.user = user
         assert middleware(request).status_code == status
-    assert Task.objects.get().events.get().actor == "user:boefje-runner"
+    assert Task.objects.get().events.get().actor == actor("boefje-runner")
 
 
 def test_a_request_without_a_user_is_anonymous_not_the_process():

@@ -10,6 +10,7 @@ from rocky_scheduler.client import SchedulerClient
 from rocky_scheduler.models import Schedule
 from tests.client import rocky_stand_in
 from tests.support import openkat_models
+from tests.support.users import actor
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_patch_schedule_changes_what_rocky_sends(client):
     assert client.patch_schedule(schedule_id=created["id"], params=params) is None
     schedule = Schedule.objects.get()
     assert (schedule.schedule, schedule.enabled, schedule.deadline_at.year) == ("0 10 * * *", False, 2031)
-    assert schedule.events.get().actor == "user:root"
+    assert schedule.events.get().actor == actor("root")
 
 
 def test_delete_schedule_removes_it(client):

@@ -9,6 +9,7 @@ from rocky_scheduler.models import Task, TaskStatus
 from tests.client import rocky_stand_in
 from tests.factories import boefje_data, normalizer_data
 from tests.support import openkat_models
+from tests.support.users import actor
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def test_push_task_queues_the_task_rocky_asked_for(client):
     assert (task.status, task.priority, task.organisation) == (TaskStatus.QUEUED, 1, "acme")
     # Rocky's run_boefje sends "id": null; the task's id takes its place, as over HTTP.
     assert task.data["id"] == str(task.id)
-    assert task.events.get().actor == "user:root"
+    assert task.events.get().actor == actor("root")
 
 
 def test_push_task_takes_rockys_pydantic_task_push_with_its_id(client):

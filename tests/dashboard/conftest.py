@@ -1,11 +1,12 @@
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
+
+from tests.support.users import make_user
 
 
 @pytest.fixture
 def staff_client(db) -> Client:
-    user = User.objects.create_user("operator", password="pw-operator", is_staff=True)
+    user = make_user("operator", is_staff=True)
     client = Client()
     client.force_login(user)
     return client

@@ -3,7 +3,6 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +18,7 @@ from rocky_scheduler.services.task_pop import task_pop
 from rocky_scheduler.services.task_transition import task_transition
 from tests.dashboard.seeding import push_boefje, seed_queue
 from tests.factories import TaskFactory, bulk_backlog
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_anonymous_visitors_are_sent_to_the_admin_login():
 
 def test_users_without_staff_status_are_sent_to_the_admin_login():
     client = Client()
-    client.force_login(User.objects.create_user("viewer", password="pw-viewer"))
+    client.force_login(make_user("viewer"))
     response = client.get(PAGE)
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")

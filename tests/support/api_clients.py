@@ -1,9 +1,9 @@
 import pytest
-from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.support.api_contract import PREFIX, check_answer
+from tests.support.users import make_superuser, user_in
 
 __all__ = ["PREFIX", "ContractClient", "client_for", "user_in"]
 
@@ -23,7 +23,7 @@ class ContractClient(APIClient):
         return response
 
 
-def client_for(user: User | None) -> ContractClient:
+def client_for(user) -> ContractClient:
     client = ContractClient()
     if user is not None:
         token, _ = Token.objects.get_or_create(user=user)
@@ -31,16 +31,9 @@ def client_for(user: User | None) -> ContractClient:
     return client
 
 
-def user_in(group: str | None, username: str, **flags) -> User:
-    user = User.objects.create_user(username=username, password="x-" + username, **flags)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def admin_api(db) -> ContractClient:
-    return client_for(User.objects.create_superuser("root", "root@example.com", "pw-root"))
+    return client_for(make_superuser("root"))
 
 
 @pytest.fixture

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from tests.support import openkat_models as openkat
 
-PREFIX = "/api/v1"
+# Where the host mounted the API: /api/v1 in the standalone project, /api/v1/scheduler in the Rocky-shaped host.
+PREFIX = reverse("rocky_scheduler:root").rstrip("/")
 URLCONF = "rocky_scheduler.urls"
 
 
