@@ -10,3 +10,31 @@ def _fresh_heap_cache():
     clear_process_caches()
     yield
     clear_process_caches()
+
+
+@pytest.fixture(autouse=True)
+def _as_in_the_rocky_host():
+    """Under the Rocky-shaped host, every user a test makes is onboarded in an organisation, as Rocky's users are
+    (its onboarding middleware otherwise sends them to onboarding from every page but the admin and the API);
+    tests/rocky_host/test_pages.py shows the redirect for a user who is not. And each test starts in English:
+    a request under /nl/ leaves Dutch active in the thread, and reverse() would follow it into the next test."""
+    from django.conf import settings
+
+    if settings.AUTH_USER_MODEL != "account.KATUser":
+        yield
+        return
+    from django.db.models.signals import post_save
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+    from tests.rocky_host.account.models import KATUser, Organization, OrganizationMember
+
+    def onboard(sender, instance, created, **kwargs):
+        if created and not getattr(instance, "_not_onboarded", False):
+            organization, _ = Organization.objects.get_or_create(code="acme", defaults={"name": "Acme"})
+            OrganizationMember.objects.create(user=instance, organization=organization, onboarded=True)
+
+    post_save.connect(onboard, sender=KATUser, dispatch_uid="rocky_host_onboard")
+    yield
+    post_save.disconnect(sender=KATUser, dispatch_uid="rocky_host_onboard")

@@ -1,8 +1,8 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.support.api_contract import PREFIX, check_answer
+from tests.support.tokens import api_key_for
 from tests.support.users import make_superuser, user_in
 
 __all__ = ["PREFIX", "ContractClient", "client_for", "user_in"]
@@ -26,8 +26,7 @@ class ContractClient(APIClient):
 def client_for(user) -> ContractClient:
     client = ContractClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(user)}")
     return client
 
 

@@ -1,0 +1,24 @@
+"""The API key a test client sends, of whichever kind the host's workers use.
+
+Inside Rocky every `Authorization` header meets Rocky's login-required middleware first, which refuses any key
+knox does not know; so where the host lists knox in API_AUTHENTICATION_CLASSES, workers carry knox keys, and
+the scheduler's API must take them. Elsewhere they carry the scheduler's own tokens.
+"""
+
+from rocky_scheduler.conf import app_settings
+
+KNOX = "knox.auth.TokenAuthentication"
+
+
+def host_uses_knox() -> bool:
+    return KNOX in app_settings.API_AUTHENTICATION_CLASSES
+
+
+def api_key_for(user) -> str:
+    if host_uses_knox():
+        from knox.models import AuthToken  # only installed in the Rocky-shaped host
+
+        return AuthToken.objects.create(user)[1]
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key
