@@ -1,9 +1,7 @@
 """Given Rocky's module, the client answers Rocky's own classes, and Rocky's LazyTaskList pages through it."""
 
-import re
 import sys
 import uuid
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -13,10 +11,9 @@ from tests.client import rocky_stand_in
 from tests.client.test_schedules import report_request
 from tests.factories import boefje_data, normalizer_data
 from tests.support import openkat_models
+from tests.support.doc_snippets import snippet
 
 pytestmark = pytest.mark.django_db
-
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "rocky-integration.md"
 
 
 class LazyTasks:
@@ -98,14 +95,14 @@ def test_rockys_reschedule_round_trip(rocky_client):
 
 def test_the_guides_factory_switches_rockys_client(monkeypatch):
     """The factory of docs/rocky-integration.md, run as rocky/scheduler.py would run it."""
-    snippet = re.search(r"```python\n(# rocky/scheduler\.py\n.*?)```", GUIDE.read_text(), re.DOTALL).group(1)
+    factory = snippet("rocky-client-factory")
     rocky_scheduler_module = ModuleType("rocky_scheduler_stand_in_for_rocky")
     rocky_scheduler_module.__dict__.update(
         {name: value for name, value in vars(rocky_stand_in).items() if not name.startswith("__")}
     )
     rocky_scheduler_module.SchedulerClient = object  # Rocky's own class, named in the factory's annotation
     monkeypatch.setitem(sys.modules, rocky_scheduler_module.__name__, rocky_scheduler_module)
-    exec(snippet, rocky_scheduler_module.__dict__)  # noqa: S102 - our own documentation
+    exec(factory, rocky_scheduler_module.__dict__)  # noqa: S102 - our own documentation
     client = rocky_scheduler_module.scheduler_client("acme")
     push(client, 2)
     assert isinstance(client.list_tasks(limit=0), openkat_models.Page)

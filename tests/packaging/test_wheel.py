@@ -5,6 +5,8 @@ from a copy of the checkout, since an in-tree build leaves build/ and *.egg-info
 """
 
 import ast
+import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -12,11 +14,13 @@ import zipfile
 from collections.abc import Iterator
 from email.parser import HeaderParser
 from importlib.metadata import packages_distributions
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from tests.support.doc_snippets import snippet
 from tests.support.processes import ROOT
 
 APP = ROOT / "rocky_scheduler"
@@ -36,12 +40,18 @@ HOST_VERSIONS = {
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Iterator[zipfile.ZipFile]:
+def checkout(tmp_path_factory) -> Path:
     source = tmp_path_factory.mktemp("checkout") / "rocky-scheduler"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*UNTRACKED))
     for name in LOCALE_FILES:
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         (source / name).write_bytes(b"")
+    return source
+
+
+@pytest.fixture(scope="module")
+def wheel(checkout, tmp_path_factory) -> Iterator[zipfile.ZipFile]:
+    source = checkout
     out = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index"]
@@ -128,3 +138,24 @@ def test_the_ranges_admit_rocky_s_pins_and_the_standalone_project_s_pins(wheel):
     for name, version in pinned("Runtime").items():
         if name in requirements:
             assert requirements[name].specifier.contains(version), f"requirements.txt's {name}=={version}"
+
+
+def test_the_guides_install_line_adds_the_app_and_changes_none_of_the_hosts_packages(checkout):
+    """docs/rocky-integration.md step 1, run by pip as a dry run in an environment that already holds the
+    host's packages (this one: the standalone pins, Django 5.2; the Django 5.1 job installs the wheel into a
+    Django 5.1 environment): pip would install the app and nothing else, upgrading and downgrading nothing."""
+    (line,) = snippet("install").splitlines()
+    command = shlex.split(line.replace("/path/to/rocky-scheduler", str(checkout)))
+    assert command[:2] == ["pip", "install"]
+    dry_run = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-build-isolation", "--quiet", "--report", "-"]
+        + command[2:],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert dry_run.returncode == 0, dry_run.stderr
+    report = json.loads(dry_run.stdout)
+    assert [(item["metadata"]["name"], item["metadata"]["version"]) for item in report["install"]] == [
+        ("rocky-scheduler", "0.1.0")
+    ]
