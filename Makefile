@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rocky_scheduler
+HOST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rocky_host
+# What runs a second time inside the Rocky-shaped host project (tests/rocky_host/settings.py).
+HOST_TESTS ?= tests/api tests/admin tests/dashboard tests/client tests/rocky_host
 
-.PHONY: run test lint bench
+.PHONY: run test test-standalone test-host lint bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +17,20 @@ $(VENV)/.installed: requirements.txt
 run: $(VENV)/.installed
 	PY=$(PY) bash scripts/run.sh
 
+# Both passes always run; `make test` fails if either does.
 test: $(VENV)/.installed
+	@status=0; \
+	$(MAKE) --no-print-directory test-standalone || status=1; \
+	$(MAKE) --no-print-directory test-host || status=1; \
+	exit $$status
+
+test-standalone: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)
+
+# Tests marked `standalone` need the standalone project itself (its live servers, branding, own tokens).
+test-host: $(VENV)/.installed
+	DATABASE_URL=$(HOST_DATABASE_URL) $(PY) -m pytest --ds=tests.rocky_host.settings \
+		-m "not standalone and not slow" $(HOST_TESTS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

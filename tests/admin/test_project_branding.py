@@ -1,9 +1,12 @@
 """The standalone project's own templates/ and static/: its admin says what it is and leads to the dashboard."""
 
+import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from tests.admin.conftest import staff_client
+
+pytestmark = pytest.mark.standalone  # a host (Rocky) brings its own admin templates and root page
 
 
 def test_the_admin_names_the_scheduler_and_links_the_dashboard(db):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.models import Schedule, Task, TaskEvent, TaskStatus
-from tests.admin.conftest import changelist
+from tests.admin.conftest import change, changelist
 from tests.factories import boefje_data, bulk_backlog
 
 pytestmark = pytest.mark.django_db
@@ -113,12 +113,12 @@ def test_scheduler_list_counts_queues_in_one_query(admin_client):
 def test_task_page_costs_the_same_however_long_the_history(analyst_client):
     [task] = add_tasks(1)
     add_history([task] * 3)
-    analyst_client.get(f"/admin/rocky_scheduler/task/{task.pk}/change/")  # warms the content-type cache
+    analyst_client.get(change("task", task.pk))  # warms the content-type cache
     with CaptureQueriesContext(connection) as short:
-        analyst_client.get(f"/admin/rocky_scheduler/task/{task.pk}/change/")
+        analyst_client.get(change("task", task.pk))
     add_history([task] * 500)
     with CaptureQueriesContext(connection) as long:
-        response = analyst_client.get(f"/admin/rocky_scheduler/task/{task.pk}/change/")
+        response = analyst_client.get(change("task", task.pk))
 
     assert len(long) == len(short)
     assert len(response.context["inline_admin_formsets"][0].formset.forms) == 200

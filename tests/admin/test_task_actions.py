@@ -4,7 +4,7 @@ and reports how many rows it changed and why it refused the others."""
 import pytest
 
 from rocky_scheduler.models import Task, TaskEvent, TaskStatus
-from tests.admin.conftest import messages_of, push_tasks, run_action, staff_client
+from tests.admin.conftest import changelist, messages_of, push_tasks, run_action, staff_client
 from tests.factories import TaskFactory
 from tests.support.users import actor
 
@@ -139,7 +139,7 @@ def test_a_user_with_push_task_may_retry_but_an_analyst_is_not_offered_it(analys
     failed = TaskFactory(status=S.FAILED)
     pusher = staff_client("pia", groups=("scheduler-readonly",), permissions=("push_task",))
 
-    offered = analyst_client.get("/admin/rocky_scheduler/task/").context["action_form"].fields["action"].choices
+    offered = analyst_client.get(changelist("task")).context["action_form"].fields["action"].choices
     assert "retry" not in dict(offered)
     assert {"move_to_front", "requeue", "cancel"} <= set(dict(offered))
 

@@ -2,19 +2,20 @@
 
 import pytest
 import schemathesis
-from django.contrib.auth.models import User
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.urls import reverse
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
 from tests.factories import TaskFactory
+from tests.support.tokens import api_key_for
+from tests.support.users import make_superuser
 
 
 def _load_schema():
-    from scheduler_project.wsgi import application
-
-    return schemathesis.openapi.from_wsgi("/api/v1/schema?format=json", application)
+    # The host's whole WSGI application (its middleware too), and the schema where the host mounted the API.
+    return schemathesis.openapi.from_wsgi(reverse("rocky_scheduler:schema") + "?format=json", get_wsgi_application())
 
 
 schema = _load_schema()
@@ -33,9 +34,9 @@ def wsgi_keeps_test_connection():
 
 @pytest.fixture
 def token(db, wsgi_keeps_test_connection) -> str:
-    user = User.objects.create_superuser("fuzzer", "fuzz@example.com", "pw-fuzz")
+    user = make_superuser("fuzzer")
     TaskFactory.create_batch(3)
-    return Token.objects.create(user=user).key
+    return api_key_for(user)
 
 
 @schema.parametrize()
