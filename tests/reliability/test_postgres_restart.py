@@ -140,7 +140,12 @@ def test_postgres_restart_under_load_answers_503_then_recovers_without_losing_ac
 
         stopped_at = time.monotonic()
         instance.stop(shutdown)
-        wait_until(lambda: _saw_outage(runners), what="every runner seeing the outage")
+        # The database stays down until this holds, so a generous wait weakens nothing: a request caught in
+        # the stop can take up to the client's 20 s timeout before the runner's next ones meet the outage.
+        try:
+            wait_until(lambda: _saw_outage(runners), timeout=60, what="every runner seeing the outage")
+        except AssertionError as timed_out:
+            raise AssertionError(f"{timed_out}; last requests per runner: {_last_outcomes(runners)}") from None
         started_at = time.monotonic()
         instance.start()
         wait_until(
@@ -199,6 +204,10 @@ def _saw_outage(runners: list[Runner]) -> bool:
     refused = [[o for o in r.client.outcomes[-50:] if o.status == 503] for r in runners]
     kinds = {o.path.split("?")[0].rsplit("/", 1)[-1] for outcomes in refused for o in outcomes}
     return all(len(outcomes) >= 2 for outcomes in refused) and {"push", "pop"} <= kinds
+
+
+def _last_outcomes(runners: list[Runner]) -> list[list[tuple]]:
+    return [[(o.method, o.path, o.status, o.error) for o in r.client.outcomes[-6:]] for r in runners]
 
 
 def _statuses(url: str) -> dict[str, str]:
