@@ -6,8 +6,8 @@ from django.contrib.auth.models import User
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
+from rocky_scheduler.services.tokens import token_issue
 from tests.factories import TaskFactory
 
 
@@ -35,7 +35,7 @@ def wsgi_keeps_test_connection():
 def token(db, wsgi_keeps_test_connection) -> str:
     user = User.objects.create_superuser("fuzzer", "fuzz@example.com", "pw-fuzz")
     TaskFactory.create_batch(3)
-    return Token.objects.create(user=user).key
+    return token_issue(user=user)
 
 
 @schema.parametrize()
