@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from rocky_scheduler.models import ApiToken
 from rocky_scheduler.services.common import Clock, default_clock
@@ -46,10 +46,13 @@ def _new_key() -> str:
 @transaction.atomic
 def token_issue(*, user: Any, name: str = DEFAULT_NAME, clock: Clock = default_clock) -> str:
     """A new key for `user`, named `name`; returned once, never stored. Refuses a name the user already has."""
-    if ApiToken.objects.filter(user=user, name=name).exists():
-        raise TokenError(TOKEN_EXISTS.format(user=user, name=name))
     key = _new_key()
-    ApiToken.objects.create(user=user, name=name, digest=key_digest(key), created=clock())
+    try:
+        with transaction.atomic():
+            ApiToken.objects.create(user=user, name=name, digest=key_digest(key), created=clock())
+    except IntegrityError:
+        # The (user, name) constraint decides, so two concurrent issues cannot both win.
+        raise TokenError(TOKEN_EXISTS.format(user=user, name=name)) from None
     return key
 
 
