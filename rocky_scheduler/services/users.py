@@ -6,10 +6,15 @@ USERNAME_FIELD, and each of its REQUIRED_FIELDS gets a value derived from the lo
 An empty e-mail is never stored where e-mail is unique: the second user made would collide with the first.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
+
+from rocky_scheduler.models import ApiToken
+from rocky_scheduler.services.tokens import token_issue
 
 USER_NOT_FOUND = "No user with {field} {login!r}."
 EMAIL_NEEDED = "{model} needs a unique {field}: give one (--email)."
@@ -62,3 +67,37 @@ def user_ensure(login: str, *, email: str = "", **fields: Any) -> tuple[Any, boo
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user, True
+
+
+# Roles of `scheduler_user`: the group (migration 0004) and whether the role works in the admin, which admits
+# staff only. Workers only call the API, so they are not staff, and get a token instead.
+ROLES = {
+    "readonly": ("scheduler-readonly", True),
+    "analyst": ("scheduler-analysts", True),
+    "worker": ("scheduler-workers", False),
+}
+
+
+@dataclass(frozen=True)
+class RoleOutcome:
+    user: Any
+    created: bool
+    group: str
+    # A worker's new key, shown this once; None for staff, or a worker that has a token already.
+    key: str | None
+
+
+@transaction.atomic
+def user_ensure_role(*, login: str, role: str, email: str = "") -> RoleOutcome:
+    """The user logging in with `login`, made if need be, in `role`'s group; staff for the admin roles,
+    and a first token for a worker (later runs leave its tokens alone: a key is shown only when issued)."""
+    group_name, staff = ROLES[role]
+    user, created = user_ensure(login, email=email)
+    if staff and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.groups.add(Group.objects.get(name=group_name))
+    key = None
+    if not staff and not ApiToken.objects.filter(user=user).exists():
+        key = token_issue(user=user)
+    return RoleOutcome(user=user, created=created, group=group_name, key=key)

@@ -1,22 +1,13 @@
 """Create or update a user in one of the scheduler's groups (idempotent), with any user model.
 
-Readers and analysts work in the Django admin, which admits staff only, so they are made staff;
-workers only call the API, so they are not, and get a token instead (printed once, when it is issued).
-Passwords are never taken on the command line: set one with `manage.py changepassword <login>`.
+Readers and analysts work in the Django admin, so they are made staff; workers only call the API and get a
+token instead, printed once, when it is issued. Passwords are never taken on the command line: set one with
+`manage.py changepassword <login>`.
 """
 
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rocky_scheduler.models import ApiToken
-from rocky_scheduler.services.tokens import token_issue
-from rocky_scheduler.services.users import UserError, user_ensure
-
-ROLES = {
-    "readonly": ("scheduler-readonly", True),
-    "analyst": ("scheduler-analysts", True),
-    "worker": ("scheduler-workers", False),
-}
+from rocky_scheduler.services.users import ROLES, UserError, user_ensure_role
 
 
 class Command(BaseCommand):
@@ -31,21 +22,16 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="", help="for a new user, where the e-mail is not the login")
 
     def handle(self, *args, login: str, role: str, email: str, **options) -> None:
-        group_name, staff = ROLES[role]
         try:
-            user, created = user_ensure(login, email=email)
+            outcome = user_ensure_role(login=login, role=role, email=email)
         except UserError as error:
             raise CommandError(str(error)) from None
-        if staff and not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
-        user.groups.add(Group.objects.get(name=group_name))
-        self.stdout.write(f"{'created' if created else 'updated'} {login} in {group_name}")
-        if staff:
-            if not user.has_usable_password():
+        self.stdout.write(f"{'created' if outcome.created else 'updated'} {login} in {outcome.group}")
+        if ROLES[role][1]:  # an admin role
+            if not outcome.user.has_usable_password():
                 self.stdout.write(f"set a password to log in to the admin: manage.py changepassword {login}")
-        elif ApiToken.objects.filter(user=user).exists():
+        elif outcome.key:
+            self.stdout.write(f"API token (shown once): {outcome.key}")
+        else:
             # Only a digest is kept, so the key cannot be shown again.
             self.stdout.write(f"has an API token already; a new key: manage.py scheduler_token {login} --replace")
-        else:
-            self.stdout.write(f"API token (shown once): {token_issue(user=user)}")
