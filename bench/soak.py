@@ -201,15 +201,13 @@ def rescheduler(seconds: float, drained: Any, out: Any) -> None:
 def _prepare(database, recurring: int) -> str:
     recreate_database(database)
     _setup_django()
-    from django.contrib.auth.models import User
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
     from rocky_scheduler.models import Plugin, Scheduler
     from rocky_scheduler.services.demo_seed import demo_seed
 
     call_command("migrate", verbosity=0)
-    demo_seed(username="soak", password="soak-password")
+    login = demo_seed(username="soak", password="soak-password")
     # Pushed and ingested work (dns-records) recurs only after a day; the nmap schedules every minute.
     # An earlier version let every task recur each minute, so the offered load grew all through the run.
     Plugin.objects.filter(pk="dns-records").update(interval=24 * 60)
@@ -217,7 +215,7 @@ def _prepare(database, recurring: int) -> str:
     # A short dispatch lease: a pop whose answer is lost under load comes back within the drain.
     Scheduler.objects.update(dispatch_timeout_seconds=30)
     _seed_recurring(recurring)
-    return Token.objects.get(user=User.objects.get(username="soak")).key
+    return login.token
 
 
 def _seed_recurring(count: int) -> None:

@@ -3,9 +3,11 @@ from rocky_scheduler.models.ingest import ProcessedMessage
 from rocky_scheduler.models.schedulers import Scheduler, TaskType
 from rocky_scheduler.models.schedules import Schedule, ScheduleEvent
 from rocky_scheduler.models.tasks import ACTIVE_STATUSES, FINAL_STATUSES, Task, TaskEvent, TaskStatus
+from rocky_scheduler.models.tokens import ApiToken
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "ApiToken",
     "FINAL_STATUSES",
     "OOI",
     "Organisation",

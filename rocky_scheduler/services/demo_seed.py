@@ -4,10 +4,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from rocky_scheduler.models import Organisation, Plugin, PluginEnablement, PluginType
+from rocky_scheduler.services.tokens import token_replace
+from rocky_scheduler.services.users import user_ensure
 
+# The demo's token has a name of its own, so seeding again replaces it and no other token of the user.
+DEMO_TOKEN_NAME = "demo"  # noqa: S105 - a name, not a secret
 DEMO_ORGANISATIONS = (("acme", "Acme Corporation"), ("globex", "Globex Corporation"))
 DEMO_PLUGINS = (
     {"id": "dns-records", "type": PluginType.BOEFJE, "name": "DNS records", "scan_level": 1, "consumes": ["Hostname"]},
@@ -49,6 +52,12 @@ DEMO_PLUGINS = (
 )
 
 
+def demo_default_login() -> str:
+    """`admin`, or an address where users log in by e-mail (Rocky)."""
+    model = get_user_model()
+    return "admin@example.com" if model.USERNAME_FIELD == model.get_email_field_name() else "admin"
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
@@ -58,7 +67,7 @@ class DemoLogin:
 
 @transaction.atomic
 def demo_seed(*, username: str, password: str) -> DemoLogin:
-    """Create (or bring back) the demo organisations, plugins, enablements and staff user."""
+    """Create (or bring back) the demo organisations, plugins, enablements and staff user; a new demo token."""
     organisations = [
         Organisation.objects.update_or_create(code=code, defaults={"name": name})[0]
         for code, name in DEMO_ORGANISATIONS
@@ -72,11 +81,10 @@ def demo_seed(*, username: str, password: str) -> DemoLogin:
             PluginEnablement.objects.update_or_create(
                 organisation=organisation, plugin=plugin, defaults={"enabled": True}
             )
-    user_model = get_user_model()
-    user, created = user_model.objects.get_or_create(username=username, defaults={"is_staff": True})
+    user, created = user_ensure(username, is_staff=True, is_superuser=True)
     if created:
-        user.is_superuser = True
         user.set_password(password)
-        user.save()
-    token, _ = Token.objects.get_or_create(user=user)
-    return DemoLogin(username=username, password=password if created else "(unchanged)", token=token.key)
+        user.save(update_fields=["password"])
+    # Only a digest is kept, so the banner can show a key only by making a new one.
+    token = token_replace(user=user, name=DEMO_TOKEN_NAME)
+    return DemoLogin(username=username, password=password if created else "(unchanged)", token=token)

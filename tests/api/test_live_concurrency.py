@@ -5,9 +5,9 @@ import threading
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
 
 from rocky_scheduler.models import Task, TaskStatus
+from rocky_scheduler.services.tokens import token_issue
 from tests.factories import bulk_backlog
 from tests.support.live_server import Client, GunicornServer
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
 
 def test_sixteen_http_poppers_on_two_server_processes_get_each_task_once(tmp_path):
     backlog = {str(task.id) for task in bulk_backlog(5_000)}
-    token = Token.objects.create(user=User.objects.create_superuser("runner", "r@example.com", "pw")).key
+    token = token_issue(user=User.objects.create_superuser("runner", "r@example.com", "pw"))
     server = GunicornServer(workers=2, log_dir=tmp_path)
     popped: list[list[str]] = [[] for _ in range(16)]
     errors: list[str] = []

@@ -8,9 +8,9 @@ import concurrent.futures
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
 
 from rocky_scheduler.models import Task, TaskStatus
+from rocky_scheduler.services.tokens import token_issue
 from tests.factories import boefje_data
 from tests.support.live_server import Client, GunicornServer
 
@@ -22,7 +22,7 @@ PAUSED_HEADER = "X-Scheduler-Status"
 
 @pytest.fixture
 def live(tmp_path):
-    token = Token.objects.create(user=User.objects.create_superuser("ops", "ops@example.com", "pw")).key
+    token = token_issue(user=User.objects.create_superuser("ops", "ops@example.com", "pw"))
     server = GunicornServer(workers=WORKERS, log_dir=tmp_path)
     yield server, token
     server.stop()

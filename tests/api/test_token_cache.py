@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 
+from rocky_scheduler.models import ApiToken
 from tests.support.api_clients import PREFIX, client_for, user_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.standalone]  # Rocky refuses any token but its own (knox)
@@ -18,7 +18,7 @@ def _queries_of(client, path: str) -> tuple[int, list[str]]:
 
 
 def _auth_queries(sqls: list[str]) -> list[str]:
-    return [sql for sql in sqls if "authtoken_token" in sql or "auth_permission" in sql]
+    return [sql for sql in sqls if "rocky_scheduler_apitoken" in sql or "auth_permission" in sql]
 
 
 def test_a_workers_repeated_calls_ask_the_database_for_its_token_and_permissions_once():
@@ -43,7 +43,7 @@ def test_with_the_memory_turned_off_every_call_looks_the_token_up(settings):
     status, sqls = _queries_of(worker, f"{PREFIX}/queues")
 
     assert status == 200
-    assert any("authtoken_token" in sql for sql in sqls)
+    assert any("rocky_scheduler_apitoken" in sql for sql in sqls)
 
 
 def test_a_deleted_token_is_refused_at_once():
@@ -51,7 +51,7 @@ def test_a_deleted_token_is_refused_at_once():
     worker = client_for(user)
     assert worker.post(f"{PREFIX}/schedulers/boefje/pop", format="json").status_code == 200
 
-    Token.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user).delete()
 
     assert worker.post(f"{PREFIX}/schedulers/boefje/pop", format="json").status_code == 401
 

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from playwright.sync_api import expect
-from rest_framework.authtoken.models import Token
 
 from rocky_scheduler.models import Task, TaskStatus
+from rocky_scheduler.services.tokens import token_issue
 from tests.browser.conftest import NARROW, WIDE, log_in
 from tests.dashboard.seeding import seed_busy_hours, seed_queue
 from tests.support.live_server import Client
@@ -20,7 +20,7 @@ QUEUED_BOEFJES = "/admin/rocky_scheduler/task/?scheduler__id__exact=boefje&statu
 def worker_token() -> str:
     worker = User.objects.create_user("boefje-runner", password="pw-runner")
     worker.groups.add(Group.objects.get(name="scheduler-workers"))
-    return Token.objects.create(user=worker).key
+    return token_issue(user=worker)
 
 
 def pop(site, token: str, limit: int = 1) -> list[dict]:

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import User
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.models import OOI, Organisation, Schedule
+from rocky_scheduler.services.tokens import token_issue
 from tests.support.http_recorder import Outcome, RecordingClient
 from tests.support.processes import ROOT, test_database_url
 
@@ -24,7 +24,7 @@ RUN_SECONDS = 180.0
 
 def superuser_token(username: str) -> str:
     user = User.objects.create_superuser(username, f"{username}@example.com", f"pw-{username}")
-    return Token.objects.create(user=user).key
+    return token_issue(user=user)
 
 
 def duplicates(id_lists: Iterable[Iterable[str]]) -> list[str]:

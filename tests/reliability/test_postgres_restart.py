@@ -56,7 +56,7 @@ def private_database():
         url = instance.create_database("rocky_scheduler")
         manage(url, "migrate", "--noinput")
         manage(url, "scheduler_user", "runner", "--role", "worker")
-        token = manage(url, "drf_create_token", "runner").split()[2]
+        token = manage(url, "scheduler_token", "runner", "--name", "reliability").strip()
         yield instance, url, token
     finally:
         instance.close()

@@ -19,7 +19,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Added for the scheduler:
     "rest_framework",
-    "rest_framework.authtoken",
     "django_q",
     "drf_spectacular",
     "drf_spectacular_sidecar",

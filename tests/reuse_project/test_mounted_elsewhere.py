@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from rocky_scheduler.conf import DEFAULTS
 from rocky_scheduler.models import Task, TaskEvent
 from rocky_scheduler.services import task_push
+from rocky_scheduler.services.tokens import token_issue
 from tests.factories import boefje_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ def worker() -> APIClient:
     user = User.objects.create_user(username="boefje-runner", password="pw-runner")
     user.groups.add(Group.objects.get(name="scheduler-workers"))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
     return client
 
 

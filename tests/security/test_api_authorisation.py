@@ -7,7 +7,6 @@ expected answers are the table in tests/security/endpoints.py (and docs/security
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 
 from rocky_scheduler import urls as api_urls
 from tests.security.conftest import ROLES, api_client_for, assert_unchanged, rolled_back
@@ -138,10 +137,3 @@ def test_a_mixed_patch_with_an_illegal_transition_changes_nothing(world):
 
     assert response.status_code == 409
     assert_unchanged(before, "PATCH priority + queued->completed")
-
-
-def test_tokens_are_stored_as_issued_so_only_drf_create_token_makes_them(world):
-    # What docs/security.md says about token handling: one key per user, 40 hex characters.
-    user = User.objects.create_user("worker-token", password="pw-worker-token")
-    token = Token.objects.create(user=user)
-    assert len(token.key) == 40 and int(token.key, 16) >= 0

@@ -43,10 +43,10 @@ def test_admin_and_dashboard_send_everyone_but_staff_to_the_login(full_world, wh
         client = staff_client("outsider", "scheduler-workers", "scheduler-analysts", is_staff=False)
     elif who == "api-token":
         # A token is for the API: the browser pages answer to a session only.
-        from rest_framework.authtoken.models import Token
+        from rocky_scheduler.services.tokens import token_issue
 
-        token = Token.objects.create(user=User.objects.create_superuser("machine", "", "pw-machine-long"))
-        headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+        token = token_issue(user=User.objects.create_superuser("machine", "", "pw-machine-long"))
+        headers = {"HTTP_AUTHORIZATION": f"Token {token}"}
     for page in BROWSER_PAGES:
         response = client.get(page, **headers)
         assert response.status_code == 302, page

@@ -31,7 +31,7 @@ SQL = [
     "x'); DELETE FROM rocky_scheduler_task; --",
     '" OR 1=1 --',
     "1; UPDATE rocky_scheduler_task SET priority = 1",
-    "x' UNION SELECT key FROM authtoken_token --",
+    "x' UNION SELECT digest FROM rocky_scheduler_apitoken --",
     "$$; DROP TABLE security_canary; $$",
     "\\'; TRUNCATE rocky_scheduler_schedule CASCADE; --",
     "x%' OR '1' LIKE '1",

@@ -5,7 +5,10 @@ knox does not know; so where the host lists knox in API_AUTHENTICATION_CLASSES, 
 the scheduler's API must take them. Elsewhere they carry the scheduler's own tokens.
 """
 
+import uuid
+
 from rocky_scheduler.conf import app_settings
+from rocky_scheduler.services.tokens import token_issue
 
 KNOX = "knox.auth.TokenAuthentication"
 
@@ -19,6 +22,5 @@ def api_key_for(user) -> str:
         from knox.models import AuthToken  # only installed in the Rocky-shaped host
 
         return AuthToken.objects.create(user)[1]
-    from rest_framework.authtoken.models import Token
-
-    return Token.objects.get_or_create(user=user)[0].key
+    # A fresh name per call: a test may ask twice for the same user, and each key is shown only once.
+    return token_issue(user=user, name=f"test-{uuid.uuid4().hex[:8]}")
