@@ -7,7 +7,7 @@ HOST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rocky_host
 # What runs a second time inside the Rocky-shaped host project (tests/rocky_host/settings.py).
 HOST_TESTS ?= tests/api tests/admin tests/dashboard tests/client tests/rocky_host
 
-.PHONY: run test test-standalone test-host lint bench
+.PHONY: run test test-standalone test-host test-django51 lint bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test-standalone: $(VENV)/.installed
 test-host: $(VENV)/.installed
 	DATABASE_URL=$(HOST_DATABASE_URL) $(PY) -m pytest --ds=tests.rocky_host.settings \
 		-m "not standalone and not slow" $(HOST_TESTS) $(PYTEST_ARGS)
+
+# The suite but the slow tests on Django 5.1, against the wheel installed into its own .venv-django51; both
+# passes, standalone and Rocky-shaped host.
+test-django51:
+	PYTHON=$(PYTHON) ROCKY_HOST_TESTS="$(HOST_TESTS)" bash .ci/django51.sh $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

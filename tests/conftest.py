@@ -1,7 +1,25 @@
+import os
+from pathlib import Path
+
 import pytest
 
+import rocky_scheduler
 from rocky_scheduler.caches import clear_process_caches
 from tests.support.api_clients import admin_api, analyst_api, anonymous_api, readonly_api, worker_api  # noqa: F401 - fixtures
+
+
+def pytest_sessionstart(session):
+    """.ci/django51.sh runs the suite against the installed wheel on Django 5.1; a run that silently imported
+    the checkout's app, or another Django, would prove nothing, so it stops before the first test."""
+    import django
+
+    installed_in = os.environ.get("ROCKY_SCHEDULER_EXPECT_INSTALLED_IN")
+    app = Path(rocky_scheduler.__file__).resolve()
+    if installed_in and not app.is_relative_to(Path(installed_in).resolve()):
+        pytest.exit(f"rocky_scheduler was imported from {app.parent}, not from {installed_in}", returncode=3)
+    expected_django = os.environ.get("ROCKY_SCHEDULER_EXPECT_DJANGO")
+    if expected_django and not f"{django.get_version()}.".startswith(f"{expected_django}."):
+        pytest.exit(f"Django {django.get_version()} is installed, not Django {expected_django}", returncode=3)
 
 
 @pytest.fixture(autouse=True)
