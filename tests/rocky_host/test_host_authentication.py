@@ -21,7 +21,7 @@ from rocky_scheduler.api.views.schedulers import PopView
 from rocky_scheduler.models import Task, TaskStatus
 from tests.factories import boefje_data
 from tests.support.api_clients import PREFIX
-from tests.support.users import make_user
+from tests.support.users import actor, make_user
 
 ROCKY_TOKEN_GATE = "tests.rocky_host.middleware.auth_required"
 # Everything an APIView would otherwise take from the host's REST_FRAMEWORK defaults.
@@ -65,6 +65,7 @@ def test_a_knox_token_of_a_worker_pushes_and_pops():
     assert popped.status_code == 200, popped.content
     assert [task["id"] for task in popped.json()["results"]] == [pushed.json()["id"]]
     assert Task.objects.get().status == TaskStatus.DISPATCHED
+    assert Task.objects.get().events.get(kind="created").actor == actor("boefje-runner")
 
 
 @pytest.mark.django_db
