@@ -9,12 +9,13 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
 from tests.factories import TaskFactory
+from tests.support.api_contract import PREFIX
 
 
 def _load_schema():
     from scheduler_project.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/v1/schema?format=json", application)
+    return schemathesis.openapi.from_wsgi(f"{PREFIX}/schema?format=json", application)
 
 
 schema = _load_schema()
