@@ -20,10 +20,7 @@ SPECTACULAR = {
     "DESCRIPTION": "OpenKAT-compatible scheduler API: push, pop, tasks, schedules.",
     "VERSION": "1.0.0",
     "PREPROCESSING_HOOKS": ["rocky_scheduler.api.schema.strip_optional_slash"],
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "rocky_scheduler.api.schema.root_without_slash",
-    ],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
     # Tags from the first part after the prefix (estimated from the paths).
     "SCHEMA_PATH_PREFIX": None,
     "SCHEMA_PATH_PREFIX_TRIM": False,
@@ -39,14 +36,12 @@ SPECTACULAR = {
 
 
 def strip_optional_slash(endpoints: list, **kwargs) -> list:
-    """Document the canonical paths, without the optional trailing slash."""
+    """Document the canonical paths, without the optional trailing slash.
+
+    The root stays `/`: with the mount prefix before it, it is the prefix as the host wrote it (`/api/v1/`),
+    which the include always answers (without the slash only if the host also routes that).
+    """
     return [(path.rstrip("/") or "/", regex, method, callback) for path, regex, method, callback in endpoints]
-
-
-def root_without_slash(result: dict, **kwargs) -> dict:
-    """The root is the mount prefix itself (`/api/v1`), not `/api/v1/`: the prefix goes before `/` last."""
-    result["paths"] = {(path.rstrip("/") or "/"): item for path, item in result["paths"].items()}
-    return result
 
 
 class SchedulerTokenScheme(OpenApiAuthenticationExtension):

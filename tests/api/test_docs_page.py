@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.test.utils import override_settings
@@ -47,7 +48,7 @@ def test_the_page_reads_the_schema_of_this_api(path):
 
 
 @override_settings(
-    ROCKY_SCHEDULER={"API_ALLOW_ANONYMOUS": False},
+    ROCKY_SCHEDULER={**settings.ROCKY_SCHEDULER, "API_ALLOW_ANONYMOUS": False},
     REST_FRAMEWORK={"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"]},
 )
 def test_schema_and_docs_are_public_whatever_the_projects_drf_defaults():

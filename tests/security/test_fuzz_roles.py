@@ -22,7 +22,8 @@ def _load_schema():
 
 schema = _load_schema()
 CREDENTIALS = ("authorization", "cookie")
-PUBLIC_PATHS = {f"{PREFIX}{endpoint.path}" for endpoint in ENDPOINTS if endpoint.public}
+# As the schema names them: the root is the prefix with its slash, as mounted.
+PUBLIC_PATHS = {f"{PREFIX}{endpoint.path or '/'}" for endpoint in ENDPOINTS if endpoint.public}
 FUZZ = {
     "deadline": None,
     "database": None,
