@@ -2,7 +2,6 @@
 
 import pytest
 import schemathesis
-from django.contrib.auth.models import User
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
@@ -10,6 +9,7 @@ from rest_framework.authtoken.models import Token
 
 from tests.factories import TaskFactory
 from tests.support.api_contract import PREFIX
+from tests.support.users import make_superuser
 
 
 def _load_schema():
@@ -34,7 +34,7 @@ def wsgi_keeps_test_connection():
 
 @pytest.fixture
 def token(db, wsgi_keeps_test_connection) -> str:
-    user = User.objects.create_superuser("fuzzer", "fuzz@example.com", "pw-fuzz")
+    user = make_superuser("fuzzer")
     TaskFactory.create_batch(3)
     return Token.objects.create(user=user).key
 
