@@ -36,6 +36,8 @@ class SchemaView(SchedulerApiView):
         from rocky_scheduler import urls  # the routes this view is one of
 
         prefix = _SCHEMA_TAIL.sub("", request.path).rstrip("/")
+        # drf-spectacular's settings are one object for the process; its own views patch them per request the
+        # same way (custom_settings), and the host's SPECTACULAR_SETTINGS are back when this block ends.
         with patched_settings({**SPECTACULAR, "SCHEMA_PATH_PREFIX_INSERT": prefix}):
             generator = SchemaGenerator(patterns=urls.urlpatterns)
             return Response(generator.get_schema(request=request, public=True))
