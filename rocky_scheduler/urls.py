@@ -5,7 +5,6 @@ The prefix itself answers with links to the parts; every other path under it is 
 (the last pattern), whatever the method."""
 
 from django.urls import re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from rocky_scheduler.api.views.health import HealthView
 from rocky_scheduler.api.views.ingest import RawFileReceivedIngestView, ScanProfileMutationIngestView
@@ -20,6 +19,7 @@ from rocky_scheduler.api.views.schedulers import (
     SchedulerListView,
 )
 from rocky_scheduler.api.views.schedules import ScheduleDetailView, ScheduleListView, ScheduleSearchView
+from rocky_scheduler.api.views.schema import DocsView, SchemaView
 from rocky_scheduler.api.views.tasks import TaskDetailView, TaskListView, TaskStatsView
 
 app_name = "rocky_scheduler"
@@ -49,7 +49,7 @@ urlpatterns = [
     route(f"schedules/{ID.format('schedule_id')}", ScheduleDetailView, "schedule-detail"),
     route("ingest/scan_profile_mutations", ScanProfileMutationIngestView, "ingest-scan-profile-mutations"),
     route("ingest/raw_file_received", RawFileReceivedIngestView, "ingest-raw-file-received"),
-    re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
-    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="rocky_scheduler:schema"), name="docs"),
+    route("schema", SchemaView, "schema"),
+    route("docs", DocsView, "docs"),
     re_path(r"^.*$", ApiNotFoundView.as_view(), name="not-found"),
 ]

@@ -1,5 +1,76 @@
-"""drf-spectacular hook: document the canonical paths, without the optional trailing slash."""
+"""How the API describes itself with drf-spectacular, independent of the host's settings.
+
+The host's DRF DEFAULT_SCHEMA_CLASS and SPECTACULAR_SETTINGS are the host's (Rocky's may be anything, or
+absent): the views use drf-spectacular's AutoSchema explicitly, `extend_schema` here bases its decorations on
+it, and the schema view (api/views/schema.py) applies SPECTACULAR for the app's document only.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from drf_spectacular import utils
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+
+TITLE = "rocky_scheduler API"
+# drf-spectacular's settings for the app's document, whatever the host's SPECTACULAR_SETTINGS say.
+SPECTACULAR = {
+    "TITLE": TITLE,
+    "DESCRIPTION": "OpenKAT-compatible scheduler API: push, pop, tasks, schedules.",
+    "VERSION": "1.0.0",
+    "PREPROCESSING_HOOKS": ["rocky_scheduler.api.schema.strip_optional_slash"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    # Tags from the first part after the prefix (estimated from the paths).
+    "SCHEMA_PATH_PREFIX": None,
+    "SCHEMA_PATH_PREFIX_TRIM": False,
+    "SERVERS": [],
+    "CAMELIZE_NAMES": False,
+    "COMPONENT_SPLIT_REQUEST": False,
+    "AUTHENTICATION_WHITELIST": None,
+    "RENDERER_WHITELIST": None,
+    "PARSER_WHITELIST": None,
+    "ENUM_NAME_OVERRIDES": {},
+    "OAS_VERSION": "3.0.3",
+}
 
 
 def strip_optional_slash(endpoints: list, **kwargs) -> list:
+    """Document the canonical paths, without the optional trailing slash.
+
+    The root stays `/`: with the mount prefix before it, it is the prefix as the host wrote it (`/api/v1/`),
+    which the include always answers (without the slash only if the host also routes that).
+    """
     return [(path.rstrip("/") or "/", regex, method, callback) for path, regex, method, callback in endpoints]
+
+
+class SchedulerTokenScheme(OpenApiAuthenticationExtension):
+    """The scheduler's own tokens, `Authorization: Token <key>`, whatever their class derives from."""
+
+    target_class = "rocky_scheduler.api.authentication.CachedTokenAuthentication"
+    name = "tokenAuth"
+    match_subclasses = True
+    priority = 1
+
+    def get_security_definition(self, auto_schema) -> dict[str, Any]:
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=getattr(self.target, "keyword", "Token")
+        )
+
+
+def extend_schema(**kwargs: Any) -> Callable:
+    """drf-spectacular's `extend_schema` for a view method, based on drf-spectacular's AutoSchema.
+
+    drf-spectacular bases a decorated method's schema on a `schema` attribute of the function, else on DRF's
+    DEFAULT_SCHEMA_CLASS, which a host without drf-spectacular leaves at DRF's own (and its schema is a 500).
+    """
+    decorate = utils.extend_schema(**kwargs)
+
+    def decorator(view_method: Callable) -> Callable:
+        view_method.schema = AutoSchema
+        try:
+            return decorate(view_method)
+        finally:
+            del view_method.schema
+
+    return decorator

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -15,6 +16,8 @@ from rocky_scheduler.dashboard.selectors import DEFAULT_HOURS, MAX_HOURS, dashbo
 
 # The script polls this often; the page tells it, so one constant sets both.
 REFRESH_SECONDS = 5
+# The namespace of rocky_scheduler.dashboard_urls (its app_name).
+NAMESPACE = "rocky_scheduler_dashboard"
 HOUR_CHOICES = (1, 3, 6, 12, 24)
 NOT_STAFF = "Staff login required; log in again through the admin."
 
@@ -41,6 +44,20 @@ def staff_json_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
     return wrapped
 
 
+def dashboard_url(name: str, request: HttpRequest | None = None) -> str:
+    """The path of a dashboard route under wherever the host mounted the dashboard.
+
+    `reverse()` joins the mount and the route as they are written; mounted without a trailing slash
+    (`path("dashboard", ...)`), that would run them together (`/dashboarddata`). The slash goes in here.
+    """
+    namespace = (request.resolver_match.namespace if request and request.resolver_match else None) or NAMESPACE
+    index = reverse(f"{namespace}:index", current_app=namespace)
+    path = reverse(f"{namespace}:{name}", current_app=namespace)
+    if index.endswith("/") or path == index:
+        return path
+    return f"{index}/{path.removeprefix(index)}"
+
+
 @require_GET
 @never_cache
 @staff_member_required
@@ -55,6 +72,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "hours": hours,
             "hour_choices": HOUR_CHOICES,
             "refresh_seconds": REFRESH_SECONDS,
+            "data_url": dashboard_url("data", request),
         },
     )
 

@@ -1,6 +1,7 @@
 """Authentication, permissions, health, metrics, OpenAPI, body limits."""
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from rocky_scheduler.models import Task
@@ -42,7 +43,7 @@ def test_bad_token_is_401(anonymous_api):
     assert anonymous_api.get(f"{PREFIX}/tasks").status_code == 401
 
 
-@override_settings(ROCKY_SCHEDULER={"API_ALLOW_ANONYMOUS": True})
+@override_settings(ROCKY_SCHEDULER={**settings.ROCKY_SCHEDULER, "API_ALLOW_ANONYMOUS": True})
 def test_anonymous_mode_allows_push_and_pop(anonymous_api):
     body = {"organisation": "acme", "data": boefje_data()}
     assert anonymous_api.post(f"{PREFIX}/schedulers/boefje/push", body, format="json").status_code == 201
@@ -96,7 +97,7 @@ def test_openapi_schema_and_docs_without_cdn(admin_api):
     assert "cdn." not in docs and "unpkg" not in docs and "jsdelivr" not in docs
 
 
-@override_settings(ROCKY_SCHEDULER={"MAX_BODY_BYTES": 2048})
+@override_settings(ROCKY_SCHEDULER={**settings.ROCKY_SCHEDULER, "MAX_BODY_BYTES": 2048})
 def test_oversized_body_is_413_and_nothing_is_queued(admin_api):
     data = {**boefje_data(), "padding": "x" * 4096}
     response = admin_api.post(f"{PREFIX}/schedulers/boefje/push", {"organisation": "acme", "data": data}, format="json")

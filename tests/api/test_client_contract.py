@@ -50,7 +50,7 @@ def test_every_route_in_the_table_answers_what_its_clients_parse(admin_api):
 
     task_push(scheduler_id="normalizer", organisation="acme", data=normalizer_data(), priority=2)
     TaskFactory.create_batch(11)
-    call("get", PREFIX, status=200)
+    call("get", f"{PREFIX}/", status=200)
     call("get", f"{PREFIX}/health", status=200)
     call("get", f"{PREFIX}/schedulers", status=200)
     call("get", f"{PREFIX}/schedulers/boefje", status=200)

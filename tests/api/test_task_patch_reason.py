@@ -37,7 +37,7 @@ def test_a_workers_reason_for_failing_is_in_the_history_the_dashboard_and_the_ad
     assert event.reason == WHY
 
     browser = staff_browser()
-    assert [row["reason"] for row in browser.get("/dashboard/data").json()["failed"]] == [WHY]
+    assert [row["reason"] for row in browser.get(reverse("rocky_scheduler_dashboard:data")).json()["failed"]] == [WHY]
     assert WHY in browser.get(reverse("admin:rocky_scheduler_task_change", args=[task.id])).content.decode()
 
 

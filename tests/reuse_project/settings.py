@@ -20,7 +20,6 @@ INSTALLED_APPS = [
     # Added for the scheduler:
     "rest_framework",
     "django_q",
-    "drf_spectacular",
     "drf_spectacular_sidecar",
     "rocky_scheduler",
 ]
@@ -49,7 +48,7 @@ TEMPLATES = [
     }
 ]
 
-# An in-memory database: enough for `check`, `migrate` and `spectacular` in a subprocess.
+# An in-memory database: enough for `check` and `migrate` in a subprocess.
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 STATIC_URL = "static/"
 
@@ -58,12 +57,5 @@ ROCKY_SCHEDULER = {
     "API_ALLOW_ANONYMOUS": False,
 }
 
-REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
-SPECTACULAR_SETTINGS = {
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "PREPROCESSING_HOOKS": ["rocky_scheduler.api.schema.strip_optional_slash"],
-}
 
 Q_CLUSTER = {"name": "rocky", "orm": "default", "workers": 2, "timeout": 300, "retry": 360, "max_attempts": 1}

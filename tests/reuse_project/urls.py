@@ -1,4 +1,5 @@
-"""Rocky-like URLs: the scheduler API under Rocky's prefix, the admin under another name."""
+"""Rocky-like URLs: the scheduler API under Rocky's prefix, the admin under another name, the dashboard mounted
+with a trailing slash (as Rocky's pages are written)."""
 
 from django.contrib import admin
 from django.http import HttpResponse
@@ -11,9 +12,14 @@ def rocky_home(request):
     return HttpResponse("rocky")
 
 
-urlpatterns = [
-    path("", rocky_home),
-    path("beheer/", admin.site.urls),
-    path("scheduler/api/v1", ApiRootView.as_view()),
-    path("scheduler/api/v1/", include("rocky_scheduler.urls")),
-]
+def host_urls(dashboard_mount: str) -> list:
+    return [
+        path("", rocky_home),
+        path("beheer/", admin.site.urls),
+        path("scheduler/api/v1", ApiRootView.as_view()),
+        path("scheduler/api/v1/", include("rocky_scheduler.urls")),
+        path(dashboard_mount, include("rocky_scheduler.dashboard_urls")),
+    ]
+
+
+urlpatterns = host_urls("scheduler/dashboard/")

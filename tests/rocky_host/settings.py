@@ -103,6 +103,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
+# Rocky documents its own API with drf-spectacular; the scheduler's schema must neither take nor change these.
+SPECTACULAR_SETTINGS = {"TITLE": "OpenKAT", "SCHEMA_PATH_PREFIX": "/api/v1"}
 
 # The scheduler, as docs/rocky-integration.md tells Rocky to add it.
 exec(snippet("settings"))  # noqa: S102 - the doc's own block, so the doc cannot drift from what works

@@ -5,10 +5,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from knox.models import AuthToken
 
-from rocky_scheduler.models import Task, TaskStatus
-from tests.factories import boefje_data
 from tests.support.api_clients import PREFIX
-from tests.support.users import actor, make_superuser, make_user
+from tests.support.users import make_superuser, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -26,21 +24,6 @@ def worker(name: str = "boefje-runner"):
 def test_the_api_is_mounted_under_rockys_api_prefix():
     # Rocky's login-required middleware lets only /api/ through without a session.
     assert PREFIX == "/api/v1/scheduler"
-
-
-def test_a_worker_with_a_rocky_knox_token_pushes_and_pops():
-    client = knox_client(worker())
-    pushed = client.post(
-        f"{PREFIX}/schedulers/boefje/push",
-        {"organisation": "acme", "data": boefje_data()},
-        content_type="application/json",
-    )
-    assert pushed.status_code == 201, pushed.content
-    popped = client.post(f"{PREFIX}/schedulers/boefje/pop", content_type="application/json")
-    assert popped.status_code == 200
-    assert [task["id"] for task in popped.json()["results"]] == [pushed.json()["id"]]
-    assert Task.objects.get().status == TaskStatus.DISPATCHED
-    assert Task.objects.get().events.get(kind="created").actor == actor("boefje-runner")
 
 
 def test_without_credentials_the_api_answers_401_json_not_rockys_login_redirect():

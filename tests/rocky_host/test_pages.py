@@ -1,18 +1,15 @@
 """The dashboard, the admin and the API docs as pages of the Rocky-shaped host: i18n prefix, Rocky's login and
 onboarding redirects, its CSP."""
 
-import re
-
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
+from tests.support.pages import external_references, inline_scripts, script_sources
 from tests.support.users import make_superuser, make_user
 
 pytestmark = pytest.mark.django_db
-
-SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
 
 def staff(name: str = "analyst", *, onboarded: bool = True) -> Client:
@@ -23,10 +20,6 @@ def staff(name: str = "analyst", *, onboarded: bool = True) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def scripts(html: str) -> list[tuple[str, str]]:
-    return [(attributes, body) for attributes, body in SCRIPT.findall(html)]
 
 
 def test_the_dashboard_lives_under_the_language_prefix_with_and_without_slash():
@@ -73,12 +66,8 @@ def test_pages_run_under_rockys_csp_without_inline_scripts_or_cdns(page):
     assert response.status_code == 200
     assert "script-src 'self'" in response["Content-Security-Policy"]
     html = response.content.decode()
-    found = scripts(html)
-    assert found, "the page runs scripts"
-    for attributes, body in found:
-        if 'type="application/json"' in attributes:
-            continue  # data for a script (json_script), never run: CSP allows it
-        assert body.strip() == "", f"inline script in {page}: {body[:80]}"
-        source = re.search(r'src="([^"]+)"', attributes)
-        assert source and source.group(1).startswith("/static/"), attributes
-    assert not re.search(r'(href|src)="(https?:)?//', html), "a page loads something from another site"
+    assert inline_scripts(html) == []
+    sources = script_sources(html)
+    assert sources, "the page runs scripts"
+    assert all(source.startswith("/static/") for source in sources), sources
+    assert external_references(html) == [], "a page loads something from another site"

@@ -11,17 +11,19 @@ from hypothesis import HealthCheck, Phase, settings
 from tests.security.conftest import api_client_for, assert_unchanged
 from tests.security.endpoints import ENDPOINTS
 from tests.security.snapshot import database_snapshot
+from tests.support.api_contract import PREFIX
 
 
 def _load_schema():
     from scheduler_project.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/v1/schema?format=json", application)
+    return schemathesis.openapi.from_wsgi(f"{PREFIX}/schema?format=json", application)
 
 
 schema = _load_schema()
 CREDENTIALS = ("authorization", "cookie")
-PUBLIC_PATHS = {f"/api/v1{endpoint.path}" for endpoint in ENDPOINTS if endpoint.public}
+# As the schema names them: the root is the prefix with its slash, as mounted.
+PUBLIC_PATHS = {f"{PREFIX}{endpoint.path or '/'}" for endpoint in ENDPOINTS if endpoint.public}
 FUZZ = {
     "deadline": None,
     "database": None,

@@ -1,10 +1,13 @@
 from typing import Any
 
-from rest_framework.authentication import SessionAuthentication
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.metadata import SimpleMetadata
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from rocky_scheduler.api.authentication import CachedTokenAuthentication
+from rocky_scheduler.api.authenticators import APP_AUTHENTICATION_CLASSES
 from rocky_scheduler.api.errors import api_exception_handler
 from rocky_scheduler.api.parsers import LimitedJSONParser
 from rocky_scheduler.api.permissions import SchedulerApiPermission
@@ -15,14 +18,26 @@ NUL_IN_REQUEST = "The path and query parameters must not contain NUL characters.
 
 
 class SchedulerApiView(APIView):
-    """Every API view: token or session auth, the JSON parser with its size limit, `{"detail"}` errors.
+    """Every API view: the app's authentication, its permissions, the JSON parser with its size limit, JSON
+    answers, `{"detail"}` errors.
 
-    Set here rather than in REST_FRAMEWORK so the app behaves the same inside Rocky's project.
+    Everything DRF would otherwise take from the host's REST_FRAMEWORK defaults is set here, so the app behaves
+    the same inside Rocky's project (knox tokens and staff-only by default) as standalone.
     """
 
-    authentication_classes = [CachedTokenAuthentication, SessionAuthentication]
+    # The scheduler's tokens, the host's API_AUTHENTICATION_CLASSES, the session: DRF's get_authenticators
+    # iterates this on every request, and each iteration reads the setting (so override_settings works).
+    authentication_classes = APP_AUTHENTICATION_CLASSES
     permission_classes = [SchedulerApiPermission]
     parser_classes = [LimitedJSONParser]
+    renderer_classes = [JSONRenderer]
+    # A host's throttle rates are for its own users; a worker fleet pops far more often.
+    throttle_classes = []
+    content_negotiation_class = DefaultContentNegotiation
+    metadata_class = SimpleMetadata
+    versioning_class = None
+    # drf-spectacular's, whatever the host's DEFAULT_SCHEMA_CLASS: the app's schema view needs it.
+    schema = AutoSchema()
     # Model permissions (codenames in rocky_scheduler) a method needs beyond authentication.
     required_permissions: dict[str, tuple[str, ...]] = {}
 

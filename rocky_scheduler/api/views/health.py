@@ -1,8 +1,8 @@
-from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
+from rocky_scheduler.api.schema import extend_schema
 from rocky_scheduler.api.views.base import SchedulerApiView
 
 

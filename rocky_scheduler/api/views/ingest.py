@@ -1,8 +1,8 @@
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from rocky_scheduler.api.schema import extend_schema
 from rocky_scheduler.api.views.base import SchedulerApiView
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message, ingest_validate

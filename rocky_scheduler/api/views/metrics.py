@@ -1,7 +1,7 @@
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from rocky_scheduler.api.schema import extend_schema
 from rocky_scheduler.api.views.base import SchedulerApiView
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.metrics import render_metrics

@@ -5,10 +5,10 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from rocky_scheduler.api.schema import extend_schema
 from rocky_scheduler.api.views.base import SchedulerApiView
 
 API_PATH_NOT_FOUND = "Not found: {path} is not a path of this API."

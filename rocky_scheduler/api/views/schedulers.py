@@ -1,10 +1,11 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
 from rocky_scheduler.api.permissions import StaffOnly, actor_of
 from rocky_scheduler.api.representations import scheduler_json, task_json
+from rocky_scheduler.api.schema import extend_schema
 from rocky_scheduler.api.serializers import (
     PopResultSerializer,
     PopSerializer,

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -6,6 +6,7 @@ from rocky_scheduler import selectors
 from rocky_scheduler.api.pagination import paginate
 from rocky_scheduler.api.permissions import actor_of
 from rocky_scheduler.api.representations import schedule_json
+from rocky_scheduler.api.schema import extend_schema
 from rocky_scheduler.api.serializers import (
     PopSerializer,
     ScheduleCreateSerializer,

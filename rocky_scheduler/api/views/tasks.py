@@ -1,7 +1,7 @@
 from contextlib import nullcontext
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
@@ -9,6 +9,7 @@ from rocky_scheduler import selectors
 from rocky_scheduler.api.pagination import paginate
 from rocky_scheduler.api.permissions import actor_of, may_change_status, user_has
 from rocky_scheduler.api.representations import task_json
+from rocky_scheduler.api.schema import extend_schema
 from rocky_scheduler.api.serializers import PopSerializer, TaskPageSerializer, TaskPatchSerializer, TaskSerializer
 from rocky_scheduler.api.views.base import SchedulerApiView
 from rocky_scheduler.errors import InvalidInput
