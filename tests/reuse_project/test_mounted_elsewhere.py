@@ -9,7 +9,6 @@ from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from rocky_scheduler.conf import DEFAULTS
 from rocky_scheduler.models import Task, TaskEvent
 from rocky_scheduler.services import task_push
 from rocky_scheduler.services.tokens import token_issue
@@ -113,8 +112,3 @@ def test_the_migrations_run_in_the_host_project_and_create_the_groups(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "['scheduler-analysts', 'scheduler-readonly', 'scheduler-workers']" in result.stdout
-
-
-def test_the_integration_guide_names_every_setting():
-    guide = (ROOT / "docs" / "rocky-integration.md").read_text()
-    assert [name for name in DEFAULTS if f'"{name}"' not in guide] == []
