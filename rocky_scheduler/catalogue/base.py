@@ -15,6 +15,10 @@ class PluginInfo:
     consumes: tuple[str, ...]
     interval: datetime.timedelta | None
     cron: str | None
+    # What its output holds (OOI types for a boefje); informational, scheduling does not use it yet.
+    produces: tuple[str, ...] = ()
+    # KATalogus `run_on` (["create"], ["update"], both); None: run on every mutation, as OpenKAT does.
+    run_on: tuple[str, ...] | None = None
 
     def as_task_ref(self) -> dict:
         """The plugin as OpenKAT's task data carries it (`data.boefje` / `data.normalizer`)."""
@@ -27,6 +31,19 @@ class OOIInfo:
     primary_key: str
     object_type: str
     scan_level: int
+
+
+class CatalogueUnavailable(Exception):
+    """The catalogue's source (KATalogus, Octopoes) did not answer usefully after its retries.
+
+    Callers treat it like a database outage: the work is retried later, nothing is decided on a guess.
+    Not an OSError on purpose: the AMQP consumer reads OSError as "the broker connection broke".
+    """
+
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(f"{service} unavailable: {detail}")
+        self.service = service
+        self.detail = detail
 
 
 class Catalogue(abc.ABC):
