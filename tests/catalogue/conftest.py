@@ -4,16 +4,9 @@ OpenKAT one reading the KATalogus and Octopoes stand-ins that serve it."""
 import pytest
 
 from rocky_scheduler.catalogue import EmbeddedCatalogue
-from rocky_scheduler.catalogue.openkat import OpenKATCatalogue
 from rocky_scheduler.models import OOI, Organisation, Plugin, PluginEnablement
-from tests.support.katalogus_standin import KATalogusStandIn
-from tests.support.octopoes_standin import OctopoesStandIn
 from tests.support.openkat_data import OpenKATData, openkat_data
-
-# Short enough that a test of an outage takes a second, long enough for a loaded CI machine.
-TIMEOUT = 2.0
-RETRIES = 2
-BACKOFF = 0.05
+from tests.support.openkat_fixtures import katalogus, octopoes, openkat_catalogue, openkat_setting  # noqa: F401
 
 
 def fill_embedded(data: OpenKATData) -> None:
@@ -60,31 +53,6 @@ def fill_embedded(data: OpenKATData) -> None:
         ],
         batch_size=2000,
     )
-
-
-@pytest.fixture
-def katalogus():
-    standin = KATalogusStandIn().start()
-    yield standin
-    standin.stop()
-
-
-@pytest.fixture
-def octopoes():
-    standin = OctopoesStandIn().start()
-    yield standin
-    standin.stop()
-
-
-def openkat_catalogue_for(katalogus: KATalogusStandIn, octopoes: OctopoesStandIn, **options) -> OpenKATCatalogue:
-    settings = {"timeout": TIMEOUT, "retries": RETRIES, "backoff": BACKOFF} | options
-    return OpenKATCatalogue(katalogus_api=katalogus.url, octopoes_api=octopoes.url, **settings)
-
-
-@pytest.fixture
-def openkat_catalogue(katalogus, octopoes) -> OpenKATCatalogue:
-    """An OpenKAT catalogue reading the stand-ins, with short timeouts."""
-    return openkat_catalogue_for(katalogus, octopoes)
 
 
 @pytest.fixture(params=["embedded", "openkat"])

@@ -12,13 +12,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from rocky_scheduler.catalogue import CatalogueUnavailable, OOIInfo
-from rocky_scheduler.catalogue import _load as load_catalogue
 from rocky_scheduler.catalogue.openkat import OpenKATCatalogue
 from rocky_scheduler.models import ProcessedMessage, Task
 from rocky_scheduler.services.ingest import SCAN_PROFILE_MUTATIONS, ingest_message
-from tests.catalogue.conftest import BACKOFF, RETRIES, openkat_catalogue_for
 from tests.scheduling.conftest import mutation
 from tests.support.openkat_data import openkat_data
+from tests.support.openkat_fixtures import BACKOFF, RETRIES, openkat_catalogue_for
 
 DATA = openkat_data()
 ACME_PLUGINS = "/v1/organisations/acme/plugins"
@@ -149,22 +148,6 @@ def test_record_ooi_projection_is_bounded(katalogus, octopoes):
         catalogue.record_ooi(OOIInfo("acme", f"Hostname|internet|h{number}.nl", "Hostname", 1))
     assert catalogue.record_ooi(OOIInfo("acme", "Hostname|internet|h0.nl", "Hostname", 2)) is None
     assert catalogue.record_ooi(OOIInfo("acme", "Hostname|internet|h2.nl", "Hostname", 2)).scan_level == 1
-
-
-@pytest.fixture
-def openkat_setting(katalogus, octopoes):
-    """ROCKY_SCHEDULER chooses the OpenKAT catalogue, as the standalone project does from the environment."""
-    setting = {
-        "CATALOGUE": "rocky_scheduler.catalogue.openkat.OpenKATCatalogue",
-        "KATALOGUS_API": katalogus.url,
-        "OCTOPOES_API": octopoes.url,
-        "EXTERNAL_TIMEOUT_SECONDS": 2.0,
-        "EXTERNAL_BACKOFF_SECONDS": 0.01,
-    }
-    load_catalogue.cache_clear()
-    with override_settings(ROCKY_SCHEDULER=setting):
-        yield
-    load_catalogue.cache_clear()
 
 
 @pytest.mark.django_db
