@@ -159,20 +159,13 @@ def test_a_mutation_schedules_the_boefjes_katalogus_enables_for_the_organisation
     )
     scheduled = set(Task.objects.values_list("organisation", "data__boefje__id"))
     for organisation in ("acme", "initech"):
-        expected = {
-            (organisation, plugin["id"])
-            for plugin in DATA.plugins
-            if plugin["type"] == "boefje"
-            and plugin["id"] in DATA.enabled[organisation]
-            and "IPAddressV4" in plugin["consumes"]
-            and plugin["scan_level"] <= 2
-        }
-        assert {task for task in scheduled if task[0] == organisation} == expected
+        expected = DATA.boefjes_for(organisation, "IPAddressV4", 2)
+        assert {plugin_id for code, plugin_id in scheduled if code == organisation} == expected
     assert ("acme", "nmap") in scheduled
     assert ("initech", "nmap") not in scheduled
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_mutation_while_katalogus_is_down_leaves_nothing_half_done(openkat_setting, katalogus):
     katalogus.down("refused")
     payload = mutation("Hostname|internet|down.example.nl", "Hostname", 2, organisation="acme")

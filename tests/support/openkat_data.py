@@ -54,8 +54,16 @@ class OpenKATData:
     def object_count(self) -> int:
         return sum(len(objects) for objects in self.objects.values())
 
-    def plugin_for(self, organisation: str, plugin: dict) -> dict:
-        return plugin | {"enabled": plugin["id"] in self.enabled[organisation]}
+    def boefjes_for(self, organisation: str, object_type: str, level: int) -> set[str]:
+        """The enabled boefjes of `organisation` that may scan an object of that type and level."""
+        return {
+            plugin["id"]
+            for plugin in self.plugins
+            if plugin["type"] == "boefje"
+            and plugin["id"] in self.enabled[organisation]
+            and object_type in plugin["consumes"]
+            and plugin["scan_level"] <= level
+        }
 
 
 def _primary_key(object_type: str, number: int) -> str:
