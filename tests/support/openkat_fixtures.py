@@ -1,18 +1,67 @@
 """Fixtures: the KATalogus and Octopoes stand-ins, an OpenKAT catalogue reading them, and the setting
-that makes it the process's catalogue. Import them into a conftest.py to use them."""
+that makes it the process's catalogue (import them into a conftest.py to use them); and the embedded
+catalogue's tables filled with the same generated data."""
 
 import pytest
 from django.test import override_settings
 
 from rocky_scheduler.catalogue import _load as load_catalogue
 from rocky_scheduler.catalogue.openkat import OpenKATCatalogue
+from rocky_scheduler.models import OOI, Organisation, Plugin, PluginEnablement
 from tests.support.katalogus_standin import KATalogusStandIn
 from tests.support.octopoes_standin import OctopoesStandIn
+from tests.support.openkat_data import OpenKATData
 
 # Short enough that a test of an outage takes a second, long enough for a loaded CI machine.
 TIMEOUT = 2.0
 RETRIES = 2
 BACKOFF = 0.05
+
+
+def fill_embedded(data: OpenKATData) -> None:
+    organisations = Organisation.objects.bulk_create(
+        [Organisation(code=code, name=name) for code, name in data.organisations.items()]
+    )
+    Plugin.objects.bulk_create(
+        [
+            Plugin(
+                id=plugin["id"],
+                type=plugin["type"],
+                name=plugin["name"],
+                oci_image=plugin.get("oci_image") or "",
+                description=plugin["description"],
+                scan_level=plugin.get("scan_level") or 0,
+                consumes=plugin["consumes"],
+                produces=plugin["produces"],
+                interval=plugin.get("interval"),
+                cron=plugin.get("cron"),
+                run_on=plugin.get("run_on"),
+            )
+            for plugin in data.plugins
+        ]
+    )
+    PluginEnablement.objects.bulk_create(
+        [
+            PluginEnablement(organisation=organisation, plugin_id=plugin["id"], enabled=True)
+            for organisation in organisations
+            for plugin in data.plugins
+            if plugin["id"] in data.enabled[organisation.code]
+        ]
+    )
+    OOI.objects.bulk_create(
+        [
+            OOI(
+                organisation=organisation,
+                primary_key=ooi["primary_key"],
+                object_type=ooi["object_type"],
+                scan_level=(ooi["scan_profile"] or {}).get("level", 0),
+                scan_profile_type=(ooi["scan_profile"] or {}).get("scan_profile_type", ""),
+            )
+            for organisation in organisations
+            for ooi in data.objects[organisation.code].values()
+        ],
+        batch_size=2000,
+    )
 
 
 @pytest.fixture
