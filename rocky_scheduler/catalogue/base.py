@@ -59,6 +59,11 @@ class Catalogue(abc.ABC):
         (then the deadline is corrected with `plugin()` after the task has finished)."""
         return None
 
+    def health(self) -> dict[str, dict]:
+        """Each external service this catalogue reads, by name: {"healthy": bool, "detail": str}, for
+        /health and the dashboard. None here: the embedded catalogue is the scheduler's own database."""
+        return {}
+
     @abc.abstractmethod
     def plugin_enabled(self, *, organisation: str, plugin_id: str) -> bool: ...
 

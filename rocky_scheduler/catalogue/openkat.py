@@ -8,6 +8,9 @@ KATalogus  GET /v1/organisations                 {"<id>": {"id", "name", ...}, .
            GET /v1/organisations/{id}/plugins    [{"id", "type", "enabled", "scan_level", "consumes",
                                                    "produces", "interval" (minutes), "cron", "run_on",
                                                    "oci_image", ...}, ...]; 404: unknown organisation
+           GET /v1/configs?boefje_id=&enabled=true
+                                                 [{"id", "boefje_id", "organisation_id", "enabled",
+                                                   "settings", "duplicates"}, ...]
            GET /health                           {"service", "healthy", "version"}
 Octopoes   GET /{id}/object?reference=&valid_time=            an OOI {"primary_key", "object_type",
                                                                "scan_profile": {"level", ...} | null}; 404
@@ -132,11 +135,14 @@ class OpenKATCatalogue(Catalogue):
         self.octopoes = ExternalService(name="octopoes", base_url=octopoes_api, **http)
         self._organisations = TTLCache(maxsize=1)
         self._plugins = TTLCache(maxsize=plugin_cache_organisations or app_settings.PLUGIN_CACHE_ORGANISATIONS)
+        # plugin id -> organisations that have it enabled (deduplication asks per plugin, not per organisation)
+        self._enabled_in = TTLCache(maxsize=plugin_cache_organisations or app_settings.PLUGIN_CACHE_ORGANISATIONS)
         self._projection = TTLCache(maxsize=ooi_projection_size or app_settings.OOI_PROJECTION_SIZE)
 
     def clear_cache(self) -> None:
         self._organisations.clear()
         self._plugins.clear()
+        self._enabled_in.clear()
 
     # KATalogus
 
@@ -172,11 +178,8 @@ class OpenKATCatalogue(Catalogue):
         )
 
     def plugin(self, plugin_id: str) -> PluginInfo | None:
-        # KATalogus keeps one definition per plugin and answers it under every organisation (only
-        # `enabled` differs), so any cached answer will do, and one organisation's list is complete.
-        for answer in self._plugins.values(ttl=app_settings.PLUGIN_CACHE_SECONDS):
-            if plugin_id in answer.plugins:
-                return answer.plugins[plugin_id]
+        # KATalogus keeps one definition per plugin and lists it under every organisation (only `enabled`
+        # differs), so one organisation's cached list answers for all: two lookups in memory per call.
         answer = self._any_organisation_plugins()
         return answer.plugins.get(plugin_id) if answer else None
 
@@ -186,6 +189,19 @@ class OpenKATCatalogue(Catalogue):
 
     def plugin_enabled(self, *, organisation: str, plugin_id: str) -> bool:
         return plugin_id in self.organisation_plugins(organisation).enabled
+
+    def organisations_enabling(self, plugin_id: str) -> list[str]:
+        """The organisations that have the boefje enabled, from its configurations: one request for all
+        organisations, as mula's deduplication asks (`get_configs(boefje_id=..., enabled=True)`)."""
+        cached = self._enabled_in.get(plugin_id, ttl=app_settings.PLUGIN_CACHE_SECONDS)
+        if cached is MISSING:
+            body = self.katalogus.get_json("/v1/configs", {"boefje_id": plugin_id, "enabled": "true"}) or []
+            try:
+                cached = sorted({config["organisation_id"] for config in body if config.get("enabled") is True})
+            except (AttributeError, KeyError, TypeError):
+                raise CatalogueUnavailable("katalogus", "unexpected configs list") from None
+            self._enabled_in.put(plugin_id, cached)
+        return cached
 
     def _any_organisation_plugins(self) -> OrganisationPlugins | None:
         organisations = self.organisations()
@@ -200,7 +216,7 @@ class OpenKATCatalogue(Catalogue):
         return None if body is None else _ooi(body, organisation)
 
     def organisations_holding(self, *, primary_key: str, plugin_id: str, min_level: int) -> list[str]:
-        clients = [code for code in self.organisations() if self.plugin_enabled(organisation=code, plugin_id=plugin_id)]
+        clients = self.organisations_enabling(plugin_id)
         if not clients:
             return []
         body = self.octopoes.get_json(

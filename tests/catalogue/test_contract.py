@@ -177,3 +177,8 @@ def test_record_ooi_answers_what_was_known_before_and_forget_ooi_forgets(any_cat
     assert any_catalogue.record_ooi(OOIInfo("acme", first.primary_key, "Hostname", 2)).scan_level == 3
     any_catalogue.forget_ooi(organisation="acme", primary_key=first.primary_key)
     assert any_catalogue.record_ooi(first) is None
+
+
+def test_health_names_only_healthy_externals_when_all_answer(any_catalogue):
+    # The embedded catalogue has no externals; the OpenKAT one names KATalogus and Octopoes.
+    assert all(state["healthy"] for state in any_catalogue.health().values())

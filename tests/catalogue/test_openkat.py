@@ -45,6 +45,17 @@ def test_a_newly_enabled_plugin_is_seen_once_the_cache_entry_expires(openkat_cat
     assert katalogus.requests_to("/v1/organisations/initech/plugins") == 2
 
 
+def test_deduplication_asks_katalogus_once_per_plugin_and_octopoes_once_per_object(
+    openkat_catalogue, katalogus, octopoes
+):
+    shared = next(pk for pk in DATA.objects["acme"] if pk in DATA.objects["globex"])
+    for _ in range(3):
+        openkat_catalogue.organisations_holding(primary_key=shared, plugin_id="dns-records", min_level=1)
+    assert katalogus.requests_to("/v1/configs") == 1
+    assert katalogus.requests_to("/v1/organisations") == 0
+    assert octopoes.requests_to("/object-clients") == 3
+
+
 def test_the_plugin_cache_keeps_at_most_its_bound_of_organisations(katalogus, octopoes):
     catalogue = openkat_catalogue_for(katalogus, octopoes, plugin_cache_organisations=2)
     for organisation in ["acme", "globex", "initech", "initech", "acme"]:

@@ -24,6 +24,8 @@ class KATalogusStandIn(StandInServer):
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, object]:
         if path == "/health":
             return health("katalogus")
+        if path == "/v1/configs":
+            return 200, self._configs(query)
         if path == PREFIX:
             return 200, {code: self._organisation(code) for code in self.organisations}
         if not path.startswith(PREFIX + "/"):
@@ -63,3 +65,31 @@ class KATalogusStandIn(StandInServer):
         offset = int(query.get("offset", ["0"])[0])
         limit = query.get("limit")
         return plugins[offset : offset + int(limit[0])] if limit else plugins[offset:]
+
+    def _configs(self, query: dict[str, list[str]]) -> list[dict]:
+        """GET /v1/configs (boefjes/boefjes/katalogus/configs.py): a BoefjeConfig per organisation and
+        boefje it was configured for; here every enabled plugin has one, with empty settings."""
+        configs = [
+            {"id": number, "settings": {}, "enabled": True, "boefje_id": plugin_id, "organisation_id": code}
+            for number, (code, plugin_id) in enumerate(
+                sorted((code, plugin_id) for code, ids in self.enabled.items() for plugin_id in ids), start=1
+            )
+        ]
+        for key in ("organisation_id", "boefje_id"):
+            if key in query:
+                configs = [config for config in configs if config[key] == query[key][0]]
+        if "enabled" in query and query["enabled"][0].lower() != "true":
+            configs = []
+        with_duplicates = query.get("with_duplicates", ["false"])[0].lower() == "true"
+        for config in configs:
+            # Duplicates: the same boefje, enabled with the same settings, in other organisations.
+            config["duplicates"] = (
+                [
+                    {**other, "duplicates": []}
+                    for other in self._configs({"boefje_id": [config["boefje_id"]]})
+                    if other["organisation_id"] != config["organisation_id"]
+                ]
+                if with_duplicates
+                else []
+            )
+        return configs
