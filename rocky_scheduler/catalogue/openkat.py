@@ -34,7 +34,7 @@ from urllib.parse import quote
 from django.core.exceptions import ImproperlyConfigured
 
 from rocky_scheduler.catalogue.base import Catalogue, CatalogueUnavailable, OOIInfo, PluginInfo
-from rocky_scheduler.catalogue.http import MISSING, ExternalService, TTLCache
+from rocky_scheduler.catalogue.external import MISSING, ExternalService, TTLCache
 from rocky_scheduler.conf import app_settings
 
 NOT_CONFIGURED = "The OpenKAT catalogue needs ROCKY_SCHEDULER['KATALOGUS_API'] and ROCKY_SCHEDULER['OCTOPOES_API']."

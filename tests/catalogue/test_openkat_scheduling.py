@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from rocky_scheduler.catalogue import CatalogueUnavailable
 from rocky_scheduler.models import Schedule, ScheduleEvent, Task, TaskStatus
 from rocky_scheduler.services import task_pop, task_transition
 from rocky_scheduler.services.ingest import SCAN_PROFILE_MUTATIONS, ingest_message
@@ -91,3 +92,27 @@ def test_a_plugin_enabled_in_katalogus_is_scheduled_for_every_object_octopoes_ha
     )
     assert queued == expected
     assert len(outcome.scheduled) == len(expected)
+
+
+@pytest.mark.parametrize("service", ["katalogus", "octopoes"])
+def test_an_outage_during_rescheduling_disables_no_schedule_and_the_next_run_queues_them(
+    openkat_setting, katalogus, octopoes, service
+):
+    clock = Clock()
+    keys = [hostname_in_octopoes(octopoes, f"outage{number}.example.nl") for number in range(3)]
+    for primary_key in keys:
+        ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(primary_key, "Hostname", 1), clock=clock)
+    complete_all(clock)
+    Schedule.objects.update(deadline_at=clock.now - datetime.timedelta(minutes=1))
+    down = {"katalogus": katalogus, "octopoes": octopoes}[service]
+    down.down("503")
+
+    # Nothing answered is not "object gone" or "plugin disabled": no schedule is given up on a guess.
+    with override_settings(ROCKY_SCHEDULER=settings.ROCKY_SCHEDULER | {"PLUGIN_CACHE_SECONDS": 0}):
+        with pytest.raises(CatalogueUnavailable):
+            schedule_due_push(clock=clock)
+        assert not Schedule.objects.filter(enabled=False).exists()
+
+        down.up()
+        result = schedule_due_push(clock=clock)
+    assert (result.queued, result.disabled) == (Schedule.objects.count(), 0)
