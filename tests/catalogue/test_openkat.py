@@ -109,6 +109,18 @@ def test_katalogus_down_is_catalogue_unavailable_after_bounded_retries(katalogus
         assert "HTTP 503" in str(raised.value)
 
 
+def test_an_answer_that_is_not_what_the_api_gives_is_catalogue_unavailable_without_retries(
+    openkat_catalogue, katalogus, octopoes
+):
+    octopoes.down("garbage")
+    with pytest.raises(CatalogueUnavailable, match="not JSON"):
+        openkat_catalogue.ooi(organisation="acme", primary_key=ACME_OBJECT["primary_key"])
+    assert octopoes.requests == 1
+    katalogus.plugins.append({"name": "a plugin without id or type"})
+    with pytest.raises(CatalogueUnavailable, match="unexpected plugin list"):
+        openkat_catalogue.enabled_plugins(organisation="acme", plugin_type="boefje")
+
+
 def test_a_hanging_octopoes_times_out_instead_of_holding_the_caller(katalogus, octopoes):
     catalogue = openkat_catalogue_for(katalogus, octopoes, timeout=0.3, retries=1)
     octopoes.delay = 1.0

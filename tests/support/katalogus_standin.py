@@ -51,7 +51,7 @@ class KATalogusStandIn(StandInServer):
     def _plugins(self, code: str, query: dict[str, list[str]]) -> list[dict]:
         """GET /v1/organisations/{id}/plugins with its filters: plugin_type, state, ids, consumes, produces,
         offset and limit (boefjes/boefjes/dependencies/plugins.py get_plugins_filter_parameters)."""
-        plugins = [plugin | {"enabled": plugin["id"] in self.enabled[code]} for plugin in self.plugins]
+        plugins = [plugin | {"enabled": plugin.get("id") in self.enabled[code]} for plugin in self.plugins]
         if "ids" in query:
             plugins = [plugin for plugin in plugins if plugin["id"] in query["ids"]]
         if "plugin_type" in query:

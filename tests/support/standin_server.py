@@ -2,7 +2,8 @@
 
 It counts requests and connections (cache and keep-alive tests), and can be taken down: "refused"
 closes the listening socket and every open connection (the service is gone), "503" answers every
-request with 503, and `delay` makes every answer late (a hanging service).
+request with 503, "garbage" with HTML instead of JSON, and `delay` makes every answer late (a hanging
+service).
 """
 
 import json
@@ -54,7 +55,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = 503, {"detail": "Service Unavailable"}
         else:
             status, body = standin.answer(path, parse_qs(parts.query))
-        payload = json.dumps(body).encode()
+        # "garbage": a proxy's error page where JSON was expected.
+        payload = b"<html>Bad Gateway</html>" if standin.mode == "garbage" else json.dumps(body).encode()
         self.send_response(status)
         for name, value in JSON_HEADERS.items():
             self.send_header(name, value)
@@ -122,12 +124,12 @@ class StandInServer:
                     pass
 
     def down(self, how: str = "refused") -> None:
-        """ "refused": nothing listens any more; "503": every request answered 503."""
+        """ "refused": nothing listens any more; "503": every request answered 503; "garbage": HTML."""
         if how == "refused":
             self.mode = "refused"
             self.stop()
-        elif how == "503":
-            self.mode = "503"
+        elif how in {"503", "garbage"}:
+            self.mode = how
         else:
             raise ValueError(how)
 
