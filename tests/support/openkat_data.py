@@ -146,3 +146,32 @@ def openkat_data() -> OpenKATData:
             level = rng.choices([None, 0, 1, 2, 3, 4], weights=[3, 12, 30, 30, 15, 10])[0]
             objects[code][primary_key] = octopoes_object(primary_key, object_type, level)
     return OpenKATData(organisations=dict(ORGANISATIONS), plugins=plugins, enabled=enabled, objects=objects)
+
+
+def demo_data() -> OpenKATData:
+    """The demo catalogue (`services/demo_seed.py`: acme and globex, four boefjes and two normalizers, all
+    enabled) as KATalogus serves it, and no objects yet: tests put them into the stand-in Octopoes."""
+    from rocky_scheduler.services.demo_seed import DEMO_ORGANISATIONS, DEMO_PLUGINS
+
+    plugins = [
+        {
+            "id": plugin["id"],
+            "name": plugin["name"],
+            "version": "1.0",
+            "type": str(plugin["type"]),
+            "consumes": list(plugin["consumes"]),
+            "produces": [],
+            **(
+                {"scan_level": plugin["scan_level"], "interval": None, "cron": None, "run_on": None, "oci_image": None}
+                if plugin["type"] == "boefje"
+                else {}
+            ),
+        }
+        for plugin in DEMO_PLUGINS
+    ]
+    return OpenKATData(
+        organisations=dict(DEMO_ORGANISATIONS),
+        plugins=plugins,
+        enabled={code: {plugin["id"] for plugin in plugins} for code, _ in DEMO_ORGANISATIONS},
+        objects={code: {} for code, _ in DEMO_ORGANISATIONS},
+    )

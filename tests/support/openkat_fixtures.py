@@ -2,7 +2,11 @@
 that makes it the process's catalogue (import them into a conftest.py to use them); and the embedded
 catalogue's tables filled with the same generated data."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from rocky_scheduler.catalogue import _load as load_catalogue
@@ -89,11 +93,11 @@ def openkat_catalogue(katalogus, octopoes) -> OpenKATCatalogue:
     return openkat_catalogue_for(katalogus, octopoes)
 
 
-@pytest.fixture
-def openkat_setting(katalogus, octopoes):
-    """ROCKY_SCHEDULER chooses the OpenKAT catalogue on the stand-ins, as the standalone project does when
-    KATALOGUS_API and OCTOPOES_API are set; get_catalogue() builds it anew for the test."""
-    setting = {
+@contextmanager
+def openkat_catalogue_chosen(katalogus: KATalogusStandIn, octopoes: OctopoesStandIn) -> Iterator[None]:
+    """ROCKY_SCHEDULER chooses the OpenKAT catalogue on these stand-ins, as the standalone project does when
+    KATALOGUS_API and OCTOPOES_API are set; get_catalogue() builds it anew inside and after."""
+    setting = settings.ROCKY_SCHEDULER | {
         "CATALOGUE": "rocky_scheduler.catalogue.openkat.OpenKATCatalogue",
         "KATALOGUS_API": katalogus.url,
         "OCTOPOES_API": octopoes.url,
@@ -101,6 +105,14 @@ def openkat_setting(katalogus, octopoes):
         "EXTERNAL_BACKOFF_SECONDS": BACKOFF,
     }
     load_catalogue.cache_clear()
-    with override_settings(ROCKY_SCHEDULER=setting):
+    try:
+        with override_settings(ROCKY_SCHEDULER=setting):
+            yield
+    finally:
+        load_catalogue.cache_clear()
+
+
+@pytest.fixture
+def openkat_setting(katalogus, octopoes):
+    with openkat_catalogue_chosen(katalogus, octopoes):
         yield
-    load_catalogue.cache_clear()
