@@ -61,7 +61,7 @@ class Catalogue(abc.ABC):
 
     def health(self) -> dict[str, dict]:
         """Each external service this catalogue reads, by name: {"healthy": bool, "detail": str}, for
-        /health and the dashboard. None here: the embedded catalogue is the scheduler's own database."""
+        /health and the dashboard. Empty here: the embedded catalogue is the scheduler's own database."""
         return {}
 
     @abc.abstractmethod
