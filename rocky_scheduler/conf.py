@@ -37,7 +37,23 @@ DEFAULTS: dict[str, Any] = {
     "PROMETHEUS_MULTIPROC_DIR": None,
     "CATALOGUE": "rocky_scheduler.catalogue.EmbeddedCatalogue",
     # Plugin definitions (interval, scan level) are re-read by each process at most this often.
+    # The OpenKAT catalogue also keeps each organisation's plugins and enablement this long.
     "PLUGIN_CACHE_SECONDS": 5.0,
+    # OpenKAT catalogue ("rocky_scheduler.catalogue.openkat.OpenKATCatalogue"): base URLs of KATalogus
+    # and Octopoes, as OpenKAT's KATALOGUS_API and OCTOPOES_API (e.g. "http://katalogus:8000").
+    "KATALOGUS_API": None,
+    "OCTOPOES_API": None,
+    # Per attempt: connect and each read. A message waits at most about
+    # (RETRIES + 1) * TIMEOUT + backoff before the catalogue gives up.
+    "EXTERNAL_TIMEOUT_SECONDS": 10.0,
+    # Extra attempts after a connection error, timeout or 5xx, waiting BACKOFF, 2 * BACKOFF, ... between.
+    "EXTERNAL_RETRIES": 2,
+    "EXTERNAL_BACKOFF_SECONDS": 0.5,
+    # How many organisations' plugin lists one process keeps (least recently used dropped first).
+    "PLUGIN_CACHE_ORGANISATIONS": 1000,
+    # The OpenKAT catalogue's projection: the last scan level seen per object, for change detection
+    # (record_ooi's answer); Octopoes stays the source of truth. Least recently seen dropped first.
+    "OOI_PROJECTION_SIZE": 100_000,
     # Completed work with no cron and no plugin interval recurs after this.
     "GRACE_PERIOD_SECONDS": 24 * 3600,
     # How long finished tasks and history are kept before housekeeping deletes them.

@@ -129,6 +129,16 @@ ROCKY_SCHEDULER = {
     "PROMETHEUS_MULTIPROC_DIR": os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None,
 }
 
+# OpenKAT's own variable names: with both set, KATalogus and Octopoes are the catalogue.
+KATALOGUS_API = os.environ.get("KATALOGUS_API", "").strip()
+OCTOPOES_API = os.environ.get("OCTOPOES_API", "").strip()
+if KATALOGUS_API and OCTOPOES_API:
+    ROCKY_SCHEDULER |= {
+        "CATALOGUE": "rocky_scheduler.catalogue.openkat.OpenKATCatalogue",
+        "KATALOGUS_API": KATALOGUS_API,
+        "OCTOPOES_API": OCTOPOES_API,
+    }
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rocky_scheduler.api.authentication.CachedTokenAuthentication",

@@ -15,6 +15,10 @@ class PluginInfo:
     consumes: tuple[str, ...]
     interval: datetime.timedelta | None
     cron: str | None
+    # What its output holds (OOI types for a boefje); informational, scheduling does not use it yet.
+    produces: tuple[str, ...] = ()
+    # KATalogus `run_on` (["create"], ["update"], both); None: run on every mutation, as OpenKAT does.
+    run_on: tuple[str, ...] | None = None
 
     def as_task_ref(self) -> dict:
         """The plugin as OpenKAT's task data carries it (`data.boefje` / `data.normalizer`)."""
@@ -29,6 +33,19 @@ class OOIInfo:
     scan_level: int
 
 
+class CatalogueUnavailable(Exception):
+    """The catalogue's source (KATalogus, Octopoes) did not answer usefully after its retries.
+
+    Callers treat it like a database outage: the work is retried later, nothing is decided on a guess.
+    Not an OSError on purpose: the AMQP consumer reads OSError as "the broker connection broke".
+    """
+
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(f"{service} unavailable: {detail}")
+        self.service = service
+        self.detail = detail
+
+
 class Catalogue(abc.ABC):
     @abc.abstractmethod
     def enabled_plugins(self, *, organisation: str, plugin_type: str) -> list[PluginInfo]: ...
@@ -41,6 +58,11 @@ class Catalogue(abc.ABC):
         to compute a schedule's next deadline itself; None when this catalogue cannot list them cheaply
         (then the deadline is corrected with `plugin()` after the task has finished)."""
         return None
+
+    def health(self) -> dict[str, dict]:
+        """Each external service this catalogue reads, by name: {"healthy": bool, "detail": str}, for
+        /health and the dashboard. Empty here: the embedded catalogue is the scheduler's own database."""
+        return {}
 
     @abc.abstractmethod
     def plugin_enabled(self, *, organisation: str, plugin_id: str) -> bool: ...

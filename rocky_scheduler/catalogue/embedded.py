@@ -24,6 +24,8 @@ def _plugin_info(plugin: Plugin) -> PluginInfo:
         plugin.consumes,
         plugin.interval,
         plugin.cron,
+        plugin.produces,
+        plugin.run_on,
     )
 
 

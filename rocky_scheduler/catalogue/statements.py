@@ -20,7 +20,8 @@ _PLUGIN = Plugin._meta.db_table
 _ENABLEMENT = PluginEnablement._meta.db_table
 
 _ENABLED_PLUGINS_SQL = f"""
-    SELECT p.id, p.type, p.name, p.version, p.oci_image, p.scan_level, p.consumes, p.interval, p.cron
+    SELECT p.id, p.type, p.name, p.version, p.oci_image, p.scan_level, p.consumes, p.interval, p.cron,
+           p.produces, p.run_on
       FROM {_PLUGIN} AS p
       JOIN {_ENABLEMENT} AS e ON e.plugin_id = p.id AND e.enabled
       JOIN {_ORGANISATION} AS o ON o.id = e.organisation_id
@@ -80,11 +81,14 @@ def ooi_upsert(ooi: OOIInfo, *, now: datetime.datetime) -> OOIInfo | None:
     )
 
 
-def plugin_info(plugin_id, plugin_type, name, version, oci_image, scan_level, consumes, interval, cron) -> PluginInfo:
-    """A PluginInfo from the plugin table's columns (interval in minutes, consumes as JSON or decoded)."""
+def plugin_info(
+    plugin_id, plugin_type, name, version, oci_image, scan_level, consumes, interval, cron, produces=(), run_on=None
+) -> PluginInfo:
+    """A PluginInfo from the plugin table's columns (interval in minutes, JSON columns as text or decoded)."""
     # Django has psycopg2 hand jsonb over as text (JSONField decodes it); a raw cursor gets that text.
-    if isinstance(consumes, str):
-        consumes = json.loads(consumes)
+    consumes, produces, run_on = (
+        json.loads(value) if isinstance(value, str) else value for value in (consumes, produces, run_on)
+    )
     return PluginInfo(
         id=plugin_id,
         type=plugin_type,
@@ -95,4 +99,6 @@ def plugin_info(plugin_id, plugin_type, name, version, oci_image, scan_level, co
         consumes=tuple(consumes or ()),
         interval=datetime.timedelta(minutes=interval) if interval else None,
         cron=cron or None,
+        produces=tuple(produces or ()),
+        run_on=tuple(run_on) if run_on is not None else None,
     )

@@ -13,6 +13,8 @@ that call returned, i.e. after its tasks were committed. What can go wrong, and 
 - the database is unreachable: nack the message with requeue, let Django drop the broken
   connection, close the broker connection (the broker requeues the other prefetched messages) and
   back off before trying again;
+- KATalogus or Octopoes does not answer (the OpenKAT catalogue's CatalogueUnavailable): the same,
+  nack with requeue and back off; the event is not dead-lettered for an outage of someone else;
 - anything else a message triggers: logged and dead-lettered, so one bad message cannot stop ingestion.
 
 A run ends by finishing the messages already delivered to it (acks held back, so the broker sends no
@@ -41,6 +43,7 @@ from pika.adapters.blocking_connection import BlockingChannel, BlockingConnectio
 from pika.exceptions import AMQPError, ChannelClosedByBroker
 from pika.spec import Basic, BasicProperties
 
+from rocky_scheduler.catalogue.base import CatalogueUnavailable
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.ingest.bodies import MalformedBody, decode_body
@@ -66,6 +69,7 @@ LOG_LOOP_ERROR = "ingest: unexpected error in the consumer loop; retrying in %.1
 LOG_QUEUE_BUSY = "ingest: another consumer holds the queues on %s; waiting for it to finish"
 LOG_CONSUMER_CANCELLED = "ingest: the broker cancelled our consumer (queue deleted?); reconnecting"
 LOG_DATABASE_ERROR = "ingest: database error on a message from %s (%s: %s); requeued, backing off"
+LOG_CATALOGUE_ERROR = "ingest: catalogue error on a message from %s (%s); requeued, backing off"
 LOG_DEAD_LETTER = "ingest: message from %s dead-lettered to %s: %s"
 LOG_UNEXPECTED = "ingest: unexpected error on a message from %s; dead-lettering it"
 
@@ -94,6 +98,8 @@ class ConsumerStats:
     dead_lettered: int = 0
     reconnects: int = 0
     database_errors: int = 0
+    # KATalogus or Octopoes (the OpenKAT catalogue) did not answer: the message was requeued.
+    catalogue_errors: int = 0
 
 
 def backoff_seconds(failures: int) -> float:
@@ -304,6 +310,14 @@ class AmqpConsumer:
             logger.warning(LOG_DATABASE_ERROR, queue, type(error).__name__, error)
             # Drops the broken connection so the next message gets a fresh one.
             close_old_connections()
+            channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
+            self._reconnect_requested = True
+            return
+        except CatalogueUnavailable as error:
+            # KATalogus or Octopoes is down: the event waits in its queue (not with the dead letters) and the
+            # reconnect backoff spaces the attempts, so an outage costs no events and no busy loop.
+            self.stats.catalogue_errors += 1
+            logger.warning(LOG_CATALOGUE_ERROR, queue, error)
             channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
             self._reconnect_requested = True
             return

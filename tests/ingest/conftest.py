@@ -17,6 +17,7 @@ from tests.ingest.broker import (
     unique_suffix,
     url_for_vhost,
 )
+from tests.support.openkat_fixtures import katalogus, octopoes, openkat_setting  # noqa: F401
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,33 @@
 import pytest
 
 from rocky_scheduler.services.demo_seed import demo_seed
+from tests.support.katalogus_standin import KATalogusStandIn
+from tests.support.octopoes_standin import OctopoesStandIn
+from tests.support.openkat_data import demo_data
+from tests.support.openkat_fixtures import openkat_catalogue_chosen
 
 
 @pytest.fixture
 def catalogue(db):
     """The demo catalogue: acme and globex, four boefjes and two normalizers, all enabled."""
     demo_seed(username="demo", password="demo-pw")
+
+
+@pytest.fixture(params=["embedded", "openkat"])
+def either_catalogue(request, catalogue):
+    """The demo catalogue read from the embedded tables, then from KATalogus and Octopoes stand-ins serving
+    it: for the tests that change nothing in the catalogue, so both must schedule alike."""
+    if request.param == "embedded":
+        yield
+        return
+    katalogus, octopoes = KATalogusStandIn(demo_data()).start(), OctopoesStandIn(demo_data()).start()
+    try:
+        with openkat_catalogue_chosen(katalogus, octopoes):
+            yield
+        assert katalogus.requests, "the test never read the catalogue from KATalogus"
+    finally:
+        katalogus.stop()
+        octopoes.stop()
 
 
 def mutation(pk: str, object_type: str, level: int, *, organisation: str = "acme", operation: str = "create") -> dict:

@@ -54,7 +54,7 @@ def test_django_q_jobs_run_their_services(catalogue):
     assert jobs.housekeeping()["tasks_deleted"] == 0
 
 
-def test_http_ingest_of_a_list_of_mutations(admin_api, catalogue):
+def test_http_ingest_of_a_list_of_mutations(admin_api, either_catalogue):
     messages = [mutation(f"Hostname|internet|h{i}.com", "Hostname", 1) for i in range(3)]
     response = admin_api.post(f"{PREFIX}/ingest/scan_profile_mutations", messages, format="json")
     assert response.status_code == 202
@@ -62,7 +62,7 @@ def test_http_ingest_of_a_list_of_mutations(admin_api, catalogue):
     assert Task.objects.filter(scheduler_id="boefje").count() == 3
 
 
-def test_http_ingest_of_one_raw_file(admin_api, catalogue):
+def test_http_ingest_of_one_raw_file(admin_api, either_catalogue):
     response = admin_api.post(f"{PREFIX}/ingest/raw_file_received/", raw_file(["boefje/nmap"]), format="json")
     assert (response.status_code, response.json()["scheduled"]) == (202, 1)
     assert Task.objects.get().data["normalizer"]["id"] == "kat_nmap_normalize"

@@ -42,7 +42,9 @@ def mutate(level: int = 1, *, input_ooi: str = HOST, operation: str = "create") 
     ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(input_ooi, "Hostname", level, operation=operation))
 
 
-def test_over_http_it_disables_the_schedule_cancels_its_queued_task_and_queues_no_normalizer(catalogue, worker_api):
+def test_over_http_it_disables_the_schedule_cancels_its_queued_task_and_queues_no_normalizer(
+    either_catalogue, worker_api
+):
     mutate()
     [queued] = Task.objects.filter(status=TaskStatus.QUEUED)
     message = deschedule_message()
@@ -66,7 +68,7 @@ def test_over_http_it_disables_the_schedule_cancels_its_queued_task_and_queues_n
     assert Schedule.objects.count() == 1
 
 
-def test_a_repeated_message_changes_nothing_more(catalogue):
+def test_a_repeated_message_changes_nothing_more(either_catalogue):
     mutate()
     message = deschedule_message()
     ingest_message(queue=RAW_FILE_RECEIVED, payload=message)
@@ -80,7 +82,7 @@ def test_a_repeated_message_changes_nothing_more(catalogue):
     assert again.events.filter(kind=ScheduleEvent.Kind.DISABLED).count() == 1
 
 
-def test_nothing_queues_a_descheduled_schedule_again(catalogue):
+def test_nothing_queues_a_descheduled_schedule_again(either_catalogue):
     mutate()
     [task] = task_pop(scheduler_id="boefje")
     task_transition(task_id=task.id, status=TaskStatus.RUNNING)
@@ -98,7 +100,7 @@ def test_nothing_queues_a_descheduled_schedule_again(catalogue):
     assert the_schedule().enabled is False
 
 
-def test_without_a_schedule_yet_one_is_created_disabled_so_a_later_mutation_does_not_run_it(catalogue):
+def test_without_a_schedule_yet_one_is_created_disabled_so_a_later_mutation_does_not_run_it(either_catalogue):
     ingest_message(queue=RAW_FILE_RECEIVED, payload=deschedule_message())
 
     schedule = the_schedule()
@@ -124,7 +126,7 @@ def test_enabling_it_through_the_api_clears_the_descheduling_and_names_who(catal
     assert queued_boefjes() == 1
 
 
-def test_a_schedule_a_person_disabled_is_not_queued_by_a_mutation(catalogue):
+def test_a_schedule_a_person_disabled_is_not_queued_by_a_mutation(either_catalogue):
     mutate()
     task_transition(task_id=Task.objects.get().pk, status=TaskStatus.CANCELLED)
     schedule_set_enabled(schedule_id=the_schedule().pk, enabled=False, actor="user:ana")

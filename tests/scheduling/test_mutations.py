@@ -33,24 +33,24 @@ def test_level_zero_schedules_nothing_but_is_projected(catalogue):
     assert OOI.objects.get(primary_key="Hostname|internet|a.com").scan_level == 0
 
 
-def test_level_one_hostname_gets_dns_records(catalogue):
+def test_level_one_hostname_gets_dns_records(either_catalogue):
     outcome = ingest(mutation("Hostname|internet|a.com", "Hostname", 1))
     assert boefjes_for("Hostname|internet|a.com") == {"dns-records"}
     assert len(outcome.scheduled) == 1
 
 
-def test_level_one_ip_skips_nmap_for_its_level(catalogue):
+def test_level_one_ip_skips_nmap_for_its_level(either_catalogue):
     outcome = ingest(mutation("IPAddressV4|internet|1.1.1.1", "IPAddressV4", 1))
     assert boefjes_for("IPAddressV4|internet|1.1.1.1") == set()
     assert outcome.skipped and "scan level" in outcome.skipped[0]["reason"]
 
 
-def test_level_two_ip_gets_nmap(catalogue):
+def test_level_two_ip_gets_nmap(either_catalogue):
     ingest(mutation("IPAddressV4|internet|1.1.1.1", "IPAddressV4", 2))
     assert boefjes_for("IPAddressV4|internet|1.1.1.1") == {"nmap"}
 
 
-def test_level_change_one_to_two_adds_level_two_boefjes(catalogue):
+def test_level_change_one_to_two_adds_level_two_boefjes(either_catalogue):
     pk = "Website|internet|1.1.1.1|tcp|443|https"
     ingest(mutation(pk, "Website", 1))
     assert boefjes_for(pk) == set()
@@ -61,7 +61,7 @@ def test_level_change_one_to_two_adds_level_two_boefjes(catalogue):
     assert Task.objects.filter(data__input_ooi=pk).count() == 2, "ssl-certificates must not be queued twice"
 
 
-def test_other_organisation_gets_its_own_tasks(catalogue):
+def test_other_organisation_gets_its_own_tasks(either_catalogue):
     ingest(mutation("Hostname|internet|a.com", "Hostname", 1, organisation="globex"))
     assert Task.objects.get().organisation == "globex"
 
@@ -72,7 +72,7 @@ def test_disabled_plugin_schedules_nothing(catalogue):
     assert not Task.objects.exists()
 
 
-def test_recent_run_within_interval_is_not_repeated(catalogue):
+def test_recent_run_within_interval_is_not_repeated(either_catalogue):
     pk = "Hostname|internet|a.com"
     ingest(mutation(pk, "Hostname", 1))
     [task] = task_pop(scheduler_id="boefje")
@@ -82,7 +82,7 @@ def test_recent_run_within_interval_is_not_repeated(catalogue):
     assert outcome.skipped[0]["reason"] == "ran within its interval"
 
 
-def test_run_long_ago_is_repeated(catalogue):
+def test_run_long_ago_is_repeated(either_catalogue):
     pk = "Hostname|internet|a.com"
     ingest(mutation(pk, "Hostname", 1))
     [task] = task_pop(scheduler_id="boefje")
@@ -124,7 +124,7 @@ def test_malformed_mutation_is_refused_and_changes_nothing(catalogue, message):
     assert not Task.objects.exists() and not OOI.objects.exists()
 
 
-def test_raw_file_schedules_matching_normalizer(catalogue):
+def test_raw_file_schedules_matching_normalizer(either_catalogue):
     outcome = ingest(raw_file(["boefje/dns-records", "text/plain"]), RAW_FILE_RECEIVED)
     [task] = Task.objects.all()
     assert (task.scheduler_id, task.data["normalizer"]["id"]) == ("normalizer", "kat_dns_normalize")
@@ -137,12 +137,12 @@ def test_error_raw_file_schedules_nothing(catalogue):
     assert not Task.objects.exists()
 
 
-def test_raw_file_without_a_consuming_normalizer_schedules_nothing(catalogue):
+def test_raw_file_without_a_consuming_normalizer_schedules_nothing(either_catalogue):
     ingest(raw_file(["boefje/unknown"]), RAW_FILE_RECEIVED)
     assert not Task.objects.exists()
 
 
-def test_redelivered_message_schedules_nothing_twice(catalogue):
+def test_redelivered_message_schedules_nothing_twice(either_catalogue):
     message = raw_file(["boefje/dns-records"])
     ingest(message, RAW_FILE_RECEIVED)
     [task] = task_pop(scheduler_id="normalizer")

@@ -52,7 +52,7 @@ def test_completed_task_with_one_minute_interval_is_queued_again_once_due(catalo
     assert schedule_due_push(clock=clock).queued == 0, "a queued schedule is not due again until it completes"
 
 
-def test_cron_schedule_takes_the_next_cron_time(catalogue):
+def test_cron_schedule_takes_the_next_cron_time(either_catalogue):
     clock = Clock()
     ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
     task = Task.objects.get()
@@ -62,7 +62,7 @@ def test_cron_schedule_takes_the_next_cron_time(catalogue):
     assert (deadline.hour, deadline.minute) == (3, 0) and deadline > clock.now
 
 
-def test_without_cron_or_interval_the_grace_period_applies(catalogue):
+def test_without_cron_or_interval_the_grace_period_applies(either_catalogue):
     clock = Clock()
     ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
     task = complete_one(clock)
@@ -88,7 +88,7 @@ def test_due_schedules_of_gone_objects_or_disabled_plugins_are_disabled_with_a_r
     assert Schedule.objects.filter(enabled=False).count() == 2
 
 
-def test_disabled_schedule_is_skipped(catalogue):
+def test_disabled_schedule_is_skipped(either_catalogue):
     clock = Clock()
     ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1))
     complete_one(clock)
