@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from rocky_scheduler.admin.common import RefuseNulQueryMixin, run_each
 from rocky_scheduler.admin.filters import ScanLevelFilter
+from rocky_scheduler.catalogue import EmbeddedCatalogue, get_catalogue
 from rocky_scheduler.errors import SchedulerError
 from rocky_scheduler.ingest.messages import ScanProfileMutation
 from rocky_scheduler.models import OOI, Organisation, Plugin, PluginEnablement
@@ -21,14 +22,35 @@ SCHEDULED = "{plugin} enabled for {organisation}: {scheduled} tasks queued, {ski
 OOI_SCHEDULED = "{ooi}: {scheduled} tasks queued, {skipped} skipped, {cancelled} cancelled."
 
 
+class EmbeddedCatalogueOnlyMixin:
+    """The embedded catalogue's tables are what the scheduler reads only while that catalogue is chosen.
+    With another (OpenKAT's KATalogus and Octopoes) they would be a second, dead list of organisations and
+    plugins beside the host's own, so the admin hides them and refuses their pages."""
+
+    def _catalogue_is_embedded(self) -> bool:
+        return isinstance(get_catalogue(), EmbeddedCatalogue)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._catalogue_is_embedded() and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return self._catalogue_is_embedded() and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._catalogue_is_embedded() and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._catalogue_is_embedded() and super().has_delete_permission(request, obj)
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
+class OrganisationAdmin(EmbeddedCatalogueOnlyMixin, RefuseNulQueryMixin, admin.ModelAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
 
 @admin.register(Plugin)
-class PluginAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
+class PluginAdmin(EmbeddedCatalogueOnlyMixin, RefuseNulQueryMixin, admin.ModelAdmin):
     list_display = ("id", "type", "name", "version", "scan_level", "consumes_list", "interval", "cron")
     list_filter = ("type", "scan_level")
     search_fields = ("id", "name")
@@ -45,7 +67,7 @@ class PluginEnablementForm(forms.ModelForm):
 
 
 @admin.register(PluginEnablement)
-class PluginEnablementAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
+class PluginEnablementAdmin(EmbeddedCatalogueOnlyMixin, RefuseNulQueryMixin, admin.ModelAdmin):
     form = PluginEnablementForm
     list_display = ("plugin", "plugin_type", "organisation", "enabled", "modified_at")
     list_select_related = ("plugin", "organisation")
@@ -126,7 +148,7 @@ class OOIForm(forms.ModelForm):
 
 
 @admin.register(OOI)
-class OOIAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
+class OOIAdmin(EmbeddedCatalogueOnlyMixin, RefuseNulQueryMixin, admin.ModelAdmin):
     """The local projection of Octopoes' objects. A save here is a scan-profile mutation."""
 
     form = OOIForm

@@ -9,6 +9,7 @@ from django.urls import reverse
 from rocky_scheduler.models import Task
 from rocky_scheduler.services import task_push
 from tests.factories import boefje_data
+from tests.support.openkat_fixtures import katalogus, octopoes, openkat_setting  # noqa: F401 - fixtures
 from tests.support.users import make_user
 
 

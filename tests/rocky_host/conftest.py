@@ -3,4 +3,6 @@
 
 from django.conf import settings
 
+from tests.support.openkat_fixtures import katalogus, octopoes  # noqa: F401 - fixtures
+
 collect_ignore_glob = [] if settings.ROOT_URLCONF == "tests.rocky_host.urls" else ["test_*.py"]
