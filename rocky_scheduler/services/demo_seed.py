@@ -7,7 +7,7 @@ from django.db import transaction
 
 from rocky_scheduler.models import Organisation, Plugin, PluginEnablement, PluginType
 from rocky_scheduler.services.tokens import token_replace
-from rocky_scheduler.services.users import user_ensure
+from rocky_scheduler.services.users import user_ensure, user_ensure_role
 
 # The demo's token has a name of its own, so seeding again replaces it and no other token of the user.
 DEMO_TOKEN_NAME = "demo"  # noqa: S105 - a name, not a secret
@@ -52,17 +52,26 @@ DEMO_PLUGINS = (
 )
 
 
-def demo_default_login() -> str:
-    """`admin`, or an address where users log in by e-mail (Rocky)."""
+def _login(name: str) -> str:
+    """`name`, or an address where users log in by e-mail (Rocky)."""
     model = get_user_model()
-    return "admin@example.com" if model.USERNAME_FIELD == model.get_email_field_name() else "admin"
+    return f"{name}@example.com" if model.USERNAME_FIELD == model.get_email_field_name() else name
+
+
+def demo_default_login() -> str:
+    return _login("admin")
 
 
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
+    # The password as set by this run; "(unchanged)" when the user existed (its password is not ours to show).
     password: str
+    password_set: bool
     token: str
+    # A boefje runner's account (role worker: pop, push, report) and a new token for it on each run.
+    worker: str
+    worker_token: str
 
 
 @transaction.atomic
@@ -87,4 +96,12 @@ def demo_seed(*, username: str, password: str) -> DemoLogin:
         user.save(update_fields=["password"])
     # Only a digest is kept, so the banner can show a key only by making a new one.
     token = token_replace(user=user, name=DEMO_TOKEN_NAME)
-    return DemoLogin(username=username, password=password if created else "(unchanged)", token=token)
+    worker = user_ensure_role(login=_login("worker"), role="worker", email="worker@example.com").user
+    return DemoLogin(
+        username=username,
+        password=password if created else "(unchanged)",
+        password_set=created,
+        token=token,
+        worker=worker.get_username(),
+        worker_token=token_replace(user=worker, name=DEMO_TOKEN_NAME),
+    )
