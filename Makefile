@@ -7,7 +7,7 @@ HOST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rocky_host
 # What runs a second time inside the Rocky-shaped host project (tests/rocky_host/settings.py).
 HOST_TESTS ?= tests/api tests/admin tests/dashboard tests/client tests/rocky_host
 
-.PHONY: run test test-standalone test-host test-django51 lint bench
+.PHONY: run test test-prerequisites test-standalone test-host test-django51 lint bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,12 @@ $(VENV)/.installed: requirements.txt
 run: $(VENV)/.installed
 	PY=$(PY) bash scripts/run.sh
 
+# PostgreSQL and RabbitMQ up, Debian's Chromium installed: a fresh machine needs nothing else run first.
+test-prerequisites:
+	bash scripts/test_prerequisites.sh
+
 # Both passes always run; `make test` fails if either does.
-test: $(VENV)/.installed
+test: $(VENV)/.installed test-prerequisites
 	@status=0; \
 	$(MAKE) --no-print-directory test-standalone || status=1; \
 	$(MAKE) --no-print-directory test-host || status=1; \
@@ -34,7 +38,7 @@ test-host: $(VENV)/.installed
 
 # The suite but the slow tests on Django 5.1, against the wheel installed into its own .venv-django51; both
 # passes, standalone and Rocky-shaped host.
-test-django51:
+test-django51: test-prerequisites
 	PYTHON=$(PYTHON) ROCKY_HOST_TESTS="$(HOST_TESTS)" bash .ci/django51.sh $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
