@@ -21,6 +21,12 @@ from pathlib import Path
 
 import psycopg2
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.progress import Progress  # noqa: E402
+
 BASE_URL = "postgres://postgres@127.0.0.1:5432"
 
 _ROUND = """
@@ -82,14 +88,17 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=2000)
     args = parser.parse_args()
     databases = [f"rocky_scheduler_ab_{index}" for index in range(2)]
-    for tree, database in zip(args.trees, databases, strict=True):
-        _prepare(tree, database)
     rounds: list[list[dict[str, float]]] = [[], []]
-    for number in range(args.rounds):
-        # Alternate which checkout goes first, so a drift in machine speed does not favour one.
-        for index in [0, 1] if number % 2 == 0 else [1, 0]:
-            rounds[index].append(_round(args.trees[index], databases[index], args.tasks))
-        print(f"round {number + 1}: {rounds[0][-1]} {rounds[1][-1]}", flush=True)
+    with Progress("ab compare") as progress:
+        for tree, database in zip(args.trees, databases, strict=True):
+            progress.step(f"creating and migrating {database} for {tree}")
+            _prepare(tree, database)
+        for number in range(args.rounds):
+            # Alternate which checkout goes first, so a drift in machine speed does not favour one.
+            for index in [0, 1] if number % 2 == 0 else [1, 0]:
+                progress.step(f"round {number + 1}/{args.rounds}: {args.trees[index]}")
+                rounds[index].append(_round(args.trees[index], databases[index], args.tasks))
+            print(f"round {number + 1}: {rounds[0][-1]} {rounds[1][-1]}", flush=True)
     print(f"\n{os.cpu_count()} CPUs; {args.tasks} tasks per round, one process; medians of {args.rounds} rounds")
     for measure in ("push", "pop_complete"):
         medians = [statistics.median(result[measure] for result in results) for results in rounds]

@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.db import database_from_env, recreate_database  # noqa: E402
+from bench.progress import Progress  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "catalogue_bench.json"
 
@@ -56,7 +57,9 @@ def _empty_work_tables() -> None:
         cursor.execute(f"TRUNCATE {tables} CASCADE")  # noqa: S608 - table names from model metadata
 
 
-def _run(name: str, setting: dict[str, Any], mutations: list[dict[str, Any]], standins: list) -> dict[str, Any]:
+def _run(
+    name: str, setting: dict[str, Any], mutations: list[dict[str, Any]], standins: list, progress: Progress
+) -> dict[str, Any]:
     from django.test import override_settings
 
     from rocky_scheduler.catalogue import _load, get_catalogue
@@ -69,11 +72,13 @@ def _run(name: str, setting: dict[str, Any], mutations: list[dict[str, Any]], st
         catalogue = get_catalogue()
         requests_before = {standin.name: standin.requests for standin in standins}
         durations = []
+        progress.step(f"{name}: mutations ingested", total=len(mutations))
         started = time.perf_counter()
         for payload in mutations:
             before = time.perf_counter()
             ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=payload)
             durations.append(time.perf_counter() - before)
+            progress.done += 1
         elapsed = time.perf_counter() - started
         cache = getattr(catalogue, "_plugins", None) if standins else None
     _load.cache_clear()
@@ -99,7 +104,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=3000)
     args = parser.parse_args()
+    with Progress("catalogue bench") as progress:
+        results = _compare(args, progress)
+    for result in results:
+        print(json.dumps(result))
+    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_PATH.write_text(json.dumps(results, indent=2) + "\n")
 
+
+def _compare(args: argparse.Namespace, progress: Progress) -> list[dict[str, Any]]:
+    """The three catalogue set-ups in turn; a progress line at least every 10 s (bench/progress.py)."""
+    progress.step("creating the database and the generated catalogue")
     database = database_from_env()
     recreate_database(database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scheduler_project.settings")
@@ -127,18 +142,21 @@ def main() -> None:
     embedded = base | {"CATALOGUE": "rocky_scheduler.catalogue.EmbeddedCatalogue"}
     try:
         results = [
-            _run("embedded", embedded, mutations, []),
-            _run("openkat", openkat, mutations, [katalogus, octopoes]),
+            _run("embedded", embedded, mutations, [], progress),
+            _run("openkat", openkat, mutations, [katalogus, octopoes], progress),
             # What the plugin cache saves: KATalogus asked on every message.
-            _run("openkat, no plugin cache", openkat | {"PLUGIN_CACHE_SECONDS": 0}, mutations, [katalogus, octopoes]),
+            _run(
+                "openkat, no plugin cache",
+                openkat | {"PLUGIN_CACHE_SECONDS": 0},
+                mutations,
+                [katalogus, octopoes],
+                progress,
+            ),
         ]
     finally:
         katalogus.stop()
         octopoes.stop()
-    for result in results:
-        print(json.dumps(result))
-    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_PATH.write_text(json.dumps(results, indent=2) + "\n")
+    return results
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/dead_tuples.py [--vacuum-wait 300]
 Every pop moves a row out of the queue's partial index (status = 'queued'); the old index entry stays
 until VACUUM removes it, and VACUUM cannot while any transaction older than the change is open. This
 measures, in one run and for two table configurations (PostgreSQL's autovacuum defaults, and the
-settings recommended in docs/benchmarks.md), the latency of:
+settings recommended in docs/benchmarks/dead-tuples.md), the latency of:
 - our pop (task_pop through the heap cache) and the raw single-statement SKIP LOCKED claim,
 - before the churn, after churning 100,000 tasks through queued -> dispatched -> completed while a
   REPEATABLE READ transaction stays open in another connection, and after that transaction ends and
@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.db import connect, database_from_env, recreate_database  # noqa: E402
+from bench.progress import Progress  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "dead_tuples.json"
 QUEUED = 10_000
@@ -97,9 +98,10 @@ def _measure(database, label: str) -> dict[str, Any]:
     return result
 
 
-def _churn(database, count: int) -> None:
+def _churn(database, count: int, progress: Progress) -> None:
     """Push, dispatch and complete `count` tasks in batches, as a busy day would."""
     connection = connect(database)
+    progress.step(f"churning {count:,} tasks", total=count)
     with connection.cursor() as cursor:
         for start in range(0, count, 10_000):
             tag = f"churn{start}-"
@@ -110,12 +112,15 @@ def _churn(database, count: int) -> None:
                 [tag],
             )
             cursor.execute("UPDATE rocky_scheduler_task SET status = 'completed' WHERE status = 'dispatched'")
+            progress.done = min(start + 10_000, count)
     connection.close()
 
 
-def _scenario(database, *, tuned: bool, vacuum_wait: float) -> list[dict[str, Any]]:
+def _scenario(database, progress: Progress, *, tuned: bool, vacuum_wait: float) -> list[dict[str, Any]]:
     from django.db import connections
 
+    settings = "recommended settings" if tuned else "PostgreSQL defaults"
+    progress.step(f"{settings}: creating the database and {QUEUED:,} queued tasks")
     connections.close_all()
     recreate_database(database)
     from django.core.management import call_command
@@ -128,6 +133,7 @@ def _scenario(database, *, tuned: bool, vacuum_wait: float) -> list[dict[str, An
         cursor.execute(INSERT_ROWS, ["base-", "base-", QUEUED + 2 * SAMPLES * 4])
         cursor.execute("ANALYZE rocky_scheduler_task")
     setup.close()
+    progress.step(f"{settings}: measuring before the churn")
     phases = [_measure(database, "before churn")]
 
     # The long transaction: a REPEATABLE READ snapshot holds back the horizon VACUUM may clean to.
@@ -136,12 +142,16 @@ def _scenario(database, *, tuned: bool, vacuum_wait: float) -> list[dict[str, An
     holder.set_session(isolation_level="REPEATABLE READ")
     with holder.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM rocky_scheduler_task")
-    _churn(database, CHURN)
+    _churn(database, CHURN, progress)
+    progress.step(f"{settings}: a minute for autovacuum (naptime), long transaction open")
     time.sleep(65)  # autovacuum's naptime is a minute: give it its chance, which the snapshot denies
+    progress.step(f"{settings}: measuring after the churn")
     phases.append(_measure(database, "after churn, long transaction open"))
     holder.rollback()
     holder.close()
+    progress.step(f"{settings}: transaction ended, waiting up to {vacuum_wait:.0f} s for autovacuum")
     waited, vacuumed = _wait_for_autovacuum(database, after=phases[-1]["autovacuum_count"], seconds=vacuum_wait)
+    progress.step(f"{settings}: measuring after autovacuum")
     phase = _measure(
         database, "after the transaction ended and autovacuum ran" if vacuumed else "autovacuum waited for"
     )
@@ -172,6 +182,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--vacuum-wait", type=float, default=300.0, help="longest wait for autovacuum, seconds")
     args = parser.parse_args()
+    with Progress("dead tuples") as progress:
+        progress.step("starting a private PostgreSQL cluster")
+        report = _run(args, progress)
+    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_PATH.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def _run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
     from tests.support.private_services import PostgresInstance
 
     server = PostgresInstance()
@@ -186,19 +206,17 @@ def main() -> int:
             "loadavg_start": os.getloadavg(),
             "server": "private cluster, PostgreSQL defaults (autovacuum on)",
             "recommended": RECOMMENDED,
-            "default": _scenario(database, tuned=False, vacuum_wait=args.vacuum_wait),
-            "tuned": _scenario(database, tuned=True, vacuum_wait=args.vacuum_wait),
+            "default": _scenario(database, progress, tuned=False, vacuum_wait=args.vacuum_wait),
+            "tuned": _scenario(database, progress, tuned=True, vacuum_wait=args.vacuum_wait),
             "loadavg_end": os.getloadavg(),
         }
     finally:
         from django.db import connections
 
         connections.close_all()
+        progress.step("stopping the private PostgreSQL cluster")
         server.close()
-    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_PATH.write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
-    return 0
+    return report
 
 
 if __name__ == "__main__":

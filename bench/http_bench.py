@@ -10,7 +10,6 @@ Prints a table and writes the raw figures to bench/results/http_bench.json.
 
 import argparse
 import datetime
-import json
 import multiprocessing
 import os
 import platform
@@ -29,6 +28,8 @@ if str(ROOT) not in sys.path:
 
 from bench.http_load import DRAIN, GET, PUSH, ClientJob, run_client  # noqa: E402
 from bench.http_server import CpuTracker, GunicornServer, deployed_workers  # noqa: E402
+from bench.progress import Progress  # noqa: E402
+from bench.report import results_write_and_print  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 RESULTS_PATH = RESULTS_DIR / "http_bench.json"
@@ -206,11 +207,16 @@ def run_phase(
     path: str = "",
     tag: str = "",
     quiet_wait: float = 0.0,
+    progress: Progress,
 ) -> dict[str, Any]:
     """Run `clients` client processes of one kind for `seconds`; throughput, latency, CPU and duplicates."""
     from bench.db import status_counts
 
+    label = f"{name} {server.workers}w {clients}c"
+    if quiet_wait:
+        progress.step(f"{label}: waiting up to {quiet_wait:.0f} s for a quiet machine")
     busy_before = wait_for_quiet(quiet_wait) if quiet_wait else None
+    progress.step(f"{label}: phase of {seconds:.0f} s")
 
     context = multiprocessing.get_context("spawn")
     ready = context.Barrier(clients + 1, timeout=120)
@@ -324,14 +330,16 @@ def _describe(phase: dict[str, Any]) -> str:
 
 
 def run_worker_count(
-    args: argparse.Namespace, database, token: str, *, workers: int, client_counts: list[int]
+    args: argparse.Namespace, database, token: str, progress: Progress, *, workers: int, client_counts: list[int]
 ) -> list[dict[str, Any]]:
     """Start a server with `workers` workers and measure every phase at each client count."""
+    progress.step(f"starting gunicorn with {workers} workers")
     server = GunicornServer(workers=workers, database_url=os.environ["DATABASE_URL"], log_path=SERVER_LOG)
     phases = []
     try:
         print(f"gunicorn with {workers} sync workers on port {server.port}", flush=True)
         # Warm-up: every worker imports its lazy modules, connects, fills its caches; not recorded.
+        progress.step(f"loading {args.backlog:,} queued tasks")
         task_id = _fresh_backlog(database, args.backlog, scheduled=args.scheduled)
         for kind, path in ((GET, f"/api/v1/tasks/{task_id}"), (GET, "/api/v1/queues/boefje"), (DRAIN, ""), (PUSH, "")):
             run_phase(
@@ -344,11 +352,19 @@ def run_worker_count(
                 seconds=args.warmup_seconds,
                 path=path,
                 tag=f"warmup-w{workers}",
+                progress=progress,
             )
         for clients in client_counts:
             # A fresh backlog per client count, so every drain starts from the same queue.
+            progress.step(f"loading {args.backlog:,} queued tasks")
             task_id = _fresh_backlog(database, args.backlog, scheduled=args.scheduled)
-            common = {"clients": clients, "server": server, "database": database, "quiet_wait": args.quiet_wait}
+            common = {
+                "clients": clients,
+                "server": server,
+                "database": database,
+                "quiet_wait": args.quiet_wait,
+                "progress": progress,
+            }
             ceilings = {
                 "health": ("/api/v1/health", None),
                 "task": (f"/api/v1/tasks/{task_id}", token),
@@ -519,10 +535,20 @@ def print_report(results: dict[str, Any]) -> None:
 
 def main() -> int:
     args = _parse_args()
+    with Progress("http bench") as progress:
+        results = run_all(args, progress)
+    results_write_and_print(results, RESULTS_PATH, print_report)
+    verdict = results["verdicts"]
+    return 0 if verdict["no_duplicates"] and verdict["no_errors"] and verdict["no_losses"] else 1
+
+
+def run_all(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
+    """Every worker count and phase in order; a progress line at least every 10 s (bench/progress.py)."""
     from bench.db import database_from_env, recreate_database
 
     database = database_from_env()
     run_started = time.perf_counter()
+    progress.step("creating the database and migrating")
     recreate_database(database)
     token = _setup_django()
     results: dict[str, Any] = {
@@ -533,22 +559,16 @@ def main() -> int:
         "phases": [],
     }
     results["phases"] += run_worker_count(
-        args, database, token, workers=args.workers, client_counts=_ints(args.clients)
+        args, database, token, progress, workers=args.workers, client_counts=_ints(args.clients)
     )
     for workers in _ints(args.extra_workers):
         results["phases"] += run_worker_count(
-            args, database, token, workers=workers, client_counts=[args.extra_clients]
+            args, database, token, progress, workers=workers, client_counts=[args.extra_clients]
         )
     results["summary"] = summarise(results["phases"])
     results["verdicts"] = verdicts(results["summary"], results["phases"], args.workers)
     results["total_seconds"] = time.perf_counter() - run_started
-
-    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_PATH.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    print_report(results)
-    print(f"\nTotal {results['total_seconds']:.0f} s; raw figures in {RESULTS_PATH.relative_to(ROOT)}")
-    verdict = results["verdicts"]
-    return 0 if verdict["no_duplicates"] and verdict["no_errors"] and verdict["no_losses"] else 1
+    return results
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
 
 from bench.http_load import COMPLETED_BODY, GET, push_body  # noqa: E402
 from bench.http_server import deployed_workers  # noqa: E402
+from bench.progress import Progress  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "http_profile.json"
 VARIANTS = ("as deployed", "anonymous, no token", "no CONN_HEALTH_CHECKS")
@@ -164,7 +165,9 @@ def count_round_trips(operation: Callable[[], None]) -> dict[str, int]:
     return {"statements": len(statements), "health_checks": checks["health_checks"]}
 
 
-def measure_in_process(args: argparse.Namespace, api: InProcessApi, task_id: str, token: str) -> dict[str, Any]:
+def measure_in_process(
+    args: argparse.Namespace, api: InProcessApi, task_id: str, token: str, progress: Progress
+) -> dict[str, Any]:
     operations = api.operations(task_id)
     samples: dict[str, dict[str, list[float]]] = {variant: {} for variant in VARIANTS}
     round_trips = {}
@@ -172,9 +175,10 @@ def measure_in_process(args: argparse.Namespace, api: InProcessApi, task_id: str
         if name == "PATCH completed":
             operations["pop"]()
         round_trips[name] = count_round_trips(operation)
-    for _ in range(args.rounds):
+    for number in range(args.rounds):
         # Variants interleaved round by round, so a busy spell on the shared machine hits all of them.
         for variant in VARIANTS:
+            progress.step(f"in process, round {number + 1}/{args.rounds}: {variant}")
             with _Variant(variant, api, token):
                 for name, operation in operations.items():
                     operation()  # warm: caches, heap window
@@ -260,7 +264,7 @@ def profile_shares(operation: Callable[[], None], calls: int) -> dict[str, dict[
     }
 
 
-def measure_floor(args: argparse.Namespace, database) -> list[dict[str, Any]]:
+def measure_floor(args: argparse.Namespace, database, progress: Progress) -> list[dict[str, Any]]:
     from bench.http_bench import run_phase
     from bench.http_server import GunicornServer
 
@@ -282,6 +286,7 @@ def measure_floor(args: argparse.Namespace, database) -> list[dict[str, Any]]:
                 token=None,
                 seconds=args.floor_seconds,
                 path="/",
+                progress=progress,
             )
             for clients in (int(part) for part in args.clients.split(","))
         ]
@@ -291,10 +296,21 @@ def measure_floor(args: argparse.Namespace, database) -> list[dict[str, Any]]:
 
 def main() -> int:
     args = _parse_args()
+    with Progress("http profile") as progress:
+        results = profile(args, progress)
+    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_PATH.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print_report(results)
+    return 0
+
+
+def profile(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
+    """In-process calls, their cProfile shares, then the bare gunicorn floor; progress at least every 10 s."""
     from bench.db import database_from_env, recreate_database
     from bench.http_bench import _environment, _fresh_backlog, _setup_django
 
     database = database_from_env()
+    progress.step("creating the database and the backlog")
     recreate_database(database)
     token = _setup_django()
     # Large enough that every round's pops find queued work.
@@ -304,11 +320,12 @@ def main() -> int:
         "environment": _environment(database),
         "command": "DATABASE_URL=... .venv/bin/python " + " ".join(["bench/http_profile.py", *sys.argv[1:]]),
         "config": vars(args),
-        "in_process": measure_in_process(args, api, task_id, token),
+        "in_process": measure_in_process(args, api, task_id, token, progress),
     }
     operations = api.operations(task_id)
     results["profile_shares"] = {}
     for name in ("task GET", "pop", "PATCH completed", "push"):
+        progress.step(f"cProfile of {name}")
         if name == "PATCH completed":
             for _ in range(args.calls):
                 operations["pop"]()
@@ -316,11 +333,8 @@ def main() -> int:
     from django.db import connection
 
     connection.close()
-    results["floor"] = measure_floor(args, database)
-    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_PATH.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    print_report(results)
-    return 0
+    results["floor"] = measure_floor(args, database, progress)
+    return results
 
 
 def print_report(results: dict[str, Any]) -> None:

@@ -37,6 +37,7 @@ import pika  # noqa: E402
 import psycopg2  # noqa: E402
 
 from bench.db import Database, connect, database_from_env, recreate_database, server_version  # noqa: E402
+from bench.progress import Progress  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "ingest_bench.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/rocky_scheduler_ingest_bench"
@@ -136,17 +137,29 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def publish_backlog(publisher: Publisher, count: int) -> float:
+def publish_backlog(publisher: Publisher, count: int, progress: Progress) -> float:
+    progress.step(f"publishing {count:,} mutations", total=count)
     started = time.monotonic()
     for index in range(count):
         publisher.publish(_mutation("acme" if index % 2 else "globex"))
+        progress.done = index + 1
     return time.monotonic() - started
 
 
-def bench_throughput(database: Database, publisher: Publisher, consumer: subprocess.Popen, count: int) -> dict:
+def bench_throughput(
+    database: Database, publisher: Publisher, consumer: subprocess.Popen, count: int, progress: Progress
+) -> dict:
+    progress.step("waiting for the consumer to attach")
     attached_at = _wait(lambda: publisher.consumers() >= 1, what="the consumer to attach")
     cpu_before = _cpu_seconds(consumer.pid)
-    done_at = _wait(lambda: _queued_tasks(database) >= count, what=f"{count} queued tasks", interval=0.1)
+    progress.step("consumer draining, tasks queued", total=count)
+
+    def all_queued() -> bool:
+        # The benchmark polls this count anyway; the progress line shows the latest.
+        progress.done = _queued_tasks(database)
+        return progress.done >= count
+
+    done_at = _wait(all_queued, what=f"{count} queued tasks", interval=0.1)
     elapsed = done_at - attached_at
     cpu = _cpu_seconds(consumer.pid) - cpu_before
     return {
@@ -158,8 +171,11 @@ def bench_throughput(database: Database, publisher: Publisher, consumer: subproc
     }
 
 
-def bench_latency(database: Database, publisher: Publisher, *, rate: float, seconds: float) -> dict[str, Any]:
+def bench_latency(
+    database: Database, publisher: Publisher, progress: Progress, *, rate: float, seconds: float
+) -> dict[str, Any]:
     count = int(rate * seconds)
+    progress.step(f"latency run at {rate:.0f} messages/s, published", total=count)
     published: dict[str, float] = {}
     start = time.monotonic()
     for index in range(count):
@@ -169,6 +185,7 @@ def bench_latency(database: Database, publisher: Publisher, *, rate: float, seco
             time.sleep(delay)
         message = _mutation("acme" if index % 2 else "globex")
         published[message["primary_key"]] = publisher.publish(message)
+        progress.done = index + 1
     publish_seconds = time.monotonic() - start
     connection = connect(database)
     try:
@@ -180,6 +197,7 @@ def bench_latency(database: Database, publisher: Publisher, *, rate: float, seco
                 )
                 return cursor.fetchone()[0] >= count
 
+        progress.step("waiting for the latency run's tasks")
         _wait(all_queued, what="the latency run's tasks", interval=0.2)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -227,10 +245,16 @@ def _environment(database: Database) -> dict[str, Any]:
 
 
 def main() -> None:
-    args = _parse_args()
+    with Progress("ingest bench") as progress:
+        run(_parse_args(), progress)
+
+
+def run(args: argparse.Namespace, progress: Progress) -> None:
+    """Throughput, then latency at each rate; a progress line at least every 10 s (bench/progress.py)."""
     rates = [float(rate) for rate in args.rates.split(",") if rate.strip()]
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     database = database_from_env()
+    progress.step("creating the database, migrating, seeding the demo catalogue")
     recreate_database(database)
     env = {**os.environ, "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "scheduler_project.settings", "LOG_LEVEL": "WARNING"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -250,12 +274,12 @@ def main() -> None:
     consumer: subprocess.Popen | None = None
     results: dict[str, Any] = {"environment": environment, "command": command, "latency": []}
     try:
-        publish_seconds = publish_backlog(publisher, args.messages)
+        publish_seconds = publish_backlog(publisher, args.messages, progress)
         # One consumer process, as the README's default set-up runs (the same consumer django-q2 starts).
         consumer = _manage("ingest", "--seconds", "0", env=env, stdout=subprocess.PIPE, text=True)
         throughput = results["throughput"] = {
             "publish_seconds": round(publish_seconds, 2),
-            **bench_throughput(database, publisher, consumer, args.messages),
+            **bench_throughput(database, publisher, consumer, args.messages, progress),
         }
         print(
             f"throughput: {throughput['messages']} mutations in {throughput['drain_seconds']} s = "
@@ -263,7 +287,7 @@ def main() -> None:
             f"{throughput['consumer_cpu_ms_per_message']} ms/message ({throughput['consumer_cpu_share']} of a core)"
         )
         for rate in rates:
-            latency = bench_latency(database, publisher, rate=rate, seconds=args.seconds)
+            latency = bench_latency(database, publisher, progress, rate=rate, seconds=args.seconds)
             results["latency"].append(latency)
             print(
                 f"latency at {latency['achieved_rate']} messages/s for {args.seconds:.0f} s: "
@@ -272,6 +296,7 @@ def main() -> None:
             )
     finally:
         # The consumer first: left running, it would reconnect to the next run's vhost of the same name.
+        progress.step("stopping the consumer")
         if consumer is not None:
             consumer.send_signal(signal.SIGTERM)
             try:

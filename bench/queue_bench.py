@@ -25,10 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.progress import Progress  # noqa: E402
+from bench.report import results_write_and_print  # noqa: E402 - needs the path above
+
 RESULTS_PATH = ROOT / "bench" / "results" / "queue_bench.json"
 MB = 1024 * 1024
 
-# Targets from the brief / DESIGN.md "Queue semantics".
+# Targets of docs/benchmarks.md (the queue rules of docs/design.md).
 TARGET_POP_RATIO = 0.5
 TARGET_MEMORY_GROWTH_MB = 50.0
 TARGET_FIRST_POP_SECONDS = 1.0
@@ -88,7 +91,7 @@ def _setup_django(database) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def bench_push(database, *, count: int, backlog: int) -> dict[str, Any]:
+def bench_push(database, progress: Progress, *, count: int, backlog: int) -> dict[str, Any]:
     """`count` pushes through task_push in this process, on top of `backlog` queued tasks."""
     from django.db import connection
 
@@ -99,6 +102,7 @@ def bench_push(database, *, count: int, backlog: int) -> dict[str, Any]:
     connection.close()
     truncate(database)
     if backlog:
+        progress.step(f"push: loading {backlog:,} queued tasks")
         load_backlog(database, backlog)
     heaps.clear()
     # Payloads as Rocky sends them (tests/factories.py boefje_data), built before the clock starts.
@@ -112,10 +116,12 @@ def bench_push(database, *, count: int, backlog: int) -> dict[str, Any]:
         }
         for index in range(count)
     ]
+    progress.step(f"push on {backlog:,}", total=count)
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     for payload in payloads:
         task_push(scheduler_id="boefje", organisation="acme", data=payload, actor="bench")
+        progress.done += 1
     elapsed = time.perf_counter() - started
     counts = status_counts(database)
     return {
@@ -132,6 +138,7 @@ def bench_push(database, *, count: int, backlog: int) -> dict[str, Any]:
 
 def bench_drain(
     database,
+    progress: Progress,
     *,
     implementation: str,
     processes: int,
@@ -144,10 +151,13 @@ def bench_drain(
     from bench.db import load_backlog, status_counts, truncate
     from bench.workers import DrainJob, drain
 
+    label = f"{implementation} {processes}p on {backlog:,}{' scheduled' if scheduled else ''}"
+    progress.step(f"{label}: loading the backlog")
     truncate(database)
     load_backlog(database, backlog, scheduled=scheduled)
     context = multiprocessing.get_context("spawn")
     counter = context.Value("i", 0)
+    progress.step(label, total=target, count=lambda: counter.value)
     start = context.Barrier(processes + 1, timeout=300)
     results = context.Queue()
     workers = [
@@ -199,17 +209,20 @@ def bench_drain(
     }
 
 
-def bench_probe(database, *, backlog: int, runs: int, pops: int = 20) -> dict[str, Any]:
+def bench_probe(database, progress: Progress, *, backlog: int, runs: int, pops: int = 20) -> dict[str, Any]:
     """Spawn server-like processes on a `backlog` queue: start-up to first pop, and resident memory."""
     from bench.db import load_backlog, truncate
 
+    progress.step(f"probe: loading {backlog:,} queued tasks")
     truncate(database)
     load_started = time.perf_counter()
     load_backlog(database, backlog)
     load_seconds = time.perf_counter() - load_started
     env = {**os.environ, "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "scheduler_project.settings"}
     samples = []
+    progress.step(f"probe on {backlog:,}", total=runs)
     for _ in range(runs):
+        progress.done = len(samples)
         spawned_at = time.monotonic()
         completed = subprocess.run(
             [sys.executable, "-m", "bench.server_probe", "--pops", str(pops)],
@@ -379,12 +392,13 @@ def print_report(results: dict[str, Any]) -> None:
     )
 
 
-def main() -> int:
-    args = _parse_args()
+def run_scenarios(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
+    """Every scenario in order; a progress line at least every 10 s (bench/progress.py)."""
     from bench.db import database_from_env, recreate_database
 
     database = database_from_env()
     run_started = time.perf_counter()
+    progress.step("creating the database and migrating")
     recreate_database(database)
     _setup_django(database)
     results: dict[str, Any] = {
@@ -396,7 +410,7 @@ def main() -> int:
         "probe": [],
     }
     for backlog in (0, _ints(args.backlogs)[-1]):
-        results["push"].append(bench_push(database, count=args.pushes, backlog=backlog))
+        results["push"].append(bench_push(database, progress, count=args.pushes, backlog=backlog))
         print(f"push on {backlog:,}: {results['push'][-1]['per_second']:.0f}/s", flush=True)
     for repeat in range(args.repeats):
         for backlog in _ints(args.backlogs):
@@ -406,6 +420,7 @@ def main() -> int:
                 for implementation in ("core", "raw") if repeat % 2 == 0 else ("raw", "core"):
                     run = bench_drain(
                         database,
+                        progress,
                         implementation=implementation,
                         processes=processes,
                         backlog=backlog,
@@ -424,6 +439,7 @@ def main() -> int:
         for implementation in ("core", "raw") if repeat % 2 == 0 else ("raw", "core"):
             run = bench_drain(
                 database,
+                progress,
                 implementation=implementation,
                 processes=1,
                 backlog=_ints(args.backlogs)[0],
@@ -436,15 +452,19 @@ def main() -> int:
             print(f"{implementation} 1p on {run['backlog']:,} scheduled: {run['per_second']:.0f}/s", flush=True)
     results["drain_summary"] = drain_summary(results["drain"])
     for backlog in (args.small, args.large):
-        results["probe"].append(bench_probe(database, backlog=backlog, runs=args.probe_runs))
+        results["probe"].append(bench_probe(database, progress, backlog=backlog, runs=args.probe_runs))
         print(f"probe on {backlog:,} done", flush=True)
     results["verdicts"] = _verdicts(results)
     results["total_seconds"] = time.perf_counter() - run_started
 
-    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_PATH.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    print_report(results)
-    print(f"\nTotal {results['total_seconds']:.0f} s; raw figures in {RESULTS_PATH.relative_to(ROOT)}")
+    return results
+
+
+def main() -> int:
+    args = _parse_args()
+    with Progress("queue bench") as progress:
+        results = run_scenarios(args, progress)
+    results_write_and_print(results, RESULTS_PATH, print_report)
     verdicts = results["verdicts"]
     return 0 if verdicts["no_duplicates"] and verdicts["no_losses"] else 1
 

@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
 
 from bench.db import connect, database_from_env, recreate_database  # noqa: E402
 from bench.http_server import deployed_workers  # noqa: E402
+from bench.progress import Progress  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "soak.json"
 PORT = 8093
@@ -292,23 +293,27 @@ def main() -> int:
     parser.add_argument("--shared-server", action="store_true", help="use DATABASE_URL, not a private cluster")
     args = parser.parse_args()
     private = None
-    if args.shared_server:
-        os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rocky_scheduler_soak")
-    else:
-        from tests.support.private_services import PostgresInstance
+    with Progress("soak") as progress:
+        if args.shared_server:
+            os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rocky_scheduler_soak")
+        else:
+            from tests.support.private_services import PostgresInstance
 
-        private = PostgresInstance()
-        # Before anything reads it: django.setup() here, and every spawned process and gunicorn inherit it.
-        os.environ["DATABASE_URL"] = private.url("rocky_scheduler_soak")
-    try:
-        return _soak(args)
-    finally:
-        if private is not None:
-            private.close()
+            progress.step("starting a private PostgreSQL cluster")
+            private = PostgresInstance()
+            # Before anything reads it: django.setup() here, and every spawned process and gunicorn inherit it.
+            os.environ["DATABASE_URL"] = private.url("rocky_scheduler_soak")
+        try:
+            return _soak(args, progress)
+        finally:
+            if private is not None:
+                progress.step("stopping the private PostgreSQL cluster")
+                private.close()
 
 
-def _soak(args: argparse.Namespace) -> int:
+def _soak(args: argparse.Namespace, progress: Progress) -> int:
     database = database_from_env()
+    progress.step("creating the database, the catalogue and the recurring schedules")
     token = _prepare(database, args.recurring)
     seconds = args.minutes * 60
 
@@ -345,6 +350,7 @@ def _soak(args: argparse.Namespace) -> int:
     started = time.time()
     for process in producers + workers:
         process.start()
+    progress.step(f"soak of {seconds:.0f} s")
     memory = []
     while time.time() - started < seconds:
         memory.append((round(time.time() - started), round(_server_rss(server), 1)))
@@ -354,6 +360,7 @@ def _soak(args: argparse.Namespace) -> int:
     # Producers stop by themselves; their results are read below, before any join (a process that
     # put a large result on a queue cannot exit until it has been read).
     # Drain: the consumer finishes its queue; the poppers empty the task queues.
+    progress.step("draining the queues")
     deadline = time.time() + 300
     while time.time() < deadline:
         counts = _counts(database)
@@ -361,6 +368,7 @@ def _soak(args: argparse.Namespace) -> int:
             break
         time.sleep(2)
     drained.value = True
+    progress.step("collecting the processes' results")
     while len(results) < len(producers) + len(workers):
         results.append(out.get(timeout=180))
     for process in producers + workers:
