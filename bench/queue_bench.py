@@ -31,7 +31,7 @@ from bench.report import results_write_and_print  # noqa: E402 - needs the path 
 RESULTS_PATH = ROOT / "bench" / "results" / "queue_bench.json"
 MB = 1024 * 1024
 
-# Targets of docs/benchmarks.md (the queue rules of docs/design.md).
+# Targets of docs/benchmarks/queue.md (the queue rules of docs/design.md).
 TARGET_POP_RATIO = 0.5
 TARGET_MEMORY_GROWTH_MB = 50.0
 TARGET_FIRST_POP_SECONDS = 1.0

@@ -9,7 +9,7 @@ PY=${PY:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 # gunicorn's rule of thumb, 2 x cores + 1: a sync worker sits idle while PostgreSQL flushes a commit,
-# and with 2 workers on 2 cores pops and completions left a fifth of the CPU unused (docs/benchmarks.md).
+# and with 2 workers on 2 cores pops and completions left a fifth of the CPU unused (docs/benchmarks/http.md).
 WORKERS=${WEB_WORKERS:-$(( 2 * $(nproc) + 1 ))}
 # How long the web server may take to answer its first request before the start counts as failed.
 START_SECONDS=${START_SECONDS:-60}
