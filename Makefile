@@ -11,7 +11,8 @@ HOST_TESTS ?= tests/api tests/admin tests/dashboard tests/client tests/rocky_hos
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	bash scripts/progress.sh "rocky_scheduler: installing requirements.txt into $(VENV)" \
+		$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
 run: $(VENV)/.installed

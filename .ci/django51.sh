@@ -33,7 +33,8 @@ grep -Ev '^\s*(#|$)' .ci/django51.txt >> "$work/pins.txt"
 if ! cmp -s "$work/pins.txt" "$VENV/.pins.txt"; then
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/pip" install "${PIP[@]}" --quiet -r "$work/pins.txt"
+  bash scripts/progress.sh "Django 5.1 pass: installing its pins into $VENV" \
+    "$VENV/bin/pip" install "${PIP[@]}" --quiet -r "$work/pins.txt"
   cp "$work/pins.txt" "$VENV/.pins.txt"
 fi
 PY=$VENV/bin/python

@@ -16,5 +16,6 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
 fi
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   echo "test prerequisites: installing Debian's chromium and chromium-driver (browser tests)"
-  apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null
+  bash "$(dirname "${BASH_SOURCE[0]}")/progress.sh" "test prerequisites: installing chromium" \
+    bash -c 'apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null'
 fi
