@@ -93,7 +93,9 @@ def test_a_hanging_external_is_unhealthy_within_the_health_timeout(anonymous_api
     assert elapsed < 2.0
     assert body["externals"]["katalogus"] is False
     assert body["externals"]["octopoes"] is True
-    assert "no answer within 0.3 s" in result(body, "katalogus")["additional"]["detail"]
+    # Whichever comes first at 0.3 s: the probe's own socket timeout or the overall wait giving up.
+    detail = result(body, "katalogus")["additional"]["detail"]
+    assert "no answer within 0.3 s" in detail or "TimeoutError" in detail
 
 
 def test_health_asks_katalogus_at_most_once_per_cache_period(anonymous_api, openkat_setting, katalogus, octopoes):
