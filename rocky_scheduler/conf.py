@@ -54,6 +54,14 @@ DEFAULTS: dict[str, Any] = {
     # The OpenKAT catalogue's projection: the last scan level seen per object, for change detection
     # (record_ooi's answer); Octopoes stays the source of truth. Least recently seen dropped first.
     "OOI_PROJECTION_SIZE": 100_000,
+    # /health and the dashboard ask KATalogus' and Octopoes' /health at once and wait at most this long
+    # for both; a service that has not answered by then is shown unhealthy.
+    "HEALTH_TIMEOUT_SECONDS": 2.0,
+    # Their answers are reused for this long, so load balancers polling /health do not poll KATalogus.
+    "HEALTH_CACHE_SECONDS": 5.0,
+    # OpenKAT #2488: before queueing work for an event's object, the OpenKAT catalogue looks for it in
+    # Octopoes for up to this long (short backoff); not found, the message is retried once, then dead-lettered.
+    "OBJECT_CONFIRM_SECONDS": 1.5,
     # Completed work with no cron and no plugin interval recurs after this.
     "GRACE_PERIOD_SECONDS": 24 * 3600,
     # How long finished tasks and history are kept before housekeeping deletes them.

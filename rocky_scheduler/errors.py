@@ -16,6 +16,10 @@ DUPLICATE_QUEUED = "A task with this hash is already queued on scheduler {schedu
 DUPLICATE_ACTIVE = "The schedule of this task already has an active task."
 DUPLICATE_ID = "A task with id {task_id} already exists."
 QUEUE_FULL = "Scheduler {scheduler_id!r} is full ({maxsize} queued tasks); retry later."
+OBJECT_NOT_CONFIRMED = (
+    "Object {primary_key!r} of organisation {organisation!r} is not in Octopoes after {seconds:g} s; "
+    "no task queued for it (retry later)."
+)
 
 
 class SchedulerError(Exception):
@@ -53,6 +57,13 @@ class IllegalTransition(Conflict):
 
 class DuplicateTask(Conflict):
     code = "duplicate"
+
+
+class ObjectNotConfirmed(Conflict):
+    """An event's object is not (yet) readable in Octopoes, so no work is queued for it (OpenKAT #2488).
+    HTTP 409 with Retry-After; the AMQP consumer retries the message once, then dead-letters it."""
+
+    code = "object_not_confirmed"
 
 
 class QueueFull(SchedulerError):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from rocky_scheduler import __version__
+from rocky_scheduler.catalogue.health import catalogue_health
 from rocky_scheduler.errors import TASK_NOT_FOUND, InvalidInput, NotFound
 from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, TaskStatus
 from rocky_scheduler.queue.statements import is_postgresql
@@ -28,20 +29,37 @@ def get_task(task_id: Any) -> Task:
 
 
 def service_health() -> dict[str, Any]:
-    """OpenKAT's health shape; whether the database answers is all the scheduler itself depends on."""
+    """OpenKAT's ServiceHealth shape (mula's /health), with each external in `results` and `externals`.
+
+    `healthy` is the database alone: with KATalogus or Octopoes down the scheduler still hands out and
+    finishes queued work and keeps events in their queue, and restarting it would not bring them back
+    (mula's /health likewise stays healthy and lists its externals apart). docs/architecture.md.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         database_ok = True
     except Exception:  # any failure to reach the database makes us unhealthy, not a 500
         database_ok = False
+    externals = catalogue_health()
+    results = [{"service": "database", "healthy": database_ok, "version": None, "additional": None, "results": []}]
+    results += [
+        {
+            "service": name,
+            "healthy": state["healthy"],
+            "version": state.get("version"),
+            "additional": {"detail": state["detail"]} if state.get("detail") else None,
+            "results": [],
+        }
+        for name, state in externals.items()
+    ]
     return {
         "service": "scheduler",
         "healthy": database_ok,
         "version": __version__,
         "additional": None,
-        "results": [{"service": "database", "healthy": database_ok}],
-        "externals": {"database": database_ok},
+        "results": results,
+        "externals": {"database": database_ok, **{name: state["healthy"] for name, state in externals.items()}},
     }
 
 

@@ -8,13 +8,17 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from rocky_scheduler.catalogue.base import CatalogueUnavailable
 from rocky_scheduler.errors import Conflict, InvalidInput, NotFound, QueueFull, SchedulerError
 
 logger = logging.getLogger(__name__)
 
-# Seconds a client should wait before retrying a duplicate or a full queue.
+# Seconds a client should wait before retrying a duplicate, a full queue or while KATalogus or Octopoes is down.
 RETRY_AFTER_SECONDS = 5
 DATABASE_UNAVAILABLE = "The database is unavailable; retry shortly."
+CATALOGUE_UNAVAILABLE = "{service} is unavailable, so this request cannot be handled now; retry shortly."
+# How the services are called in messages people read.
+SERVICE_NAMES = {"katalogus": "KATalogus", "octopoes": "Octopoes"}
 
 _STATUS = {
     InvalidInput: status.HTTP_400_BAD_REQUEST,
@@ -51,6 +55,17 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         logger.warning("database unavailable during %s: %s", context.get("view").__class__.__name__, exc)
         response = Response({"detail": DATABASE_UNAVAILABLE}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         response["Retry-After"] = "1"
+        return response
+    if isinstance(exc, CatalogueUnavailable):
+        # KATalogus or Octopoes did not answer (after the catalogue's own retries): nothing was changed
+        # (the request's transaction rolled back), so the client may simply send it again.
+        logger.warning("catalogue unavailable during %s: %s", context.get("view").__class__.__name__, exc)
+        service = SERVICE_NAMES.get(exc.service, exc.service)
+        response = Response(
+            {"detail": CATALOGUE_UNAVAILABLE.format(service=service), "service": exc.service},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" not in response.data:

@@ -59,10 +59,17 @@ class Catalogue(abc.ABC):
         (then the deadline is corrected with `plugin()` after the task has finished)."""
         return None
 
-    def health(self) -> dict[str, dict]:
-        """Each external service this catalogue reads, by name: {"healthy": bool, "detail": str}, for
-        /health and the dashboard. Empty here: the embedded catalogue is the scheduler's own database."""
+    def health(self, *, timeout: float | None = None) -> dict[str, dict]:
+        """Each external service this catalogue reads, by name: {"healthy": bool, "version": str | None,
+        "detail": str}, answered within `timeout` seconds, for /health and the dashboard (through
+        catalogue.health.catalogue_health, which caches it). Empty here: the embedded catalogue is the
+        scheduler's own database."""
         return {}
+
+    # Whether an event's object must be looked up here before work is queued for it (OpenKAT #2488: an
+    # event can arrive before its object is readable in Octopoes). The embedded catalogue's objects are the
+    # events themselves, so there is nothing to wait for.
+    confirms_objects: bool = False
 
     @abc.abstractmethod
     def plugin_enabled(self, *, organisation: str, plugin_id: str) -> bool: ...

@@ -35,6 +35,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from rocky_scheduler.catalogue.base import Catalogue, CatalogueUnavailable, OOIInfo, PluginInfo
 from rocky_scheduler.catalogue.external import MISSING, ExternalService, TTLCache
+from rocky_scheduler.catalogue.health import probe_services
 from rocky_scheduler.conf import app_settings
 
 NOT_CONFIGURED = "The OpenKAT catalogue needs ROCKY_SCHEDULER['KATALOGUS_API'] and ROCKY_SCHEDULER['OCTOPOES_API']."
@@ -108,6 +109,9 @@ def _segment(value: str) -> str:
 
 
 class OpenKATCatalogue(Catalogue):
+    # Octopoes may publish an object's event before the object is readable (OpenKAT #2488).
+    confirms_objects = True
+
     def __init__(
         self,
         *,
@@ -279,16 +283,9 @@ class OpenKATCatalogue(Catalogue):
 
     # Health
 
-    def health(self) -> dict[str, dict[str, Any]]:
-        """Each external's state for /health: {"katalogus": {"healthy": bool, "detail": str}, "octopoes": ...}.
-        One attempt each, no retries: a health check reports, it does not wait an outage out."""
-        report = {}
-        for service in (self.katalogus, self.octopoes):
-            try:
-                body = service.get_json("/health", retries=0)
-            except CatalogueUnavailable as error:
-                report[service.name] = {"healthy": False, "detail": error.detail}
-                continue
-            healthy = isinstance(body, dict) and body.get("healthy") is True
-            report[service.name] = {"healthy": healthy, "detail": "" if healthy else f"/health answered {body!r}"}
-        return report
+    def health(self, *, timeout: float | None = None) -> dict[str, dict[str, Any]]:
+        """Each external's state: {"katalogus": {"healthy", "version", "detail"}, "octopoes": ...}. Both asked
+        at once, one attempt each: a health check reports an outage, it does not wait it out."""
+        timeout = app_settings.HEALTH_TIMEOUT_SECONDS if timeout is None else timeout
+        services = (self.katalogus, self.octopoes)
+        return probe_services({service.name: service.base_url for service in services}, timeout=timeout)

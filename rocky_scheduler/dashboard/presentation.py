@@ -6,12 +6,30 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from rocky_scheduler.dashboard.selectors import RATE_MINUTES, DashboardSnapshot, SchedulerSummary, TaskRow
 from rocky_scheduler.models import TaskStatus
 
 # Statuses an operator should look at when they are not zero.
 ALERT_STATUSES = {TaskStatus.FAILED.value}
+# How the catalogue's externals are called on the page.
+SERVICE_NAMES = {"katalogus": "KATalogus", "octopoes": "Octopoes", "catalogue": gettext_lazy("The catalogue")}
+
+
+def _externals(externals: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The catalogue's services with, for each one down, the banner's sentence saying what that means."""
+    rows = []
+    for service, state in externals.items():
+        name = str(SERVICE_NAMES.get(service, service))
+        message = ""
+        if not state["healthy"]:
+            message = gettext(
+                "%(name)s is not answering (%(detail)s). New events wait in their queue and are scheduled "
+                "once it is back; tasks already queued are still handed out."
+            ) % {"name": name, "detail": state.get("detail") or gettext("no detail")}
+        rows.append({"service": service, "name": name, "healthy": state["healthy"], "message": message})
+    return rows
 
 
 def format_count(value: int) -> str:
@@ -112,7 +130,8 @@ def _task(row: TaskRow, now: datetime.datetime) -> dict[str, Any]:
     }
 
 
-def dashboard_json(snapshot: DashboardSnapshot) -> dict[str, Any]:
+def dashboard_json(snapshot: DashboardSnapshot, externals: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """`externals`: the catalogue's services, as catalogue.health.catalogue_health() gives them."""
     now = snapshot.now
     changelist = _admin_url("task_changelist")
     return {
@@ -126,6 +145,9 @@ def dashboard_json(snapshot: DashboardSnapshot) -> dict[str, Any]:
             "minutes": snapshot.hours * 60,
         },
         "rate_minutes": RATE_MINUTES,
+        "externals": _externals(externals or {}),
+        # Whether the banner shows: some service the catalogue reads is not answering.
+        "externals_down": any(not state["healthy"] for state in (externals or {}).values()),
         "tasks_url": changelist,
         "schedulers": [_scheduler(summary, now, changelist) for summary in snapshot.schedulers],
         "stuck_total": format_count(sum(summary.stuck for summary in snapshot.schedulers)),

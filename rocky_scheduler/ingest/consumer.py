@@ -15,6 +15,10 @@ that call returned, i.e. after its tasks were committed. What can go wrong, and 
   back off before trying again;
 - KATalogus or Octopoes does not answer (the OpenKAT catalogue's CatalogueUnavailable): the same,
   nack with requeue and back off; the event is not dead-lettered for an outage of someone else;
+- the event's object is not in Octopoes yet, after OBJECT_CONFIRM_SECONDS of looking (ObjectNotConfirmed,
+  OpenKAT #2488): the message goes back to the end of its queue once, counted in a header, and is acked;
+  if its object is still missing on that delivery, it is dead-lettered with the reason. No task is queued
+  for an object Octopoes does not have;
 - anything else a message triggers: logged and dead-lettered, so one bad message cannot stop ingestion.
 
 A run ends by finishing the messages already delivered to it (acks held back, so the broker sends no
@@ -45,9 +49,9 @@ from pika.spec import Basic, BasicProperties
 
 from rocky_scheduler.catalogue.base import CatalogueUnavailable
 from rocky_scheduler.conf import app_settings
-from rocky_scheduler.errors import InvalidInput
+from rocky_scheduler.errors import InvalidInput, ObjectNotConfirmed
 from rocky_scheduler.ingest.bodies import MalformedBody, decode_body
-from rocky_scheduler.ingest.dead_letter import dead_letter_publish
+from rocky_scheduler.ingest.dead_letter import OBJECT_RETRIES_HEADER, dead_letter_publish, republish
 from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message
 
 logger = logging.getLogger(__name__)
@@ -60,6 +64,7 @@ INGEST_QUEUES: Mapping[str, str] = {
 
 UNEXPECTED = "unexpected error while ingesting: {error_type}: {error}"
 UNKNOWN_KIND = "queue {queue!r} maps to {kind!r}, which is not one of {kinds}"
+OBJECT_STILL_MISSING = "{error} It was retried {retries} time(s) before."
 
 LOG_NO_AMQP_URL = "AMQP_URL is not set: no RabbitMQ ingestion (HTTP ingest still works)"
 LOG_START = "ingest: consuming %s from %s for %.0f s"
@@ -71,6 +76,7 @@ LOG_CONSUMER_CANCELLED = "ingest: the broker cancelled our consumer (queue delet
 LOG_DATABASE_ERROR = "ingest: database error on a message from %s (%s: %s); requeued, backing off"
 LOG_CATALOGUE_ERROR = "ingest: catalogue error on a message from %s (%s); requeued, backing off"
 LOG_DEAD_LETTER = "ingest: message from %s dead-lettered to %s: %s"
+LOG_OBJECT_RETRY = "ingest: message from %s put back at the end of its queue: %s"
 LOG_UNEXPECTED = "ingest: unexpected error on a message from %s; dead-lettering it"
 
 # A poll of the connection lasts at most this long, so stop() and the end of a run take effect within it.
@@ -84,6 +90,8 @@ DRAIN_QUIET_SECONDS = 0.2
 DRAIN_MAX_SECONDS = 30.0
 BACKOFF_INITIAL_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 30.0
+# A message whose object is not in Octopoes yet goes back to its queue this often before it is dead-lettered.
+OBJECT_RETRIES = 1
 # A broker under a resource alarm blocks publishers (our dead-letter publish) indefinitely; give up after
 # this long and reconnect, so a run still ends on time (URLs may set their own blocked_connection_timeout).
 BLOCKED_CONNECTION_TIMEOUT_SECONDS = 60.0
@@ -100,11 +108,19 @@ class ConsumerStats:
     database_errors: int = 0
     # KATalogus or Octopoes (the OpenKAT catalogue) did not answer: the message was requeued.
     catalogue_errors: int = 0
+    # The event's object was not in Octopoes yet: the message went back to the end of its queue.
+    object_retries: int = 0
 
 
 def backoff_seconds(failures: int) -> float:
     """0.5 s after the first failure, doubling up to 30 s."""
     return min(BACKOFF_MAX_SECONDS, BACKOFF_INITIAL_SECONDS * 2 ** max(failures - 1, 0))
+
+
+def object_retries(properties: BasicProperties) -> int:
+    """How often this message went back to its queue because its object was not in Octopoes yet."""
+    retries = (properties.headers or {}).get(OBJECT_RETRIES_HEADER)
+    return retries if isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0 else 0
 
 
 def default_connection_name() -> str:
@@ -320,6 +336,21 @@ class AmqpConsumer:
             logger.warning(LOG_CATALOGUE_ERROR, queue, error)
             channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
             self._reconnect_requested = True
+            return
+        except ObjectNotConfirmed as error:
+            # Once back to the end of the queue (a later delivery may find the object), then the dead letters.
+            # A copy with the count in a header rather than a nack: the count survives the end of this run and
+            # a change of consumer, and the retry comes after what was queued behind it, not at once.
+            retries = object_retries(properties)
+            if retries >= OBJECT_RETRIES:
+                reason = OBJECT_STILL_MISSING.format(error=error.message, retries=retries)
+                self._dead_letter(channel, queue, method, properties, body, reason=reason)
+                return
+            logger.info(LOG_OBJECT_RETRY, queue, error.message)
+            headers = {OBJECT_RETRIES_HEADER: retries + 1}
+            republish(channel, queue=queue, properties=properties, body=body, headers=headers)
+            channel.basic_ack(delivery_tag=method.delivery_tag)
+            self.stats.object_retries += 1
             return
         except Exception as error:
             logger.exception(LOG_UNEXPECTED, queue)

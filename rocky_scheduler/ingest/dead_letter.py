@@ -10,6 +10,8 @@ from pika.spec import BasicProperties
 REASON_HEADER = "x-rocky-scheduler-reason"
 SOURCE_QUEUE_HEADER = "x-rocky-scheduler-source-queue"
 DEAD_LETTERED_AT_HEADER = "x-rocky-scheduler-dead-lettered-at"
+# How often a message went back to its queue because its object was not in Octopoes yet (OpenKAT #2488).
+OBJECT_RETRIES_HEADER = "x-rocky-scheduler-object-retries"
 # Reasons longer than this are cut, so a huge parser message cannot blow up a header frame.
 REASON_MAX_CHARS = 1000
 
@@ -23,21 +25,34 @@ def dead_letter_publish(
     body: bytes,
     reason: str,
 ) -> None:
-    """Republish `body` unchanged, with its own headers plus ours, persistent.
+    """Republish `body` unchanged to the dead-letter queue, with its own headers plus why and where from."""
+    republish(
+        channel,
+        queue=dead_letter_queue,
+        properties=properties,
+        body=body,
+        headers={
+            REASON_HEADER: reason[:REASON_MAX_CHARS],
+            SOURCE_QUEUE_HEADER: source_queue,
+            DEAD_LETTERED_AT_HEADER: datetime.datetime.now(datetime.UTC).isoformat(),
+        },
+    )
+
+
+def republish(
+    channel: BlockingChannel, *, queue: str, properties: BasicProperties, body: bytes, headers: dict[str, object]
+) -> None:
+    """Publish `body` unchanged to `queue`, with its own headers plus `headers`, persistent.
 
     The channel is in confirm mode and the publish is mandatory, so this returns only once the broker
     holds the copy (or raises, and the caller keeps the original unacked).
     """
-    headers = dict(properties.headers or {})
-    headers[REASON_HEADER] = reason[:REASON_MAX_CHARS]
-    headers[SOURCE_QUEUE_HEADER] = source_queue
-    headers[DEAD_LETTERED_AT_HEADER] = datetime.datetime.now(datetime.UTC).isoformat()
     copy = BasicProperties(
         content_type=properties.content_type,
         content_encoding=properties.content_encoding,
         message_id=properties.message_id,
         timestamp=properties.timestamp,
-        headers=headers,
+        headers={**(properties.headers or {}), **headers},
         delivery_mode=pika.DeliveryMode.Persistent,
     )
-    channel.basic_publish(exchange="", routing_key=dead_letter_queue, body=body, properties=copy, mandatory=True)
+    channel.basic_publish(exchange="", routing_key=queue, body=body, properties=copy, mandatory=True)

@@ -153,8 +153,8 @@ def test_a_kept_alive_connection_the_server_closed_is_replaced_without_an_error(
 
 def test_health_reports_each_external(openkat_catalogue, katalogus):
     assert openkat_catalogue.health() == {
-        "katalogus": {"healthy": True, "detail": ""},
-        "octopoes": {"healthy": True, "detail": ""},
+        "katalogus": {"healthy": True, "version": "stand-in", "detail": ""},
+        "octopoes": {"healthy": True, "version": "stand-in", "detail": ""},
     }
     katalogus.down("503")
     health = openkat_catalogue.health()
@@ -174,8 +174,10 @@ def test_record_ooi_projection_is_bounded(katalogus, octopoes):
 
 
 @pytest.mark.django_db
-def test_a_mutation_schedules_the_boefjes_katalogus_enables_for_the_organisation(openkat_setting):
+def test_a_mutation_schedules_the_boefjes_katalogus_enables_for_the_organisation(openkat_setting, octopoes):
     primary_key = "IPAddressV4|internet|192.0.2.10"
+    for organisation in ("acme", "initech"):
+        octopoes.put(organisation, primary_key, "IPAddressV4", 2)
     ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(primary_key, "IPAddressV4", 2, organisation="acme"))
     ingest_message(
         queue=SCAN_PROFILE_MUTATIONS, payload=mutation(primary_key, "IPAddressV4", 2, organisation="initech")
@@ -189,8 +191,9 @@ def test_a_mutation_schedules_the_boefjes_katalogus_enables_for_the_organisation
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_mutation_while_katalogus_is_down_leaves_nothing_half_done(openkat_setting, katalogus):
+def test_a_mutation_while_katalogus_is_down_leaves_nothing_half_done(openkat_setting, katalogus, octopoes):
     katalogus.down("refused")
+    octopoes.put("acme", "Hostname|internet|down.example.nl", "Hostname", 2)
     payload = mutation("Hostname|internet|down.example.nl", "Hostname", 2, organisation="acme")
     with pytest.raises(CatalogueUnavailable):
         ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=payload)

@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 
+from tests.support.openkat_fixtures import katalogus, octopoes, openkat_setting  # noqa: F401 - fixtures
 from tests.support.users import make_user
 
 

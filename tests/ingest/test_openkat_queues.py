@@ -89,7 +89,14 @@ def test_ingest_run_consumes_the_configured_broker_for_the_configured_time(demo,
     with override_settings(ROCKY_SCHEDULER=settings):
         stats = ingest_run()
 
-    assert stats == {"processed": 1, "dead_lettered": 1, "reconnects": 0, "database_errors": 0, "catalogue_errors": 0}
+    assert stats == {
+        "processed": 1,
+        "dead_lettered": 1,
+        "reconnects": 0,
+        "database_errors": 0,
+        "catalogue_errors": 0,
+        "object_retries": 0,
+    }
     assert Task.objects.filter(data__input_ooi=host["primary_key"]).count() == 1
     assert len(publisher.get_all("ours.dead_letter")) == 1
     publisher.close()

@@ -13,6 +13,10 @@ def catalogue(db):
     demo_seed(username="demo", password="demo-pw")
 
 
+# The stand-in Octopoes of the running `either_catalogue` test, if any (see `mutation`).
+_OCTOPOES: list[OctopoesStandIn] = []
+
+
 @pytest.fixture(params=["embedded", "openkat"])
 def either_catalogue(request, catalogue):
     """The demo catalogue read from the embedded tables, then from KATalogus and Octopoes stand-ins serving
@@ -21,16 +25,25 @@ def either_catalogue(request, catalogue):
         yield
         return
     katalogus, octopoes = KATalogusStandIn(demo_data()).start(), OctopoesStandIn(demo_data()).start()
+    _OCTOPOES.append(octopoes)
     try:
         with openkat_catalogue_chosen(katalogus, octopoes):
             yield
         assert katalogus.requests, "the test never read the catalogue from KATalogus"
     finally:
+        _OCTOPOES.remove(octopoes)
         katalogus.stop()
         octopoes.stop()
 
 
 def mutation(pk: str, object_type: str, level: int, *, organisation: str = "acme", operation: str = "create") -> dict:
+    """The event Octopoes publishes; with the stand-in Octopoes running, it holds the object first, as the
+    real one does before its event is consumed (the scheduler confirms that before queueing work)."""
+    for octopoes in _OCTOPOES:
+        if operation == "delete":
+            octopoes.delete(organisation, pk)
+        else:
+            octopoes.put(organisation, pk, object_type, level)
     return {
         "operation": operation,
         "primary_key": pk,

@@ -1,6 +1,7 @@
 """Boefje tasks from scan-profile mutations (DESIGN.md "Scheduling")."""
 
 import datetime
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -12,6 +13,7 @@ from rocky_scheduler.ingest.messages import ScanProfileMutation
 from rocky_scheduler.models import Task, TaskStatus, TaskType
 from rocky_scheduler.selectors import boefje_run_state
 from rocky_scheduler.services.common import Clock, default_clock
+from rocky_scheduler.services.scheduling.object_confirm import OOIConfirmation
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
 from rocky_scheduler.services.scheduling.rescheduling import ACTOR as RESCHEDULER
 from rocky_scheduler.services.task_push import task_push
@@ -40,9 +42,20 @@ def ran_recently(*, plugin: PluginInfo, last_run_at: datetime.datetime | None, n
 
 
 def boefje_schedule(
-    *, plugin: PluginInfo, ooi: OOIInfo, outcome: SchedulingOutcome, actor: str, now: datetime.datetime, clock: Clock
+    *,
+    plugin: PluginInfo,
+    ooi: OOIInfo,
+    outcome: SchedulingOutcome,
+    actor: str,
+    now: datetime.datetime,
+    clock: Clock,
+    before_push: Callable[[], None] | None = None,
 ) -> None:
-    """Queue `plugin` on `ooi` unless a rule says not to; record the reason when it does."""
+    """Queue `plugin` on `ooi` unless a rule says not to; record the reason when it does.
+
+    `before_push` runs when every rule allows the task, just before it is queued (an event's object is
+    confirmed there; it raises to queue nothing).
+    """
     if ooi.scan_level < 1:
         return
     if plugin.scan_level > ooi.scan_level:
@@ -59,6 +72,8 @@ def boefje_schedule(
     if ran_recently(plugin=plugin, last_run_at=last_run_at, now=now):
         outcome.skip(plugin.id, SKIP_RECENT, ooi=ooi.primary_key)
         return
+    if before_push is not None:
+        before_push()
     try:
         task = task_push(
             scheduler_id=TaskType.BOEFJE,
@@ -111,7 +126,11 @@ def boefjes_schedule_for_mutation(
     if ooi.scan_level < 1:
         return outcome
     now = clock()
+    # The event may be ahead of Octopoes (OpenKAT #2488): confirmed once, before the first task is queued.
+    confirm = OOIConfirmation(catalogue=catalogue, ooi=ooi)
     for plugin in catalogue.enabled_plugins(organisation=ooi.organisation, plugin_type=TaskType.BOEFJE):
         if ooi.object_type in plugin.consumes:
-            boefje_schedule(plugin=plugin, ooi=ooi, outcome=outcome, actor=ACTOR, now=now, clock=clock)
+            boefje_schedule(
+                plugin=plugin, ooi=ooi, outcome=outcome, actor=ACTOR, now=now, clock=clock, before_push=confirm
+            )
     return outcome

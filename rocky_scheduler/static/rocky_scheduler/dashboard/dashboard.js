@@ -112,8 +112,25 @@
     body.replaceChildren.apply(body, rows);
   }
 
+  // The services the catalogue reads (KATalogus, Octopoes): one line per service that is not answering.
+  function renderExternals(data) {
+    var banner = document.getElementById("dash-externals");
+    if (!banner) return;
+    var down = (data.externals || []).filter(function (external) {
+      return !external.healthy;
+    });
+    banner.replaceChildren.apply(
+      banner,
+      down.map(function (external) {
+        return h("p", { "data-external": external.service }, [external.message]);
+      })
+    );
+    banner.hidden = down.length === 0;
+  }
+
   function render(data) {
     document.getElementById("dash-updated").textContent = data.now_display;
+    renderExternals(data);
     var cards = document.getElementById("dash-schedulers");
     cards.replaceChildren.apply(
       cards,
