@@ -1,13 +1,13 @@
 """Scale benchmark of rocky_scheduler (issue 16, points 1 and 2): a country's data set, and the read paths on it.
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rocky_scheduler_scale .venv/bin/python bench/scale_bench.py \\
-      [build|read|all] [--scale 0.1]
+      [build|read|sizes|all] [--scale 0.1]
 
 `build` drops and creates the database named in DATABASE_URL, migrates it through Django, fills it by SQL
 (bench/scale_data.py), runs VACUUM ANALYZE and prints the table and index sizes. `read` measures the API, the
 dashboard data and the admin task changelist on that database through gunicorn (bench/scale_read.py). `all`
-(the default) does both. Progress is printed at least every 10 s; the figures go to bench/results/scale_bench.json
-and a markdown table to bench/results/scale_bench.md.
+(the default) does both; `sizes` measures the sizes again without building. Progress is printed at least every
+10 s; the figures go to bench/results/scale_bench.json and a markdown table to bench/results/scale_bench.md.
 """
 
 import argparse
@@ -32,10 +32,13 @@ RESULTS_PATH = RESULTS_DIR / "scale_bench.json"
 MARKDOWN_PATH = RESULTS_DIR / "scale_bench.md"
 PROGRESS_EVERY = 5.0
 
+# The app's tables and all their indexes (several are named without the table's prefix, e.g. task_created_at).
 _SIZES = """
     SELECT c.relname, c.relkind, pg_relation_size(c.oid), pg_indexes_size(c.oid), pg_total_relation_size(c.oid)
       FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND c.relname LIKE 'rocky_scheduler_%%' AND c.relkind IN ('r', 'i')
+      LEFT JOIN pg_index AS i ON i.indexrelid = c.oid LEFT JOIN pg_class AS t ON t.oid = i.indrelid
+     WHERE n.nspname = 'public' AND COALESCE(t.relname, c.relname) LIKE 'rocky_scheduler_%%'
+       AND c.relkind IN ('r', 'i')
      ORDER BY pg_total_relation_size(c.oid) DESC
 """
 
@@ -179,14 +182,14 @@ def _save(results: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", nargs="?", choices=("build", "read", "all"), default="all")
+    parser.add_argument("command", nargs="?", choices=("build", "read", "sizes", "all"), default="all")
     parser.add_argument("--scale", type=float, default=1.0, help="every count times this (try 0.01 first)")
     parser.add_argument("--calls", type=int, default=200, help="timed calls per read path")
     parser.add_argument("--warmup", type=int, default=20, help="untimed calls per read path before them")
     args = parser.parse_args()
     database = database_from_env()
     setup_django(os.environ["DATABASE_URL"])
-    results = _load_results() if args.command == "read" else {}
+    results = _load_results() if args.command in ("read", "sizes") else {}
     results["environment"] = {
         "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
@@ -197,11 +200,16 @@ def main() -> None:
         results["sizes"] = table_sizes(database)
         print(sizes_markdown(results["sizes"]), flush=True)
         _save(results)
+    if args.command == "sizes":
+        results["sizes"] = table_sizes(database)
+        print(sizes_markdown(results["sizes"]), flush=True)
     results["environment"]["postgresql"] = server_version(database)
     if args.command in ("read", "all"):
         from bench.scale_read import read_markdown, run_read
 
         results["read"] = run_read(database, calls=args.calls, warmup=args.warmup)
+        # The machine is shared: a reader judges the figures by the load around them.
+        results["environment"]["loadavg_at_end"] = os.getloadavg()
         print(read_markdown(results["read"]), flush=True)
     _save(results)
     print(f"wrote {RESULTS_PATH.relative_to(ROOT)} and {MARKDOWN_PATH.relative_to(ROOT)}")
