@@ -47,3 +47,10 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)_bench} $(PY) bench/queue_bench.py
+
+# A country's data set (bench/scale_bench.py: 1M objects, 10M finished tasks at SCALE=1) and its read paths.
+# The database is dropped and rebuilt; try SCALE=0.01 first.
+SCALE ?= 1.0
+.PHONY: bench-scale
+bench-scale: $(VENV)/.installed
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)_scale} $(PY) bench/scale_bench.py all --scale $(SCALE)
