@@ -54,6 +54,13 @@ DEFAULTS: dict[str, Any] = {
     # The OpenKAT catalogue's projection: the last scan level seen per object, for change detection
     # (record_ooi's answer); Octopoes stays the source of truth. Least recently seen dropped first.
     "OOI_PROJECTION_SIZE": 100_000,
+    # Plugin enablement (docs/architecture.md, "Plugin enablement: a signal and a reconciliation"). The
+    # ingest endpoint acts on each event at once; this job catches events that were lost: every this many
+    # minutes it compares the next PLUGIN_RECONCILE_ORGANISATIONS organisations' enabled plugins (one
+    # KATalogus request each) with their schedules, round-robin, so a lost event is caught up within
+    # ceil(organisations / PLUGIN_RECONCILE_ORGANISATIONS) runs. Read by `manage.py setup_schedules`.
+    "PLUGIN_RECONCILE_MINUTES": 15,
+    "PLUGIN_RECONCILE_ORGANISATIONS": 50,
     # Completed work with no cron and no plugin interval recurs after this.
     "GRACE_PERIOD_SECONDS": 24 * 3600,
     # How long finished tasks and history are kept before housekeeping deletes them.

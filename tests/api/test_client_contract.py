@@ -87,6 +87,8 @@ def test_every_route_in_the_table_answers_what_its_clients_parse(admin_api):
         status=202,
     )
     call("post", f"{PREFIX}/ingest/raw_file_received", raw_file(["boefje/dns-records"]), status=202)
+    enabled = {"organisation": "acme", "plugin_id": "nmap", "enabled": True}
+    call("post", f"{PREFIX}/ingest/plugin_enablements", enabled, status=202)
     call("get", f"{PREFIX}/schedulers/nope", status=404)
     call("post", f"{PREFIX}/no/such/part", {}, status=404)
     assert set(calls) == set(ANSWERS) | {("not-found", "POST")}
