@@ -1,6 +1,9 @@
 """A plugin switched on or off for an organisation: the ingest event, and the reconciliation that catches
 lost ones (docs/architecture.md, "Plugin enablement: a signal and a reconciliation"), on both catalogues."""
 
+import json
+import re
+import shlex
 from dataclasses import dataclass
 
 import pytest
@@ -16,6 +19,7 @@ from rocky_scheduler.models import JobCursor, Organisation, PluginEnablement, Sc
 from rocky_scheduler.services.schedule_admin import schedule_set_enabled
 from rocky_scheduler.services.scheduling.plugin_sync import PluginEvent, plugin_event_apply, plugins_reconcile
 from tests.support.api_clients import PREFIX
+from tests.support.doc_snippets import snippet
 from tests.support.katalogus_standin import KATalogusStandIn
 from tests.support.octopoes_standin import OctopoesStandIn
 from tests.support.openkat_data import demo_data
@@ -258,3 +262,17 @@ def test_the_embedded_catalogue_records_the_switch_the_event_carries(catalogue):
     assert PluginEnablement.objects.get(organisation__code="acme", plugin_id="nmap").enabled is True
     with pytest.raises(NotFound):
         plugin_event_apply(event=PluginEvent("acme", "nope", enabled=True))
+
+
+def test_the_guides_curl_example_is_an_event_the_endpoint_takes(world, worker_api):
+    """docs/rocky-integration.md step 9, sent as written (Rocky's mount point replaced by this project's)."""
+    words = shlex.split(snippet("plugin-event").replace("\\\n", " "))
+    url = next(word for word in words if word.startswith("https://"))
+    body = json.loads(words[words.index("-d") + 1])
+    path = PREFIX + re.sub(r"^https://[^/]+/api/v1/scheduler", "", url)
+    world.switch(body["organisation"], body["plugin_id"], True)
+
+    response = worker_api.post(path, body, format="json")
+
+    assert response.status_code == 202, response.content
+    assert response.json()["scheduled"] == 3
