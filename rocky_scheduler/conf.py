@@ -62,6 +62,13 @@ DEFAULTS: dict[str, Any] = {
     # OpenKAT #2488: before queueing work for an event's object, the OpenKAT catalogue looks for it in
     # Octopoes for up to this long (short backoff); not found, the message is retried once, then dead-lettered.
     "OBJECT_CONFIRM_SECONDS": 1.5,
+    # Plugin enablement (docs/architecture.md, "Plugin enablement: a signal and a reconciliation"). The
+    # ingest endpoint acts on each event at once; this job catches events that were lost: every this many
+    # minutes it compares the next PLUGIN_RECONCILE_ORGANISATIONS organisations' enabled plugins (one
+    # KATalogus request each) with their schedules, round-robin, so a lost event is caught up within
+    # ceil(organisations / PLUGIN_RECONCILE_ORGANISATIONS) runs. Read by `manage.py setup_schedules`.
+    "PLUGIN_RECONCILE_MINUTES": 15,
+    "PLUGIN_RECONCILE_ORGANISATIONS": 50,
     # Completed work with no cron and no plugin interval recurs after this.
     "GRACE_PERIOD_SECONDS": 24 * 3600,
     # How long finished tasks and history are kept before housekeeping deletes them.

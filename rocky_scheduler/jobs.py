@@ -39,3 +39,11 @@ def plugin_schedule_everywhere(organisation: str, plugin_id: str) -> dict:
 
     outcome = schedule(organisation=organisation, plugin_id=plugin_id)
     return {"scheduled": len(outcome.scheduled), "skipped": len(outcome.skipped)}
+
+
+def plugins_reconcile() -> dict:
+    from rocky_scheduler.services.scheduling.plugin_sync import plugins_reconcile as reconcile
+
+    result = dataclasses.asdict(reconcile())
+    logger.info("plugin reconciliation: %s", result)
+    return result

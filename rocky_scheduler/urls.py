@@ -7,7 +7,11 @@ The prefix itself answers with links to the parts; every other path under it is 
 from django.urls import re_path
 
 from rocky_scheduler.api.views.health import HealthView
-from rocky_scheduler.api.views.ingest import RawFileReceivedIngestView, ScanProfileMutationIngestView
+from rocky_scheduler.api.views.ingest import (
+    PluginEnablementIngestView,
+    RawFileReceivedIngestView,
+    ScanProfileMutationIngestView,
+)
 from rocky_scheduler.api.views.metrics import MetricsView
 from rocky_scheduler.api.views.root import ApiNotFoundView, ApiRootView
 from rocky_scheduler.api.views.schedulers import (
@@ -49,6 +53,7 @@ urlpatterns = [
     route(f"schedules/{ID.format('schedule_id')}", ScheduleDetailView, "schedule-detail"),
     route("ingest/scan_profile_mutations", ScanProfileMutationIngestView, "ingest-scan-profile-mutations"),
     route("ingest/raw_file_received", RawFileReceivedIngestView, "ingest-raw-file-received"),
+    route("ingest/plugin_enablements", PluginEnablementIngestView, "ingest-plugin-enablements"),
     route("schema", SchemaView, "schema"),
     route("docs", DocsView, "docs"),
     re_path(r"^.*$", ApiNotFoundView.as_view(), name="not-found"),

@@ -75,6 +75,20 @@ class Catalogue(abc.ABC):
     def plugin_enabled(self, *, organisation: str, plugin_id: str) -> bool: ...
 
     @abc.abstractmethod
+    def organisations(self) -> list[str]:
+        """Every organisation's code, sorted (the plugin reconciliation walks them a few at a time)."""
+
+    # Not abstract: doing nothing is right for a catalogue that caches nothing or keeps no tables of its own.
+    def plugins_changed(self, organisation: str) -> None:  # noqa: B027
+        """The organisation's plugins or their enablement changed: forget what is cached about them, so the
+        next question is answered by the source."""
+
+    def record_plugin_enabled(self, *, organisation: str, plugin_id: str, enabled: bool) -> None:  # noqa: B027
+        """An event said `plugin_id` was switched on or off for `organisation` (after `plugins_changed`). A
+        catalogue that keeps its own tables records the switch; one that reads another service (KATalogus)
+        has nothing to record: that service is the truth, and is asked again."""
+
+    @abc.abstractmethod
     def ooi(self, *, organisation: str, primary_key: str) -> OOIInfo | None: ...
 
     @abc.abstractmethod

@@ -80,6 +80,16 @@ class EmbeddedCatalogue(Catalogue):
             organisation__code=organisation, plugin_id=plugin_id, enabled=True
         ).exists()
 
+    def organisations(self) -> list[str]:
+        return list(Organisation.objects.order_by("code").values_list("code", flat=True))
+
+    def record_plugin_enabled(self, *, organisation: str, plugin_id: str, enabled: bool) -> None:
+        # These tables are the truth here: the event is the switch (as the admin's), not a hint to ask again.
+        org, _ = Organisation.objects.get_or_create(code=organisation, defaults={"name": organisation})
+        PluginEnablement.objects.update_or_create(
+            organisation=org, plugin_id=plugin_id, defaults={"enabled": enabled, "modified_at": timezone.now()}
+        )
+
     def ooi(self, *, organisation: str, primary_key: str) -> OOIInfo | None:
         ooi = OOI.objects.filter(organisation__code=organisation, primary_key=primary_key).first()
         return _ooi_info(ooi, organisation) if ooi else None

@@ -161,6 +161,14 @@ class OpenKATCatalogue(Catalogue):
             self._organisations.put("all", cached)
         return cached
 
+    def plugins_changed(self, organisation: str) -> None:
+        self._plugins.pop(organisation)
+        # Keyed by plugin, not organisation: which entries the change touches is unknown, and they are few.
+        self._enabled_in.clear()
+        if organisation not in self._organisations.get("all", ttl=app_settings.PLUGIN_CACHE_SECONDS, default=()):
+            # A new organisation's first switch: the cached list (or its absence) does not know it yet.
+            self._organisations.pop("all")
+
     def organisation_plugins(self, organisation: str) -> OrganisationPlugins:
         cached = self._plugins.get(organisation, ttl=app_settings.PLUGIN_CACHE_SECONDS)
         if cached is MISSING:

@@ -2,6 +2,7 @@ from rocky_scheduler.models.catalogue import OOI, Organisation, Plugin, PluginEn
 from rocky_scheduler.models.ingest import ProcessedMessage
 from rocky_scheduler.models.schedulers import Scheduler, TaskType
 from rocky_scheduler.models.schedules import Schedule, ScheduleEvent
+from rocky_scheduler.models.sync import JobCursor, PluginSync
 from rocky_scheduler.models.tasks import ACTIVE_STATUSES, FINAL_STATUSES, Task, TaskEvent, TaskStatus
 from rocky_scheduler.models.tokens import ApiToken
 
@@ -9,10 +10,12 @@ __all__ = [
     "ACTIVE_STATUSES",
     "ApiToken",
     "FINAL_STATUSES",
+    "JobCursor",
     "OOI",
     "Organisation",
     "Plugin",
     "PluginEnablement",
+    "PluginSync",
     "PluginType",
     "ProcessedMessage",
     "Schedule",

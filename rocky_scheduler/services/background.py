@@ -5,12 +5,18 @@ from dataclasses import dataclass
 from django.db import transaction
 from django_q.models import Schedule as QSchedule
 
+from rocky_scheduler.conf import app_settings
+
 
 @dataclass(frozen=True)
 class Job:
     name: str
     func: str
-    minutes: int
+    # A number of minutes, or the name of the ROCKY_SCHEDULER setting that holds it.
+    minutes: int | str
+
+    def every(self) -> int:
+        return int(getattr(app_settings, self.minutes)) if isinstance(self.minutes, str) else self.minutes
 
 
 JOBS = (
@@ -19,6 +25,7 @@ JOBS = (
     Job("rocky_scheduler.reschedule", "rocky_scheduler.jobs.reschedule_due", 1),
     Job("rocky_scheduler.lease_expiry", "rocky_scheduler.jobs.expire_leases", 1),
     Job("rocky_scheduler.housekeeping", "rocky_scheduler.jobs.housekeeping", 60),
+    Job("rocky_scheduler.plugin_reconcile", "rocky_scheduler.jobs.plugins_reconcile", "PLUGIN_RECONCILE_MINUTES"),
 )
 
 
@@ -32,7 +39,7 @@ def background_schedules_declare() -> list[tuple[str, bool]]:
             defaults={
                 "func": job.func,
                 "schedule_type": QSchedule.MINUTES,
-                "minutes": job.minutes,
+                "minutes": job.every(),
                 "repeats": -1,
             },
         )

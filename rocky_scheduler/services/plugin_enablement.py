@@ -13,7 +13,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from rocky_scheduler.catalogue import Catalogue, get_catalogue
+from rocky_scheduler.catalogue import Catalogue, PluginInfo, get_catalogue
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import NotFound
 from rocky_scheduler.models import Organisation, Plugin, PluginEnablement, PluginType
@@ -61,7 +61,7 @@ def plugin_enablement_set(
     ).exists()
     limit = app_settings.BATCH_SIZE if inline_limit is None else inline_limit
     if enabled and not was_enabled and plugin.type == PluginType.BOEFJE:
-        if _more_objects_than(limit, organisation=organisation, plugin=plugin, catalogue=catalogue):
+        if more_objects_than(limit, organisation=organisation, plugin=plugin, catalogue=catalogue):
             return _enable_deferred(organisation=organisation, plugin=plugin, defer=defer)
     outcome = plugin_set_enabled(organisation=organisation, plugin_id=plugin_id, enabled=enabled, catalogue=catalogue)
     enablement = PluginEnablement.objects.select_related("organisation", "plugin").get(
@@ -70,7 +70,11 @@ def plugin_enablement_set(
     return EnablementResult(enablement=enablement, changed=was_enabled != enabled, outcome=outcome)
 
 
-def _more_objects_than(limit: int, *, organisation: str, plugin: Plugin, catalogue: Catalogue | None) -> bool:
+def more_objects_than(
+    limit: int, *, organisation: str, plugin: Plugin | PluginInfo, catalogue: Catalogue | None
+) -> bool:
+    """Whether the boefje may scan more than `limit` of the organisation's objects (then it is scheduled in the
+    background)."""
     # One batch of limit + 1 answers the question through the catalogue interface, whatever backs it.
     batches = (catalogue or get_catalogue()).oois_for_plugin(
         organisation=organisation,

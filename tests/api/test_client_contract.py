@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from rocky_scheduler import urls
+from rocky_scheduler.models import Plugin
 from rocky_scheduler.services import task_pop, task_push
 from tests.factories import TaskFactory, boefje_data, normalizer_data
 from tests.scheduling.conftest import mutation, raw_file
@@ -87,6 +88,9 @@ def test_every_route_in_the_table_answers_what_its_clients_parse(admin_api):
         status=202,
     )
     call("post", f"{PREFIX}/ingest/raw_file_received", raw_file(["boefje/dns-records"]), status=202)
+    Plugin.objects.create(id="nmap", type="boefje", name="Nmap", scan_level=2, consumes=["IPAddressV4"])
+    enabled = {"organisation": "acme", "plugin_id": "nmap", "enabled": True}
+    call("post", f"{PREFIX}/ingest/plugin_enablements", enabled, status=202)
     call("get", f"{PREFIX}/schedulers/nope", status=404)
     call("post", f"{PREFIX}/no/such/part", {}, status=404)
     assert set(calls) == set(ANSWERS) | {("not-found", "POST")}

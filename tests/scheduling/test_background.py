@@ -41,6 +41,7 @@ def test_setup_schedules_is_idempotent():
         "rocky_scheduler.housekeeping",
         "rocky_scheduler.ingest",
         "rocky_scheduler.lease_expiry",
+        "rocky_scheduler.plugin_reconcile",
         "rocky_scheduler.reschedule",
     ]
     assert all(func.startswith("rocky_scheduler.") for func in QSchedule.objects.values_list("func", flat=True))

@@ -111,6 +111,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda: raw_file(mime_types=["boefje/dns-records"]),
         ok=202,
     ),
+    Endpoint(
+        "ingest-plugin-enablements",
+        "post",
+        "/ingest/plugin_enablements",
+        WORKERS,
+        lambda: {"organisation": "acme", "plugin_id": "dns-records", "enabled": True},
+        ok=202,
+    ),
 )
 
 PROTECTED = tuple(endpoint for endpoint in ENDPOINTS if not endpoint.public)

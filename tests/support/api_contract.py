@@ -80,6 +80,7 @@ ANSWERS: dict[tuple[str, str], tuple[Shape, ...]] = {
     ("schedule-detail", "DELETE"): NO_BODY,
     ("ingest-scan-profile-mutations", "POST"): INGESTED,
     ("ingest-raw-file-received", "POST"): INGESTED,
+    ("ingest-plugin-enablements", "POST"): shape("the plugin enablement answer", openkat.PluginEnablementAnswer),
 }
 # Answers other than `{"detail"}` on an error status: an unhealthy scheduler still reports its health.
 ERROR_ANSWERS: dict[tuple[str, int], tuple[Shape, ...]] = {("health", 503): HEALTH}

@@ -12,7 +12,7 @@ import uuid
 from enum import Enum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, Field, StringConstraints, field_validator
+from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Item = TypeVar("Item")
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
@@ -267,3 +267,18 @@ class IngestOutcome(BaseModel):
 class IngestAnswer(BaseModel):
     results: list[IngestOutcome]
     scheduled: int
+
+
+class PluginEnablementAnswer(BaseModel):
+    """docs/architecture.md's answer to a plugin enablement event (no OpenKAT client reads it yet)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    organisation: str
+    plugin_id: str
+    enabled: bool
+    changed: bool
+    schedules_enabled: int
+    schedules_disabled: int
+    scheduled: int
+    deferred: bool

@@ -4,12 +4,16 @@ from rest_framework.response import Response
 
 from rocky_scheduler.api.schema import extend_schema
 from rocky_scheduler.api.views.base import SchedulerApiView
+from rocky_scheduler.catalogue import CatalogueUnavailable
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message, ingest_validate
+from rocky_scheduler.services.scheduling.plugin_sync import parse_plugin_event, plugin_event_apply
 
 MAX_MESSAGES = 1000
 TOO_MANY = "At most {maximum} messages per request."
 EMPTY = "Send one message (a JSON object) or a list of them."
+CATALOGUE_DOWN = "The catalogue did not answer ({detail}); send the event again shortly."
+CATALOGUE_RETRY_AFTER_SECONDS = 30
 
 
 class IngestView(SchedulerApiView):
@@ -48,3 +52,28 @@ class ScanProfileMutationIngestView(IngestView):
 
 class RawFileReceivedIngestView(IngestView):
     queue = RAW_FILE_RECEIVED
+
+
+class PluginEnablementIngestView(SchedulerApiView):
+    """KATalogus (or Rocky) saying a plugin was switched on or off for an organisation: the scheduler asks the
+    catalogue afresh and enables or disables that plugin's schedules for the organisation's objects."""
+
+    required_permissions = {"POST": ("push_task",)}
+
+    @extend_schema(
+        request=dict,
+        responses={202: dict},
+        summary="A plugin was enabled or disabled for an organisation: schedule or stop it",
+    )
+    def post(self, request):
+        event = parse_plugin_event(request.data)
+        try:
+            result = plugin_event_apply(event=event)
+        except CatalogueUnavailable as error:
+            # Nothing was decided on a guess: the sender retries, and the reconciliation would catch it anyway.
+            response = Response(
+                {"detail": CATALOGUE_DOWN.format(detail=error.detail)}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+            )
+            response["Retry-After"] = str(CATALOGUE_RETRY_AFTER_SECONDS)
+            return response
+        return Response(result.as_json(), status=status.HTTP_202_ACCEPTED)
