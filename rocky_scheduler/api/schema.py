@@ -12,12 +12,18 @@ from drf_spectacular import utils
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.utils import OpenApiResponse
 
 TITLE = "rocky_scheduler API"
 # drf-spectacular's settings for the app's document, whatever the host's SPECTACULAR_SETTINGS say.
 SPECTACULAR = {
     "TITLE": TITLE,
-    "DESCRIPTION": "OpenKAT-compatible scheduler API: push, pop, tasks, schedules.",
+    "DESCRIPTION": (
+        "OpenKAT-compatible scheduler API. A boefje runner pops tasks from a scheduler, reports them `running`, "
+        "then `completed` or `failed`; Rocky and other clients push tasks, list them and manage schedules. "
+        "Send `Authorization: Token <key>` (`manage.py scheduler_user NAME --role worker` makes a worker and "
+        "its key). Every error is JSON with a `detail` sentence."
+    ),
     "VERSION": "1.0.0",
     "PREPROCESSING_HOOKS": ["rocky_scheduler.api.schema.strip_optional_slash"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
@@ -74,3 +80,29 @@ def extend_schema(**kwargs: Any) -> Callable:
             del view_method.schema
 
     return decorator
+
+
+# What each error status means for any call that lists it; an operation may say more (errors(404=...)).
+ERROR_MEANINGS = {
+    400: "The body or a parameter is invalid: `detail` says how and `field` names it.",
+    401: "No token, or an unknown one: send `Authorization: Token <key>`.",
+    403: "The token's user lacks the permission this call needs.",
+    404: "No such scheduler, task or schedule.",
+    409: "The change conflicts with the task's state; `Retry-After` says when a retry may succeed.",
+    413: "The body is larger than the scheduler accepts (MAX_BODY_BYTES).",
+    429: "The scheduler's queue is full (`detail` gives the count and the limit); retry after `Retry-After` seconds.",
+}
+# Every call that needs a token; a call with a body can also be malformed (400) or too large (413).
+AUTHENTICATED = (401, 403)
+WITH_BODY = (400, 401, 403, 413)
+
+
+def errors(*codes: int, **meanings: str) -> dict[int, OpenApiResponse]:
+    """The error responses of an operation, each a `{"detail": ...}` body; `_404="..."` says more about one."""
+    from rocky_scheduler.api.serializers import ErrorSerializer
+
+    said = {int(key.lstrip("_")): text for key, text in meanings.items()}
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=said.get(code, ERROR_MEANINGS[code]))
+        for code in sorted(set(codes))
+    }
