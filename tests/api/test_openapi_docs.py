@@ -178,3 +178,22 @@ def test_every_operation_that_needs_a_token_lists_its_errors_with_a_detail(schem
             assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}, where
             assert response["description"], where
     assert {"409", "429"} <= set(schema["paths"][PUSH]["post"]["responses"])
+
+
+def error_example(schema: dict, code: int) -> dict:
+    response = schema["paths"][PUSH]["post"]["responses"][str(code)]
+    return next(iter(response["content"]["application/json"]["examples"].values()))["value"]
+
+
+def test_the_push_error_examples_are_what_the_api_answers(schema, worker_api):
+    body = dict(push_examples(schema))["boefje"]
+
+    unknown = worker_api.post(PUSH.format(scheduler_id="nope"), body, format="json")
+    assert (unknown.status_code, unknown.json()) == (404, error_example(schema, 404))
+
+    invalid = worker_api.post(PUSH.format(scheduler_id="boefje"), without(body, "data.boefje.id"), format="json")
+    assert (invalid.status_code, invalid.json()) == (400, error_example(schema, 400))
+
+    assert worker_api.post(PUSH.format(scheduler_id="boefje"), body, format="json").status_code == 201
+    duplicate = worker_api.post(PUSH.format(scheduler_id="boefje"), body, format="json")
+    assert (duplicate.status_code, duplicate.json()) == (409, error_example(schema, 409))

@@ -29,7 +29,6 @@ from rocky_scheduler.services.task_pop import task_pop_outcome
 POP_LIMIT_INVALID = "limit must be an integer between 1 and {maximum}."
 # Answers a pop on a paused scheduler (with an empty result list), absent otherwise.
 PAUSED_HEADER = "X-Scheduler-Status"
-NO_SCHEDULER = "No scheduler with this id."
 # The path parameter as "Try it out" fills it in: the default boefje scheduler, which the first example fits.
 SCHEDULER_ID = OpenApiParameter(
     "scheduler_id",
@@ -65,7 +64,7 @@ class SchedulerDetailView(SchedulerApiView):
 
     @extend_schema(
         parameters=[SCHEDULER_ID],
-        responses={200: SchedulerSerializer, **errors(*AUTHENTICATED, 404, _404=NO_SCHEDULER)},
+        responses={200: SchedulerSerializer, **errors(*AUTHENTICATED, missing="scheduler")},
         summary="One scheduler",
         description="The scheduler's type, queue size, last activity and settings (maxsize, paused, ranker).",
     )
@@ -76,7 +75,7 @@ class SchedulerDetailView(SchedulerApiView):
     @extend_schema(
         parameters=[SCHEDULER_ID],
         request=SchedulerPatchSerializer,
-        responses={200: SchedulerSerializer, **errors(*WITH_BODY, 404, _404=NO_SCHEDULER)},
+        responses={200: SchedulerSerializer, **errors(*WITH_BODY, missing="scheduler")},
         summary="Staff: queue settings",
         description=(
             "For staff with the change_scheduler permission: pause or resume the scheduler (a paused one pops "
@@ -103,15 +102,19 @@ class PushView(SchedulerApiView):
             201: TaskSerializer,
             **errors(
                 *WITH_BODY,
-                404,
                 409,
                 429,
                 _403="The token's user lacks push_task (role worker or analyst).",
-                _404=NO_SCHEDULER,
+                missing="scheduler",
                 _409="The same work (same hash) is already queued, or its schedule's task is running.",
             ),
         },
-        examples=PUSH_EXAMPLES,
+        examples=[
+            *PUSH_EXAMPLES,
+            OpenApiExample(
+                "Queued", value={**EXAMPLE_TASK, "status": "queued", "modified_at": EXAMPLE_TASK["created_at"]}, response_only=True, status_codes=["201"]
+            ),
+        ],
         summary="Queue a task",
         description=(
             "Queues one task on the scheduler. `data` takes the shape of the scheduler's task type: BoefjeTask, "
@@ -144,7 +147,7 @@ class PopView(SchedulerApiView):
         request=PopSerializer,
         responses={
             200: PopResultSerializer,
-            **errors(*WITH_BODY, 404, _403="The token's user lacks pop_task (role worker).", _404=NO_SCHEDULER),
+            **errors(*WITH_BODY, _403="The token's user lacks pop_task (role worker).", missing="scheduler"),
         },
         examples=[
             OpenApiExample(
@@ -214,7 +217,7 @@ class QueueListView(SchedulerApiView):
 class QueueDetailView(SchedulerApiView):
     @extend_schema(
         parameters=[SCHEDULER_ID],
-        responses={200: QueueSerializer, **errors(*AUTHENTICATED, 404, _404=NO_SCHEDULER)},
+        responses={200: QueueSerializer, **errors(*AUTHENTICATED, missing="scheduler")},
         summary="One queue's size",
         description="How many tasks this scheduler has queued.",
     )

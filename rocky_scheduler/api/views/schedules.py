@@ -20,8 +20,6 @@ from rocky_scheduler.filters import SCHEDULE_COLUMNS, parse_filters
 from rocky_scheduler.services.schedules import get_schedule, schedule_create, schedule_delete, schedule_update
 
 PATCH_EMPTY = "Nothing to change: give enabled, schedule, deadline_at or data."
-NO_SCHEDULE = "No schedule with this id."
-NO_SCHEDULER = "`scheduler_id` names no scheduler."
 LIST_DESCRIPTION = (
     "Schedules (recurring work: each queues a task when its deadline comes), a page at a time (`limit`, "
     "`offset`), narrowed by the query parameters."
@@ -42,7 +40,7 @@ class ScheduleListView(SchedulerApiView):
         parameters=LIST_PARAMETERS,
         responses={
             200: SchedulePageSerializer,
-            **errors(*AUTHENTICATED, 400, 404, _404=NO_SCHEDULER),
+            **errors(*AUTHENTICATED, 400, missing="filter"),
         },
         summary="Schedules",
         description=LIST_DESCRIPTION,
@@ -54,7 +52,7 @@ class ScheduleListView(SchedulerApiView):
         request=ScheduleCreateSerializer,
         responses={
             201: ScheduleSerializer,
-            **errors(*WITH_BODY, 404, 409, _404=NO_SCHEDULER, _409="The same work has a schedule already."),
+            **errors(*WITH_BODY, 409, missing="filter", _409="The same work has a schedule already."),
         },
         summary="Create a schedule",
         description=(
@@ -72,7 +70,7 @@ class ScheduleSearchView(SchedulerApiView):
     @extend_schema(
         parameters=LIST_PARAMETERS,
         request=PopSerializer,
-        responses={200: SchedulePageSerializer, **errors(*WITH_BODY, 404, _404=NO_SCHEDULER)},
+        responses={200: SchedulePageSerializer, **errors(*WITH_BODY, missing="filter")},
         summary="Search",
         description=LIST_DESCRIPTION + " The body's `filters` narrow them further, as on pop.",
     )
@@ -87,7 +85,7 @@ class ScheduleDetailView(SchedulerApiView):
     required_permissions = {"PATCH": ("change_schedule",), "DELETE": ("delete_schedule",)}
 
     @extend_schema(
-        responses={200: ScheduleSerializer, **errors(*AUTHENTICATED, 404, _404=NO_SCHEDULE)},
+        responses={200: ScheduleSerializer, **errors(*AUTHENTICATED, missing="schedule")},
         summary="One schedule",
         description="The schedule with its work (`data`), cron expression, next deadline and whether it is enabled.",
     )
@@ -96,7 +94,7 @@ class ScheduleDetailView(SchedulerApiView):
 
     @extend_schema(
         request=SchedulePatchSerializer,
-        responses={200: ScheduleSerializer, **errors(*WITH_BODY, 404, _404=NO_SCHEDULE)},
+        responses={200: ScheduleSerializer, **errors(*WITH_BODY, missing="schedule")},
         summary="Change a schedule",
         description="Enable or disable it (kept in its history), change its cron expression, deadline or work.",
     )
@@ -110,7 +108,7 @@ class ScheduleDetailView(SchedulerApiView):
         return Response(schedule_json(schedule))
 
     @extend_schema(
-        responses={204: None, **errors(*AUTHENTICATED, 404, _404=NO_SCHEDULE)},
+        responses={204: None, **errors(*AUTHENTICATED, missing="schedule")},
         summary="Delete a schedule",
         description="The schedule queues nothing more; its past tasks stay.",
     )

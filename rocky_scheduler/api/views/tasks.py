@@ -20,8 +20,6 @@ from rocky_scheduler.services import task_set_priority, task_transition
 PATCH_EMPTY = "Nothing to change: give status and/or priority."
 MAY_NOT_REPRIORITISE = "You may not change the priority of tasks."
 MAY_NOT_CHANGE_STATUS = "You may not change the status of tasks."
-NO_TASK = "No task with this id."
-NO_SCHEDULER = "`scheduler_id` names no scheduler."
 LIST_DESCRIPTION = (
     "Tasks newest first, a page at a time (`limit`, `offset`; `next` and `previous` link the pages), narrowed by "
     "the query parameters. Rocky's task pages read this."
@@ -46,7 +44,7 @@ class TaskListView(SchedulerApiView):
     @extend_schema(
         operation_id="tasks_list",
         parameters=LIST_PARAMETERS,
-        responses={200: TaskPageSerializer, **errors(*AUTHENTICATED, 400, 404, _404=NO_SCHEDULER)},
+        responses={200: TaskPageSerializer, **errors(*AUTHENTICATED, 400, missing="filter")},
         summary="Tasks",
         description=LIST_DESCRIPTION,
     )
@@ -56,7 +54,7 @@ class TaskListView(SchedulerApiView):
     @extend_schema(
         parameters=LIST_PARAMETERS,
         request=PopSerializer,
-        responses={200: TaskPageSerializer, **errors(*WITH_BODY, 404, _404=NO_SCHEDULER)},
+        responses={200: TaskPageSerializer, **errors(*WITH_BODY, missing="filter")},
         summary="Tasks, newest first, with body filters",
         description=LIST_DESCRIPTION + " The body's `filters` narrow them further, as on pop.",
     )
@@ -70,7 +68,7 @@ class TaskListView(SchedulerApiView):
 class TaskStatsView(SchedulerApiView):
     @extend_schema(
         parameters=[OpenApiParameter("scheduler_id", str), OpenApiParameter("organisation_id", str)],
-        responses={200: dict, **errors(*AUTHENTICATED, 404, _404=NO_SCHEDULER)},
+        responses={200: dict, **errors(*AUTHENTICATED, missing="filter")},
         summary="Tasks per hour and status over the last 24 hours",
         description=(
             "For dashboards (Rocky's task statistics): per hour, keyed by its start (ISO 8601, UTC), how many tasks "
@@ -88,7 +86,7 @@ class TaskStatsView(SchedulerApiView):
 
 class TaskDetailView(SchedulerApiView):
     @extend_schema(
-        responses={200: TaskSerializer, **errors(*AUTHENTICATED, 404, _404=NO_TASK)},
+        responses={200: TaskSerializer, **errors(*AUTHENTICATED, missing="task")},
         examples=[OpenApiExample("A boefje task", value=EXAMPLE_TASK, response_only=True, status_codes=["200"])],
         summary="One task",
         description="The task with its status, priority and `data` (the shape of its type).",
@@ -102,10 +100,9 @@ class TaskDetailView(SchedulerApiView):
             200: TaskSerializer,
             **errors(
                 *WITH_BODY,
-                404,
                 409,
                 _403="Status changes need pop_task (cancelling: cancel_task); priority changes need reprioritise_task.",
-                _404=NO_TASK,
+                missing="task",
                 _409="The task cannot go from its status to the one asked (e.g. from `completed`).",
             ),
         },
