@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
 
 STEPS = ("push", "pop", "running", "completed", "get")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-ASSIGNMENT = re.compile(r"^(?P<name>[A-Z_]+)=(?P<value>\S+)$", re.MULTILINE)
+ASSIGNMENT = re.compile(r"^(?P<name>[A-Z_]+)=(?P<value>\S+)(?:\s+#.*)?$", re.MULTILINE)
 
 
 def timestamp(value: object) -> bool:
