@@ -15,7 +15,7 @@ NOT_REPRIORITISABLE = "Only queued tasks can be re-prioritised; this one is {sta
 DUPLICATE_QUEUED = "A task with this hash is already queued on scheduler {scheduler_id!r}."
 DUPLICATE_ACTIVE = "The schedule of this task already has an active task."
 DUPLICATE_ID = "A task with id {task_id} already exists."
-QUEUE_FULL = "Scheduler {scheduler_id!r} is full ({maxsize} queued tasks); retry later."
+QUEUE_FULL = "Scheduler {scheduler_id!r} is full: {queued} tasks queued, its limit is {maxsize}; retry later."
 OBJECT_NOT_CONFIRMED = (
     "Object {primary_key!r} of organisation {organisation!r} is not in Octopoes after {seconds:g} s; "
     "no task queued for it (retry later)."

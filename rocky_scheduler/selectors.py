@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from rocky_scheduler import __version__
 from rocky_scheduler.catalogue.health import catalogue_health
-from rocky_scheduler.errors import TASK_NOT_FOUND, InvalidInput, NotFound
+from rocky_scheduler.errors import TASK_NOT_FOUND, UNKNOWN_SCHEDULER, InvalidInput, NotFound
 from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, TaskStatus
 from rocky_scheduler.queue.statements import is_postgresql
 
@@ -26,6 +26,13 @@ def get_task(task_id: Any) -> Task:
         return Task.objects.get(pk=task_id)
     except (Task.DoesNotExist, ValidationError, ValueError):
         raise NotFound(TASK_NOT_FOUND.format(task_id=task_id), field="id") from None
+
+
+def known_scheduler(scheduler_id: str) -> str:
+    """`scheduler_id` if a scheduler has it; a filter on one that does not is a 404, as its own paths are."""
+    if not Scheduler.objects.filter(pk=scheduler_id).exists():
+        raise NotFound(UNKNOWN_SCHEDULER.format(scheduler_id=scheduler_id), field="scheduler_id")
+    return scheduler_id
 
 
 def service_health() -> dict[str, Any]:
@@ -174,7 +181,7 @@ def task_list(*, params: dict[str, str], filters: Q | None = None) -> QuerySet[T
     """Tasks newest first, narrowed by OpenKAT's query parameters and an optional filter tree."""
     queryset = Task.objects.all()
     if value := params.get("scheduler_id"):
-        queryset = queryset.filter(scheduler_id=value)
+        queryset = queryset.filter(scheduler_id=known_scheduler(value))
     if value := params.get("organisation") or params.get("organisation_id"):
         queryset = queryset.filter(organisation=value)
     if value := params.get("task_type") or params.get("type"):
@@ -204,7 +211,7 @@ def task_stats(
     first_hour = (now - datetime.timedelta(hours=23)).replace(minute=0, second=0, microsecond=0)
     queryset = Task.objects.filter(modified_at__gte=first_hour)
     if scheduler_id:
-        queryset = queryset.filter(scheduler_id=scheduler_id)
+        queryset = queryset.filter(scheduler_id=known_scheduler(scheduler_id))
     if organisation:
         queryset = queryset.filter(organisation=organisation)
     rows = (
@@ -226,7 +233,7 @@ def task_stats(
 def schedule_list(*, params: dict[str, str], filters: Q | None = None) -> QuerySet[Schedule]:
     queryset = Schedule.objects.all()
     if value := params.get("scheduler_id"):
-        queryset = queryset.filter(scheduler_id=value)
+        queryset = queryset.filter(scheduler_id=known_scheduler(value))
     if value := params.get("organisation"):
         queryset = queryset.filter(organisation=value)
     if value := params.get("enabled"):

@@ -85,11 +85,19 @@ def _normalizer(data: dict[str, Any], organisation: str) -> str:
     # a task they could not read would break every pop or task page it is in.
     _uuid(raw_data, "id", "data.raw_data.id")
     meta_id = _uuid(boefje_meta, "id", "data.raw_data.boefje_meta.id")
+    # The runner also needs the boefje that made the file, the organisation and the mime types (a list).
+    _string(
+        _object(boefje_meta.get("boefje"), "data.raw_data.boefje_meta.boefje"),
+        "id",
+        "data.raw_data.boefje_meta.boefje.id",
+    )
     boefje_meta.setdefault("arguments", {})
+    boefje_meta.setdefault("organization", organisation)
+    raw_data.setdefault("mime_types", [])
     raw_data["boefje_meta"] = boefje_meta
     data["raw_data"] = raw_data
     organization = boefje_meta.get("organization")
-    if organization is not None and not isinstance(organization, str):
+    if not isinstance(organization, str):
         raise InvalidInput(
             MUST_BE_STRING.format(path="data.raw_data.boefje_meta.organization"),
             field="data.raw_data.boefje_meta.organization",

@@ -12,12 +12,18 @@ from drf_spectacular import utils
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 TITLE = "rocky_scheduler API"
 # drf-spectacular's settings for the app's document, whatever the host's SPECTACULAR_SETTINGS say.
 SPECTACULAR = {
     "TITLE": TITLE,
-    "DESCRIPTION": "OpenKAT-compatible scheduler API: push, pop, tasks, schedules.",
+    "DESCRIPTION": (
+        "OpenKAT-compatible scheduler API. A boefje runner pops tasks from a scheduler, reports them `running`, "
+        "then `completed` or `failed`; Rocky and other clients push tasks, list them and manage schedules. "
+        "Send `Authorization: Token <key>` (`manage.py scheduler_user NAME --role worker` makes a worker and "
+        "its key). Every error is JSON with a `detail` sentence."
+    ),
     "VERSION": "1.0.0",
     "PREPROCESSING_HOOKS": ["rocky_scheduler.api.schema.strip_optional_slash"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
@@ -74,3 +80,58 @@ def extend_schema(**kwargs: Any) -> Callable:
             del view_method.schema
 
     return decorator
+
+
+# What each error status means for any call that lists it; an operation may say more (errors(_409=...)).
+ERROR_MEANINGS = {
+    400: "The body or a parameter is invalid: `detail` says how and `field` names it.",
+    401: "No token, or an unknown one: send `Authorization: Token <key>`.",
+    403: "The token's user lacks the permission this call needs.",
+    409: "The change conflicts with the task's state; `Retry-After` says when a retry may succeed.",
+    413: "The body is larger than the scheduler accepts (MAX_BODY_BYTES).",
+    429: "The scheduler's queue is full (`detail` gives the count and the limit); retry after `Retry-After` seconds.",
+}
+# What each answer looks like, in the messages the code sends (rocky_scheduler/errors.py and the API's own).
+ERROR_EXAMPLES = {
+    400: {"detail": "data.boefje.id must be a non-empty string.", "field": "data.boefje.id"},
+    401: {"detail": "Invalid token."},
+    403: {"detail": "You do not have permission to perform this action."},
+    409: {"detail": "A task with this hash is already queued on scheduler 'boefje'."},
+    413: {"detail": "Request body larger than 1048576 bytes."},
+    429: {"detail": "Scheduler 'boefje' is full: 37 tasks queued, its limit is 1; retry later."},
+}
+# What a 404 is about: (meaning, example) per kind of thing the path or a filter names.
+_NO_SCHEDULER = {"detail": "Scheduler 'nope' does not exist.", "field": "scheduler_id"}
+_SOME_ID = "5d1f0c1e-0000-4000-8000-000000000000"
+NOT_FOUND = {
+    "scheduler": ("No scheduler with this id.", _NO_SCHEDULER),
+    "filter": ("`scheduler_id` names no scheduler.", _NO_SCHEDULER),
+    "task": ("No task with this id.", {"detail": f"Task {_SOME_ID} does not exist.", "field": "id"}),
+    "schedule": ("No schedule with this id.", {"detail": f"Schedule {_SOME_ID} does not exist.", "field": "id"}),
+}
+# Every call that needs a token; a call with a body can also be malformed (400) or too large (413).
+AUTHENTICATED = (401, 403)
+WITH_BODY = (400, 401, 403, 413)
+
+
+def errors(*codes: int, missing: str | None = None, **meanings: str) -> dict[int, OpenApiResponse]:
+    """The error responses of an operation, each a `{"detail": ...}` body with an example.
+
+    `missing` says what a 404 is about (a key of NOT_FOUND) and adds it; `_403="..."` says more about one status.
+    """
+    from rocky_scheduler.api.serializers import ErrorSerializer
+
+    said = {int(key.lstrip("_")): text for key, text in meanings.items()}
+    known = dict(ERROR_MEANINGS)
+    examples = dict(ERROR_EXAMPLES)
+    if missing is not None:
+        known[404], examples[404] = NOT_FOUND[missing]
+        codes = (*codes, 404)
+    return {
+        code: OpenApiResponse(
+            ErrorSerializer,
+            description=said.get(code, known[code]),
+            examples=[OpenApiExample(f"{code}", value=examples[code], status_codes=[str(code)], response_only=True)],
+        )
+        for code in sorted(set(codes))
+    }

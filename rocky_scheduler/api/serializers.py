@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from rocky_scheduler.api.task_data import TaskDataField
 from rocky_scheduler.models import TaskStatus
 from rocky_scheduler.rankers import Ranker
 
@@ -11,16 +12,35 @@ RANKER_INVALID = "ranker must be the dotted path of a Ranker class."
 TASK_PATCH_UNKNOWN_FIELD = "Unknown field {field!r}: give status, priority and/or reason."
 # A worker's reason is usually an exception message; a whole traceback belongs in its logs, not the history.
 REASON_MAX_LENGTH = 2000
+MUST_BE_STRING = "Must be a string."
+
+
+class StringField(serializers.CharField):
+    """A CharField that takes only JSON strings: DRF's would store `"organisation": 5` as "5"."""
+
+    default_error_messages = {"not_a_string": MUST_BE_STRING}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
 
 
 class PushSerializer(serializers.Serializer):
     """Also takes a whole Task JSON: its read-only fields (status, hash, ...) are ignored."""
 
-    id = serializers.UUIDField(required=False, allow_null=True)
-    scheduler_id = serializers.CharField(required=False, allow_null=True)
-    organisation = serializers.CharField(max_length=255)
-    priority = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
-    data = serializers.JSONField()
+    id = serializers.UUIDField(required=False, allow_null=True, help_text="The task's id; a new one when absent.")
+    scheduler_id = StringField(required=False, allow_null=True, help_text="If given, the scheduler of the path.")
+    organisation = StringField(max_length=255, help_text="The organisation's code, e.g. `acme`.")
+    priority = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Lower goes first; 1 is a user's request and is queued even on a full queue. "
+        "Absent: the scheduler's ranker decides.",
+    )
+    data = TaskDataField(help_text="The work, in the shape of the scheduler's task type.")
 
 
 class PopSerializer(serializers.Serializer):
@@ -71,9 +91,9 @@ class SchedulerPatchSerializer(serializers.Serializer):
 
 
 class ScheduleCreateSerializer(serializers.Serializer):
-    scheduler_id = serializers.CharField(max_length=64)
-    organisation = serializers.CharField(max_length=255)
-    data = serializers.JSONField()
+    scheduler_id = StringField(max_length=64)
+    organisation = StringField(max_length=255)
+    data = TaskDataField()
     schedule = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
     deadline_at = serializers.DateTimeField(required=False, allow_null=True)
     enabled = serializers.BooleanField(required=False, default=True)
@@ -83,7 +103,7 @@ class SchedulePatchSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
     schedule = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
     deadline_at = serializers.DateTimeField(required=False, allow_null=True)
-    data = serializers.JSONField(required=False)
+    data = TaskDataField(required=False)
 
 
 class TaskSerializer(serializers.Serializer):
@@ -95,7 +115,7 @@ class TaskSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TaskStatus.values)
     type = serializers.CharField()
     hash = serializers.CharField()
-    data = serializers.JSONField()
+    data = TaskDataField()
     created_at = serializers.DateTimeField()
     modified_at = serializers.DateTimeField()
 
@@ -116,7 +136,7 @@ class ScheduleSerializer(serializers.Serializer):
     scheduler_id = serializers.CharField()
     organisation = serializers.CharField()
     hash = serializers.CharField()
-    data = serializers.JSONField()
+    data = TaskDataField()
     enabled = serializers.BooleanField()
     schedule = serializers.CharField(allow_null=True)
     deadline_at = serializers.DateTimeField(allow_null=True)
@@ -147,5 +167,9 @@ class QueueSerializer(serializers.Serializer):
     size = serializers.IntegerField()
 
 
-class DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer."""
+
+    detail = serializers.CharField(help_text="What went wrong, in one sentence.")
+    field = serializers.CharField(required=False, help_text="The field or parameter at fault, when there is one.")
+    errors = serializers.DictField(required=False, help_text="Per-field messages, when the body had several faults.")

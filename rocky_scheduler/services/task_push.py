@@ -155,9 +155,10 @@ def _check_room(scheduler_id: str) -> None:
     scheduler = Scheduler.objects.select_for_update().get(pk=scheduler_id)
     if not scheduler.maxsize:
         return
-    queued = Task.objects.filter(scheduler_id=scheduler_id, status=TaskStatus.QUEUED)[: scheduler.maxsize].count()
-    if queued >= scheduler.maxsize:
-        raise QueueFull(QUEUE_FULL.format(scheduler_id=scheduler_id, maxsize=scheduler.maxsize))
+    queued = Task.objects.filter(scheduler_id=scheduler_id, status=TaskStatus.QUEUED)
+    if queued[: scheduler.maxsize].count() >= scheduler.maxsize:
+        # Counting them all only when refusing: the queue may hold more than maxsize (lowered, or users' pushes).
+        raise QueueFull(QUEUE_FULL.format(scheduler_id=scheduler_id, queued=queued.count(), maxsize=scheduler.maxsize))
 
 
 def _schedule_for(scheduler: Scheduler, organisation: str, validated: ValidatedData) -> Schedule:

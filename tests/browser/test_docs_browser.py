@@ -1,9 +1,12 @@
 """The API's docs page in a real browser under Rocky's CSP (`script-src 'self'`, nothing from other sites):
-Swagger UI starts, shows the API's operations, and the browser reports no policy violation."""
+Swagger UI starts, shows the API's operations, and the browser reports no policy violation; "Try it out" on push
+queues the example as it stands."""
 
 import pytest
 from playwright.sync_api import expect
 
+from rocky_scheduler.models import Task
+from rocky_scheduler.services.demo_seed import demo_seed
 from tests.browser.conftest import LiveSite
 from tests.support.live_server import GunicornServer
 
@@ -56,4 +59,27 @@ def test_the_docs_page_shows_the_operations_under_a_strict_csp(page, js_errors, 
 
     assert page.evaluate("window.cspViolations") == []
     assert [line for line in console if "Content Security Policy" in line] == []
+    assert js_errors == []
+
+
+def test_try_it_out_pushes_the_first_example_as_it_stands(page, js_errors):
+    # A worker author's first push: authorize with the worker token `make run` prints, then Try it out, Execute.
+    token = demo_seed(username="admin", password="rocky-admin").worker_token
+    page.goto("/api/v1/docs")
+    page.locator(".swagger-ui .auth-wrapper .authorize").click()
+    scheme = page.locator(".auth-container", has_text="tokenAuth")
+    scheme.locator("input").fill(f"Token {token}")
+    scheme.locator("button.authorize").click()
+    page.locator(".dialog-ux .close-modal").click()
+
+    push = page.locator(".opblock", has_text="/api/v1/schedulers/{scheduler_id}/push")
+    push.locator(".opblock-summary").click()
+    push.locator(".try-out__btn").click()
+    push.locator(".execute").click()
+
+    status = push.locator(".live-responses-table tbody .response-col_status")
+    expect(status).to_have_text("201")
+    expect(push.locator(".live-responses-table tbody .response-col_description")).to_contain_text('"queued"')
+    task = Task.objects.get()
+    assert (task.scheduler_id, task.organisation, task.data["boefje"]["id"]) == ("boefje", "acme", "dns-records")
     assert js_errors == []

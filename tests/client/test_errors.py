@@ -35,7 +35,7 @@ def test_a_full_queue_is_too_many_requests_and_user_work_still_goes_in(client):
     push(client, boefje_data())
     with pytest.raises(errors.SchedulerTooManyRequestError) as raised:
         push(client, boefje_data())
-    assert raised.value.detail == QUEUE_FULL.format(scheduler_id="boefje", maxsize=1)
+    assert raised.value.detail == QUEUE_FULL.format(scheduler_id="boefje", queued=1, maxsize=1)
     push(client, boefje_data(), priority=1)
 
 

@@ -9,10 +9,12 @@ import re
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+# The README's blocks: `snippets(README)`; a page of docs/ by its name.
+README = DOCS.parent / "README.md"
 _BLOCK = re.compile(r"<!-- snippet: (?P<name>[\w./-]+) -->\n```[\w-]*\n(?P<body>.*?)\n```", re.DOTALL)
 
 
-def snippets(page: str = "rocky-integration.md") -> dict[str, str]:
+def snippets(page: str | Path = "rocky-integration.md") -> dict[str, str]:
     text = (DOCS / page).read_text(encoding="utf-8")
     found: dict[str, str] = {}
     for match in _BLOCK.finditer(text):

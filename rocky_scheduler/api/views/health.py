@@ -12,7 +12,11 @@ class HealthView(SchedulerApiView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(summary="Health of the scheduler and its database", responses={200: dict, 503: dict})
+    @extend_schema(
+        summary="Health of the scheduler and its database",
+        responses={200: dict, 503: dict},
+        description="Public, for load balancers and OpenKAT's health page: 200 when the database answers, else 503.",
+    )
     def get(self, request):
         health = selectors.service_health()
         return Response(health, status=200 if health["healthy"] else 503)

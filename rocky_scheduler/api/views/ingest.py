@@ -2,7 +2,7 @@ from django.db import transaction
 from rest_framework import status
 from rest_framework.response import Response
 
-from rocky_scheduler.api.schema import extend_schema
+from rocky_scheduler.api.schema import WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.views.base import SchedulerApiView
 from rocky_scheduler.catalogue import CatalogueUnavailable
 from rocky_scheduler.errors import InvalidInput
@@ -22,7 +22,15 @@ class IngestView(SchedulerApiView):
     required_permissions = {"POST": ("push_task",)}
     queue = ""
 
-    @extend_schema(request=dict, responses={202: dict}, summary="Ingest events as the AMQP consumer would")
+    @extend_schema(
+        request=dict,
+        responses={202: dict, **errors(*WITH_BODY, _403="The token's user lacks push_task.")},
+        summary="Ingest events as the AMQP consumer would",
+        description=(
+            "For a deployment without RabbitMQ: the message OpenKAT would publish on this queue (or a list of up "
+            "to 1000), each validated before any is applied; the answer says what each one scheduled."
+        ),
+    )
     def post(self, request):
         data = request.data
         messages = data if isinstance(data, list) else [data]

@@ -32,7 +32,11 @@ class ApiRootView(SchedulerApiView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(summary="Links to the parts of the API", responses={200: dict})
+    @extend_schema(
+        summary="Links to the parts of the API",
+        responses={200: dict},
+        description="Public: the service's name and the addresses of the docs, schema, health and each resource.",
+    )
     def get(self, request):
         # The namespace the request came in through, so the links follow the host's mount point; a host
         # may also route its prefix without the slash straight here, outside the include.

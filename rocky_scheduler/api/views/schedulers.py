@@ -1,11 +1,11 @@
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import status
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
 from rocky_scheduler.api.permissions import StaffOnly, actor_of
 from rocky_scheduler.api.representations import scheduler_json, task_json
-from rocky_scheduler.api.schema import extend_schema
+from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.serializers import (
     PopResultSerializer,
     PopSerializer,
@@ -15,6 +15,7 @@ from rocky_scheduler.api.serializers import (
     SchedulerSerializer,
     TaskSerializer,
 )
+from rocky_scheduler.api.task_data import EXAMPLE_TASK, PUSH_EXAMPLES
 from rocky_scheduler.api.views.base import SchedulerApiView
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import SCHEDULER_MISMATCH, InvalidInput
@@ -28,6 +29,14 @@ from rocky_scheduler.services.task_pop import task_pop_outcome
 POP_LIMIT_INVALID = "limit must be an integer between 1 and {maximum}."
 # Answers a pop on a paused scheduler (with an empty result list), absent otherwise.
 PAUSED_HEADER = "X-Scheduler-Status"
+# The path parameter as "Try it out" fills it in: the default boefje scheduler, which the first example fits.
+SCHEDULER_ID = OpenApiParameter(
+    "scheduler_id",
+    str,
+    OpenApiParameter.PATH,
+    description="The scheduler: `boefje`, `normalizer` or `report` by default (GET /schedulers lists them).",
+    examples=[OpenApiExample(name, value=name) for name in ("boefje", "normalizer", "report")],
+)
 
 
 def _overview(scheduler: Scheduler, sizes: dict[str, int]) -> dict:
@@ -37,7 +46,11 @@ def _overview(scheduler: Scheduler, sizes: dict[str, int]) -> dict:
 
 
 class SchedulerListView(SchedulerApiView):
-    @extend_schema(responses=SchedulerSerializer(many=True), summary="All schedulers with their queue size")
+    @extend_schema(
+        responses={200: SchedulerSerializer(many=True), **errors(*AUTHENTICATED)},
+        summary="All schedulers with their queue size",
+        description="Every scheduler (one per task type by default), with its queue's size and settings.",
+    )
     def get(self, request):
         sizes = selectors.queue_sizes()
         return Response([_overview(scheduler, sizes) for scheduler in Scheduler.objects.all()])
@@ -49,12 +62,27 @@ class SchedulerDetailView(SchedulerApiView):
             return [StaffOnly()]
         return super().get_permissions()
 
-    @extend_schema(responses=SchedulerSerializer)
+    @extend_schema(
+        parameters=[SCHEDULER_ID],
+        responses={200: SchedulerSerializer, **errors(*AUTHENTICATED, missing="scheduler")},
+        summary="One scheduler",
+        description="The scheduler's type, queue size, last activity and settings (maxsize, paused, ranker).",
+    )
     def get(self, request, scheduler_id: str):
         scheduler = get_scheduler(scheduler_id)
         return Response(_overview(scheduler, selectors.queue_sizes()))
 
-    @extend_schema(request=SchedulerPatchSerializer, responses=SchedulerSerializer, summary="Staff: queue settings")
+    @extend_schema(
+        parameters=[SCHEDULER_ID],
+        request=SchedulerPatchSerializer,
+        responses={200: SchedulerSerializer, **errors(*WITH_BODY, missing="scheduler")},
+        summary="Staff: queue settings",
+        description=(
+            "For staff with the change_scheduler permission: pause or resume the scheduler (a paused one pops "
+            "nothing), bound its queue (maxsize, 0 for none), choose its ranker, switch deduplication. The change "
+            "is in the scheduler's history."
+        ),
+    )
     def patch(self, request, scheduler_id: str):
         get_scheduler(scheduler_id)
         changes = self.validated(SchedulerPatchSerializer, self.body())
@@ -67,7 +95,34 @@ class SchedulerDetailView(SchedulerApiView):
 class PushView(SchedulerApiView):
     required_permissions = {"POST": ("push_task",)}
 
-    @extend_schema(request=PushSerializer, responses={201: TaskSerializer}, summary="Queue a task")
+    @extend_schema(
+        parameters=[SCHEDULER_ID],
+        request=PushSerializer,
+        responses={
+            201: TaskSerializer,
+            **errors(
+                *WITH_BODY,
+                409,
+                429,
+                _403="The token's user lacks push_task (role worker or analyst).",
+                missing="scheduler",
+                _409="The same work (same hash) is already queued, or its schedule's task is running.",
+            ),
+        },
+        examples=[
+            *PUSH_EXAMPLES,
+            OpenApiExample(
+                "Queued", value={**EXAMPLE_TASK, "status": "queued", "modified_at": EXAMPLE_TASK["created_at"]}, response_only=True, status_codes=["201"]
+            ),
+        ],
+        summary="Queue a task",
+        description=(
+            "Queues one task on the scheduler. `data` takes the shape of the scheduler's task type: BoefjeTask, "
+            "NormalizerTask or ReportTask (see the schemas; unknown keys are kept). Without `priority` the "
+            "scheduler's ranker sets it. The answer is the task as a worker will pop it, status `queued`. The "
+            "same work queued twice is refused (409) unless the scheduler merges duplicates."
+        ),
+    )
     def post(self, request, scheduler_id: str):
         body = self.validated(PushSerializer, self.body(allow_empty=False))
         given = body.get("scheduler_id")
@@ -90,8 +145,22 @@ class PopView(SchedulerApiView):
 
     @extend_schema(
         request=PopSerializer,
-        responses=PopResultSerializer,
+        responses={
+            200: PopResultSerializer,
+            **errors(*WITH_BODY, _403="The token's user lacks pop_task (role worker).", missing="scheduler"),
+        },
+        examples=[
+            OpenApiExample(
+                "A boefje task", value={"results": [EXAMPLE_TASK]}, response_only=True, status_codes=["200"]
+            ),
+            OpenApiExample(
+                "Only tasks of one organisation",
+                value={"filters": {"filters": [{"column": "organisation", "operator": "eq", "value": "acme"}]}},
+                request_only=True,
+            ),
+        ],
         parameters=[
+            SCHEDULER_ID,
             OpenApiParameter("limit", int, description="How many tasks (default 1)."),
             OpenApiParameter(
                 PAUSED_HEADER,
@@ -103,9 +172,11 @@ class PopView(SchedulerApiView):
         ],
         summary="Dispatch the best queued tasks",
         description=(
-            "Dispatches the best queued tasks (lowest priority, then oldest) that match the filters. When the best "
-            "one carries `data.deduplication_key`, the answer is the queued tasks sharing that key (up to `limit`) "
-            "and nothing else; otherwise only tasks without a key."
+            "For a boefje runner: takes the best queued tasks (lowest priority, then oldest) that match the "
+            "optional filters and marks them `dispatched`; each is then yours to report on with PATCH "
+            "/tasks/{task_id} (`running`, then `completed` or `failed`). No task queued: `results` is empty. "
+            "When the best task carries `data.deduplication_key`, the answer is the queued tasks sharing that key "
+            "(up to `limit`) and nothing else; otherwise only tasks without a key."
         ),
     )
     def post(self, request, scheduler_id: str):
@@ -134,13 +205,22 @@ def _pop_limit(raw: str | None) -> int:
 
 
 class QueueListView(SchedulerApiView):
-    @extend_schema(responses=QueueSerializer(many=True), summary="Queue sizes")
+    @extend_schema(
+        responses={200: QueueSerializer(many=True), **errors(*AUTHENTICATED)},
+        summary="Queue sizes",
+        description="How many tasks each scheduler has queued (OpenKAT's queue list).",
+    )
     def get(self, request):
         return Response([{"id": key, "size": size} for key, size in selectors.queue_sizes().items()])
 
 
 class QueueDetailView(SchedulerApiView):
-    @extend_schema(responses=QueueSerializer)
+    @extend_schema(
+        parameters=[SCHEDULER_ID],
+        responses={200: QueueSerializer, **errors(*AUTHENTICATED, missing="scheduler")},
+        summary="One queue's size",
+        description="How many tasks this scheduler has queued.",
+    )
     def get(self, request, scheduler_id: str):
         scheduler = get_scheduler(scheduler_id)
         return Response({"id": scheduler.pk, "size": selectors.queue_sizes().get(scheduler.pk, 0)})

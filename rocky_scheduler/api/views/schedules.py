@@ -6,7 +6,7 @@ from rocky_scheduler import selectors
 from rocky_scheduler.api.pagination import paginate
 from rocky_scheduler.api.permissions import actor_of
 from rocky_scheduler.api.representations import schedule_json
-from rocky_scheduler.api.schema import extend_schema
+from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.serializers import (
     PopSerializer,
     ScheduleCreateSerializer,
@@ -20,6 +20,10 @@ from rocky_scheduler.filters import SCHEDULE_COLUMNS, parse_filters
 from rocky_scheduler.services.schedules import get_schedule, schedule_create, schedule_delete, schedule_update
 
 PATCH_EMPTY = "Nothing to change: give enabled, schedule, deadline_at or data."
+LIST_DESCRIPTION = (
+    "Schedules (recurring work: each queues a task when its deadline comes), a page at a time (`limit`, "
+    "`offset`), narrowed by the query parameters."
+)
 ENABLE_REASON = "enabled through the API"
 DISABLE_REASON = "disabled through the API"
 LIST_PARAMETERS = [
@@ -32,12 +36,30 @@ class ScheduleListView(SchedulerApiView):
     required_permissions = {"POST": ("add_schedule",)}
 
     @extend_schema(
-        operation_id="schedules_list", parameters=LIST_PARAMETERS, responses=SchedulePageSerializer, summary="Schedules"
+        operation_id="schedules_list",
+        parameters=LIST_PARAMETERS,
+        responses={
+            200: SchedulePageSerializer,
+            **errors(*AUTHENTICATED, 400, missing="filter"),
+        },
+        summary="Schedules",
+        description=LIST_DESCRIPTION,
     )
     def get(self, request):
         return Response(paginate(request, selectors.schedule_list(params=request.query_params), schedule_json))
 
-    @extend_schema(request=ScheduleCreateSerializer, responses={201: ScheduleSerializer}, summary="Create a schedule")
+    @extend_schema(
+        request=ScheduleCreateSerializer,
+        responses={
+            201: ScheduleSerializer,
+            **errors(*WITH_BODY, 409, missing="filter", _409="The same work has a schedule already."),
+        },
+        summary="Create a schedule",
+        description=(
+            "Recurring work for a scheduler: `data` as on push, `schedule` a cron expression and/or `deadline_at` "
+            "(when the first task is due; without it, the cron expression's next time)."
+        ),
+    )
     def post(self, request):
         body = self.validated(ScheduleCreateSerializer, self.body(allow_empty=False))
         schedule = schedule_create(**body)
@@ -46,7 +68,11 @@ class ScheduleListView(SchedulerApiView):
 
 class ScheduleSearchView(SchedulerApiView):
     @extend_schema(
-        parameters=LIST_PARAMETERS, request=PopSerializer, responses=SchedulePageSerializer, summary="Search"
+        parameters=LIST_PARAMETERS,
+        request=PopSerializer,
+        responses={200: SchedulePageSerializer, **errors(*WITH_BODY, missing="filter")},
+        summary="Search",
+        description=LIST_DESCRIPTION + " The body's `filters` narrow them further, as on pop.",
     )
     def post(self, request):
         body = self.body()
@@ -58,11 +84,20 @@ class ScheduleSearchView(SchedulerApiView):
 class ScheduleDetailView(SchedulerApiView):
     required_permissions = {"PATCH": ("change_schedule",), "DELETE": ("delete_schedule",)}
 
-    @extend_schema(responses=ScheduleSerializer)
+    @extend_schema(
+        responses={200: ScheduleSerializer, **errors(*AUTHENTICATED, missing="schedule")},
+        summary="One schedule",
+        description="The schedule with its work (`data`), cron expression, next deadline and whether it is enabled.",
+    )
     def get(self, request, schedule_id: str):
         return Response(schedule_json(get_schedule(schedule_id)))
 
-    @extend_schema(request=SchedulePatchSerializer, responses=ScheduleSerializer)
+    @extend_schema(
+        request=SchedulePatchSerializer,
+        responses={200: ScheduleSerializer, **errors(*WITH_BODY, missing="schedule")},
+        summary="Change a schedule",
+        description="Enable or disable it (kept in its history), change its cron expression, deadline or work.",
+    )
     def patch(self, request, schedule_id: str):
         get_schedule(schedule_id)
         changes = self.validated(SchedulePatchSerializer, self.body())
@@ -72,7 +107,11 @@ class ScheduleDetailView(SchedulerApiView):
         schedule = schedule_update(schedule_id=schedule_id, actor=actor_of(request), reason=reason, **changes)
         return Response(schedule_json(schedule))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        responses={204: None, **errors(*AUTHENTICATED, missing="schedule")},
+        summary="Delete a schedule",
+        description="The schedule queues nothing more; its past tasks stay.",
+    )
     def delete(self, request, schedule_id: str):
         schedule_delete(schedule_id=schedule_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,7 +1,7 @@
 from contextlib import nullcontext
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
@@ -9,8 +9,9 @@ from rocky_scheduler import selectors
 from rocky_scheduler.api.pagination import paginate
 from rocky_scheduler.api.permissions import actor_of, may_change_status, user_has
 from rocky_scheduler.api.representations import task_json
-from rocky_scheduler.api.schema import extend_schema
+from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.serializers import PopSerializer, TaskPageSerializer, TaskPatchSerializer, TaskSerializer
+from rocky_scheduler.api.task_data import EXAMPLE_TASK
 from rocky_scheduler.api.views.base import SchedulerApiView
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.filters import parse_filters
@@ -19,6 +20,10 @@ from rocky_scheduler.services import task_set_priority, task_transition
 PATCH_EMPTY = "Nothing to change: give status and/or priority."
 MAY_NOT_REPRIORITISE = "You may not change the priority of tasks."
 MAY_NOT_CHANGE_STATUS = "You may not change the status of tasks."
+LIST_DESCRIPTION = (
+    "Tasks newest first, a page at a time (`limit`, `offset`; `next` and `previous` link the pages), narrowed by "
+    "the query parameters. Rocky's task pages read this."
+)
 
 LIST_PARAMETERS = [
     OpenApiParameter(name, str, required=False)
@@ -36,15 +41,22 @@ LIST_PARAMETERS = [
 
 
 class TaskListView(SchedulerApiView):
-    @extend_schema(operation_id="tasks_list", parameters=LIST_PARAMETERS, responses=TaskPageSerializer, summary="Tasks")
+    @extend_schema(
+        operation_id="tasks_list",
+        parameters=LIST_PARAMETERS,
+        responses={200: TaskPageSerializer, **errors(*AUTHENTICATED, 400, missing="filter")},
+        summary="Tasks",
+        description=LIST_DESCRIPTION,
+    )
     def get(self, request):
         return Response(paginate(request, selectors.task_list(params=request.query_params), task_json))
 
     @extend_schema(
         parameters=LIST_PARAMETERS,
         request=PopSerializer,
-        responses=TaskPageSerializer,
+        responses={200: TaskPageSerializer, **errors(*WITH_BODY, missing="filter")},
         summary="Tasks, newest first, with body filters",
+        description=LIST_DESCRIPTION + " The body's `filters` narrow them further, as on pop.",
     )
     def post(self, request):
         body = self.body()
@@ -56,8 +68,12 @@ class TaskListView(SchedulerApiView):
 class TaskStatsView(SchedulerApiView):
     @extend_schema(
         parameters=[OpenApiParameter("scheduler_id", str), OpenApiParameter("organisation_id", str)],
-        responses={200: dict},
+        responses={200: dict, **errors(*AUTHENTICATED, missing="filter")},
         summary="Tasks per hour and status over the last 24 hours",
+        description=(
+            "For dashboards (Rocky's task statistics): per hour, keyed by its start (ISO 8601, UTC), how many tasks "
+            "last changed then, per status and in total; optionally of one scheduler and one organisation."
+        ),
     )
     def get(self, request):
         return Response(
@@ -69,12 +85,38 @@ class TaskStatsView(SchedulerApiView):
 
 
 class TaskDetailView(SchedulerApiView):
-    @extend_schema(responses=TaskSerializer)
+    @extend_schema(
+        responses={200: TaskSerializer, **errors(*AUTHENTICATED, missing="task")},
+        examples=[OpenApiExample("A boefje task", value=EXAMPLE_TASK, response_only=True, status_codes=["200"])],
+        summary="One task",
+        description="The task with its status, priority and `data` (the shape of its type).",
+    )
     def get(self, request, task_id: str):
         return Response(task_json(selectors.get_task(task_id)))
 
     @extend_schema(
-        request=TaskPatchSerializer, responses=TaskSerializer, summary="Change status and/or priority, with a reason"
+        request=TaskPatchSerializer,
+        responses={
+            200: TaskSerializer,
+            **errors(
+                *WITH_BODY,
+                409,
+                _403="Status changes need pop_task (cancelling: cancel_task); priority changes need reprioritise_task.",
+                missing="task",
+                _409="The task cannot go from its status to the one asked (e.g. from `completed`).",
+            ),
+        },
+        examples=[
+            OpenApiExample("Running", value={"status": "running"}, request_only=True),
+            OpenApiExample("Completed", value={"status": "completed"}, request_only=True),
+            OpenApiExample("Failed", value={"status": "failed", "reason": "nmap exited with 1"}, request_only=True),
+        ],
+        summary="Change status and/or priority, with a reason",
+        description=(
+            "A boefje runner reports on a popped task: `running` when it starts, then `completed` or `failed` "
+            "(with the `reason`, kept in the task's history). An analyst cancels a task or re-prioritises a "
+            "queued one. A status the task cannot take from its current one is a 409."
+        ),
     )
     def patch(self, request, task_id: str):
         try:
