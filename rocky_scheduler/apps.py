@@ -1,3 +1,6 @@
+import multiprocessing
+import sys
+
 from django.apps import AppConfig
 
 
@@ -16,6 +19,12 @@ class RockySchedulerConfig(AppConfig):
         # The in-process client tells a request from a background process by these (client/acting.py).
         request_started.connect(mark_request_started, dispatch_uid="rocky_scheduler.client.request_started")
         request_finished.connect(mark_request_finished, dispatch_uid="rocky_scheduler.client.request_finished")
+
+        if sys.argv[1:2] == ["qcluster"] and multiprocessing.parent_process() is None:
+            # Said once by the cluster as it starts, not by each minute's ingest run.
+            from rocky_scheduler.ingest.consumer import log_ingest_setup
+
+            log_ingest_setup()
 
         if app_settings.API_ALLOW_ANONYMOUS:
             import logging

@@ -9,11 +9,25 @@ import logging
 logger = logging.getLogger(__name__)
 
 
+def _did_something(value) -> bool:
+    """Whether a job's result has a count above zero or a non-empty list of changes anywhere in it."""
+    if isinstance(value, dict):
+        return any(_did_something(item) for key, item in value.items() if key != "organisations")
+    if isinstance(value, (list, tuple)):
+        return bool(value)
+    return bool(value) and not isinstance(value, str)
+
+
+def _log(what: str, result: dict) -> None:
+    # Each job runs every minute or so: a run that changed nothing is not worth a console line.
+    logger.log(logging.INFO if _did_something(result) else logging.DEBUG, "%s: %s", what, result)
+
+
 def reschedule_due() -> dict:
     from rocky_scheduler.services.scheduling import schedule_due_push
 
     result = dataclasses.asdict(schedule_due_push())
-    logger.info("rescheduling: %s", result)
+    _log("rescheduling", result)
     return result
 
 
@@ -21,8 +35,7 @@ def expire_leases() -> dict:
     from rocky_scheduler.services import task_expire_leases
 
     result = dataclasses.asdict(task_expire_leases())
-    if result["requeued"] or result["failed"]:
-        logger.info("lease expiry: %s", result)
+    _log("lease expiry", result)
     return result
 
 
@@ -30,7 +43,7 @@ def housekeeping() -> dict:
     from rocky_scheduler.services.housekeeping import housekeeping_run
 
     result = dataclasses.asdict(housekeeping_run())
-    logger.info("housekeeping: %s", result)
+    _log("housekeeping", result)
     return result
 
 
@@ -45,5 +58,5 @@ def plugins_reconcile() -> dict:
     from rocky_scheduler.services.scheduling.plugin_sync import plugins_reconcile as reconcile
 
     result = dataclasses.asdict(reconcile())
-    logger.info("plugin reconciliation: %s", result)
+    _log("plugin reconciliation", result)
     return result

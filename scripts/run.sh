@@ -13,6 +13,8 @@ PORT=${PORT:-8000}
 WORKERS=${WEB_WORKERS:-$(( 2 * $(nproc) + 1 ))}
 # How long the web server may take to answer its first request before the start counts as failed.
 START_SECONDS=${START_SECONDS:-60}
+# How long the web server and the cluster may take to stop before what is left of them is killed.
+STOP_SECONDS=${STOP_SECONDS:-15}
 WEB_PID=
 CLUSTER_PID=
 
@@ -24,9 +26,20 @@ fail() {
 
 stop() {
     for pid in $WEB_PID $CLUSTER_PID; do kill -TERM "$pid" 2>/dev/null; done
+    # Both stop within a second or two. django-q2's cluster can hang in its own shutdown when a terminal's
+    # Ctrl-C and our TERM arrive together, so whatever is left after STOP_SECONDS is killed.
+    local deadline=$((SECONDS + STOP_SECONDS))
+    while { alive "$WEB_PID" || alive "$CLUSTER_PID"; } && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+    for pid in $WEB_PID $CLUSTER_PID; do alive "$pid" && kill_tree "$pid"; done
     for pid in $WEB_PID $CLUSTER_PID; do wait "$pid" 2>/dev/null; done
     WEB_PID=
     CLUSTER_PID=
+}
+
+kill_tree() {
+    local child
+    for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+    kill -KILL "$1" 2>/dev/null
 }
 
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }

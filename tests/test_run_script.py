@@ -16,6 +16,8 @@ from tests.support.processes import ROOT
 
 # Start-up migrates a new SQLite file and starts gunicorn and the cluster: seconds, not this.
 START_SECONDS = 120
+# Long enough for the cluster's first round of scheduled jobs (ingest, reschedule, leases, housekeeping).
+QUIET_SECONDS = 40
 
 
 def free_port() -> int:
@@ -64,6 +66,8 @@ def ctrl_c(process: subprocess.Popen) -> int:
     os.killpg(process.pid, signal.SIGINT)
     try:
         process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"still running 60 s after Ctrl-C: {process.err.read_text()[-4000:]}") from None
     finally:
         leftovers = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout
     assert leftovers == "", f"processes left running after Ctrl-C: {leftovers}"
@@ -117,6 +121,15 @@ def test_the_banner_comes_once_the_server_answers_and_ctrl_c_stops_everything_wi
         assert f"http://127.0.0.1:{port}/api/v1/docs" in text
         assert "role worker" in text
         assert "login admin / rocky-admin" in text
+        # The cluster's jobs run every 30-60 s; after their first round the console holds one line about
+        # ingestion (how events arrive) and none of django-q2's per-job chatter.
+        time.sleep(QUIET_SECONDS)
+        console = process.out.read_text() + process.err.read_text()
+        assert [line for line in console.splitlines() if "ingest:" in line] == [
+            line for line in console.splitlines() if "AMQP_URL is not set" in line
+        ]
+        assert len([line for line in console.splitlines() if "ingest:" in line]) == 1
+        assert "INFO django-q" not in console
     finally:
         assert ctrl_c(process) == 0
 

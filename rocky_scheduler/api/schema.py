@@ -90,6 +90,7 @@ ERROR_MEANINGS = {
     409: "The change conflicts with the task's state; `Retry-After` says when a retry may succeed.",
     413: "The body is larger than the scheduler accepts (MAX_BODY_BYTES).",
     429: "The scheduler's queue is full (`detail` gives the count and the limit); retry after `Retry-After` seconds.",
+    503: "KATalogus or Octopoes did not answer; nothing was changed: send it again after `Retry-After` seconds.",
 }
 # What each answer looks like, in the messages the code sends (rocky_scheduler/errors.py and the API's own).
 ERROR_EXAMPLES = {
@@ -99,6 +100,7 @@ ERROR_EXAMPLES = {
     409: {"detail": "A task with this hash is already queued on scheduler 'boefje'."},
     413: {"detail": "Request body larger than 1048576 bytes."},
     429: {"detail": "Scheduler 'boefje' is full: 37 tasks queued, its limit is 1; retry later."},
+    503: {"detail": "The catalogue did not answer (KATalogus: timed out); send the event again shortly."},
 }
 # What a 404 is about: (meaning, example) per kind of thing the path or a filter names.
 _NO_SCHEDULER = {"detail": "Scheduler 'nope' does not exist.", "field": "scheduler_id"}
@@ -108,6 +110,10 @@ NOT_FOUND = {
     "filter": ("`scheduler_id` names no scheduler.", _NO_SCHEDULER),
     "task": ("No task with this id.", {"detail": f"Task {_SOME_ID} does not exist.", "field": "id"}),
     "schedule": ("No schedule with this id.", {"detail": f"Schedule {_SOME_ID} does not exist.", "field": "id"}),
+    "plugin": (
+        "The catalogue has no plugin with this id.",
+        {"detail": "Plugin 'nmap' does not exist in the catalogue.", "field": "plugin_id"},
+    ),
 }
 # Every call that needs a token; a call with a body can also be malformed (400) or too large (413).
 AUTHENTICATED = (401, 403)

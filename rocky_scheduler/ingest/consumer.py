@@ -66,7 +66,8 @@ UNEXPECTED = "unexpected error while ingesting: {error_type}: {error}"
 UNKNOWN_KIND = "queue {queue!r} maps to {kind!r}, which is not one of {kinds}"
 OBJECT_STILL_MISSING = "{error} It was retried {retries} time(s) before."
 
-LOG_NO_AMQP_URL = "AMQP_URL is not set: no RabbitMQ ingestion (HTTP ingest still works)"
+LOG_NO_AMQP_URL = "ingest: AMQP_URL is not set: no RabbitMQ ingestion (HTTP ingest still works)"
+LOG_AMQP_MODE = "ingest: consuming %s from RabbitMQ at %s, in runs of %.0f s"
 LOG_START = "ingest: consuming %s from %s for %.0f s"
 LOG_DONE = "ingest: run finished: %s"
 LOG_CONNECTION_LOST = "ingest: broker connection to %s lost or refused (%s: %s); retrying in %.1f s"
@@ -189,7 +190,9 @@ class AmqpConsumer:
 
     def run(self) -> ConsumerStats:
         self._deadline = deadline = self._monotonic() + self.run_seconds
-        logger.info(LOG_START, ", ".join(self.queues), self.broker, self.run_seconds)
+        # Every minute a run starts and ends: worth a line only when asked for (the cluster's start says how
+        # ingestion is set up, once; runs that took messages or met trouble say so below).
+        logger.debug(LOG_START, ", ".join(self.queues), self.broker, self.run_seconds)
         connected_before = False
         while not self._finished(deadline):
             connection = None
@@ -224,7 +227,8 @@ class AmqpConsumer:
             if self._reconnect_requested:
                 self._failures += 1
             self._back_off(deadline)
-        logger.info(LOG_DONE, asdict(self.stats))
+        stats = asdict(self.stats)
+        logger.log(logging.INFO if any(stats.values()) else logging.DEBUG, LOG_DONE, stats)
         return self.stats
 
     def _finished(self, deadline: float) -> bool:
@@ -414,7 +418,7 @@ def ingest_run() -> dict[str, int] | None:
     """The django-q2 job: consume for INGEST_RUN_SECONDS, or return at once when AMQP_URL is not set."""
     url = app_settings.AMQP_URL
     if not url:
-        logger.info(LOG_NO_AMQP_URL)
+        logger.debug(LOG_NO_AMQP_URL)  # said once when the cluster started (log_ingest_setup)
         return None
     close_old_connections()
     consumer = AmqpConsumer(
@@ -427,3 +431,14 @@ def ingest_run() -> dict[str, int] | None:
         return asdict(consumer.run())
     finally:
         close_old_connections()
+
+
+def log_ingest_setup() -> None:
+    """One line when the cluster starts: how events reach this scheduler (RabbitMQ, or HTTP ingest only)."""
+    url = app_settings.AMQP_URL
+    if not url:
+        logger.info(LOG_NO_AMQP_URL)
+        return
+    parameters = pika.URLParameters(url)
+    broker = f"{parameters.host}:{parameters.port}{parameters.virtual_host}"
+    logger.info(LOG_AMQP_MODE, ", ".join(INGEST_QUEUES), broker, app_settings.INGEST_RUN_SECONDS)

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from pika.exceptions import ChannelClosedByBroker
 
-from rocky_scheduler.ingest.consumer import AmqpConsumer, ingest_run
+from rocky_scheduler.ingest.consumer import AmqpConsumer, ingest_run, log_ingest_setup
 from rocky_scheduler.management.commands.ingest import NO_AMQP_URL
 from rocky_scheduler.models import Task
 from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS
@@ -102,10 +102,24 @@ def test_ingest_run_consumes_the_configured_broker_for_the_configured_time(demo,
     publisher.close()
 
 
-def test_ingest_run_without_amqp_url_returns_at_once_and_says_why(caplog):
+def test_ingest_run_without_amqp_url_returns_at_once_and_says_nothing_each_minute(caplog):
     with override_settings(ROCKY_SCHEDULER={"AMQP_URL": None}), caplog.at_level(logging.INFO):
         assert ingest_run() is None
-    assert "AMQP_URL is not set" in caplog.text
+    assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        (None, "AMQP_URL is not set"),
+        ("amqp://guest:guest@127.0.0.1:5672/%2Fkat", "from RabbitMQ at 127.0.0.1:5672/kat"),
+    ],
+)
+def test_the_cluster_says_once_at_start_how_events_arrive(caplog, url, says):
+    with override_settings(ROCKY_SCHEDULER={"AMQP_URL": url}), caplog.at_level(logging.INFO):
+        log_ingest_setup()
+    (record,) = caplog.records
+    assert says in record.getMessage()
 
 
 def test_ingest_command_consumes_in_the_foreground(demo, vhost):

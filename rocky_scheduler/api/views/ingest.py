@@ -70,8 +70,17 @@ class PluginEnablementIngestView(SchedulerApiView):
 
     @extend_schema(
         request=dict,
-        responses={202: dict},
+        responses={
+            202: dict,
+            **errors(*WITH_BODY, 503, missing="plugin", _403="The token's user lacks push_task."),
+        },
         summary="A plugin was enabled or disabled for an organisation: schedule or stop it",
+        description=(
+            'For KATalogus or Rocky, right after a plugin is switched: `{"organisation": "acme", "plugin_id": '
+            '"nmap", "enabled": true}`. The scheduler asks the catalogue afresh (the event only says where to '
+            "look), then schedules the plugin for that organisation's objects or disables its schedules there; "
+            "the same event twice does nothing the second time. Queued and running tasks are left alone."
+        ),
     )
     def post(self, request):
         event = parse_plugin_event(request.data)
