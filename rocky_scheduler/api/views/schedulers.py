@@ -112,7 +112,10 @@ class PushView(SchedulerApiView):
         examples=[
             *PUSH_EXAMPLES,
             OpenApiExample(
-                "Queued", value={**EXAMPLE_TASK, "status": "queued", "modified_at": EXAMPLE_TASK["created_at"]}, response_only=True, status_codes=["201"]
+                "Queued",
+                value={**EXAMPLE_TASK, "status": "queued", "modified_at": EXAMPLE_TASK["created_at"]},
+                response_only=True,
+                status_codes=["201"],
             ),
         ],
         summary="Queue a task",
