@@ -3,7 +3,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
-from rocky_scheduler.api.permissions import StaffOnly, actor_of
+from rocky_scheduler.access import OrganisationScope, request_scope
+from rocky_scheduler.api.permissions import StaffOnly, actor_of, refuse_unless_may_change
 from rocky_scheduler.api.representations import scheduler_json, task_json
 from rocky_scheduler.api.schema import extend_schema
 from rocky_scheduler.api.serializers import (
@@ -30,17 +31,18 @@ POP_LIMIT_INVALID = "limit must be an integer between 1 and {maximum}."
 PAUSED_HEADER = "X-Scheduler-Status"
 
 
-def _overview(scheduler: Scheduler, sizes: dict[str, int]) -> dict:
-    return scheduler_json(
-        scheduler, qsize=sizes.get(scheduler.pk, 0), last_activity=selectors.last_activity(scheduler.pk)
-    )
+def _overview(scheduler: Scheduler, sizes: dict[str, int], scope: OrganisationScope) -> dict:
+    # Counted over the caller's organisations only: a queue size must not tell of tasks they may not see.
+    last_activity = selectors.last_activity(scheduler.pk, scope=scope)
+    return scheduler_json(scheduler, qsize=sizes.get(scheduler.pk, 0), last_activity=last_activity)
 
 
 class SchedulerListView(SchedulerApiView):
     @extend_schema(responses=SchedulerSerializer(many=True), summary="All schedulers with their queue size")
     def get(self, request):
-        sizes = selectors.queue_sizes()
-        return Response([_overview(scheduler, sizes) for scheduler in Scheduler.objects.all()])
+        scope = request_scope(request)
+        sizes = selectors.queue_sizes(scope=scope)
+        return Response([_overview(scheduler, sizes, scope) for scheduler in Scheduler.objects.all()])
 
 
 class SchedulerDetailView(SchedulerApiView):
@@ -52,7 +54,8 @@ class SchedulerDetailView(SchedulerApiView):
     @extend_schema(responses=SchedulerSerializer)
     def get(self, request, scheduler_id: str):
         scheduler = get_scheduler(scheduler_id)
-        return Response(_overview(scheduler, selectors.queue_sizes()))
+        scope = request_scope(request)
+        return Response(_overview(scheduler, selectors.queue_sizes(scope=scope), scope))
 
     @extend_schema(request=SchedulerPatchSerializer, responses=SchedulerSerializer, summary="Staff: queue settings")
     def patch(self, request, scheduler_id: str):
@@ -61,7 +64,8 @@ class SchedulerDetailView(SchedulerApiView):
         if not changes:
             raise InvalidInput("Nothing to change: give maxsize, paused, ranker or deduplicate.", field="body")
         scheduler = scheduler_update(scheduler_id=scheduler_id, actor=actor_of(request), **changes)
-        return Response(_overview(scheduler, selectors.queue_sizes()))
+        scope = request_scope(request)
+        return Response(_overview(scheduler, selectors.queue_sizes(scope=scope), scope))
 
 
 class PushView(SchedulerApiView):
@@ -74,6 +78,7 @@ class PushView(SchedulerApiView):
         if given and given != scheduler_id:
             get_scheduler(scheduler_id)
             raise InvalidInput(SCHEDULER_MISMATCH.format(given=given, expected=scheduler_id), field="scheduler_id")
+        refuse_unless_may_change(request, body["organisation"])
         task = task_push(
             scheduler_id=scheduler_id,
             organisation=body["organisation"],
@@ -112,6 +117,10 @@ class PopView(SchedulerApiView):
         limit = _pop_limit(request.query_params.get("limit"))
         body = self.body()
         filters = parse_filters(body["filters"]) if body.get("filters") is not None else None
+        scope = request_scope(request)
+        if not scope.everything:
+            # Only the caller's organisations are handed out, whatever the filters ask for.
+            filters = scope.q() if filters is None else filters & scope.q()
         outcome = task_pop_outcome(scheduler_id=scheduler_id, limit=limit, filters=filters, worker=actor_of(request))
         response = Response({"results": [task_json(task) for task in outcome.tasks]})
         if outcome.paused:
@@ -136,11 +145,13 @@ def _pop_limit(raw: str | None) -> int:
 class QueueListView(SchedulerApiView):
     @extend_schema(responses=QueueSerializer(many=True), summary="Queue sizes")
     def get(self, request):
-        return Response([{"id": key, "size": size} for key, size in selectors.queue_sizes().items()])
+        sizes = selectors.queue_sizes(scope=request_scope(request))
+        return Response([{"id": key, "size": size} for key, size in sizes.items()])
 
 
 class QueueDetailView(SchedulerApiView):
     @extend_schema(responses=QueueSerializer)
     def get(self, request, scheduler_id: str):
         scheduler = get_scheduler(scheduler_id)
-        return Response({"id": scheduler.pk, "size": selectors.queue_sizes().get(scheduler.pk, 0)})
+        sizes = selectors.queue_sizes(scope=request_scope(request))
+        return Response({"id": scheduler.pk, "size": sizes.get(scheduler.pk, 0)})
