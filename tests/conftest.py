@@ -57,9 +57,12 @@ def _as_in_the_rocky_host():
             organization, _ = Organization.objects.get_or_create(code="acme", defaults={"name": "Acme"})
             OrganizationMember.objects.create(user=instance, organization=organization, onboarded=True)
             # The host chooses Rocky's organisation access; the people tests make are Rocky's global staff, who
-            # see every organisation. tests/support/access.py narrows one to its memberships.
+            # see and scan every organisation. tests/support/access.py narrows one to its memberships.
             instance.user_permissions.add(
-                Permission.objects.get(codename="can_access_all_organizations", content_type__app_label="tools")
+                *Permission.objects.filter(
+                    codename__in=["can_access_all_organizations", "can_scan_organization"],
+                    content_type__app_label="tools",
+                )
             )
 
     post_save.connect(onboard, sender=KATUser, dispatch_uid="rocky_host_onboard")

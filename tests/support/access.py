@@ -3,7 +3,8 @@
 The standalone project has no organisation memberships, so its tests choose a small policy of their own:
 Django groups named `organisation:<code>` (see and change) and `organisation-view:<code>` (see only). The
 Rocky-shaped host chooses the shipped Rocky policy (docs/rocky-integration.md) and gets Rocky's memberships:
-the user loses `can_access_all_organizations` (tests/conftest.py gives it to everyone) and its memberships
+the user loses `can_access_all_organizations` and `can_scan_organization` (tests/conftest.py gives them to
+everyone) and its memberships
 become exactly the organisations given, with Rocky's red team group where it may change them.
 """
 
@@ -62,7 +63,9 @@ def _group_member_of(user: Any, organisations: list[str], *, change: bool = True
 def _rocky_member_of(user: Any, organisations: list[str], *, change: bool = True) -> Any:
     from tests.rocky_host.tools.models import GROUP_REDTEAM, Organization, OrganizationMember
 
-    user.user_permissions.remove(_tools_permission("can_access_all_organizations"))
+    user.user_permissions.remove(
+        _tools_permission("can_access_all_organizations"), _tools_permission("can_scan_organization")
+    )
     OrganizationMember.objects.filter(user=user).delete()
     redteam, _ = Group.objects.get_or_create(name=GROUP_REDTEAM)
     redteam.permissions.add(_tools_permission("can_scan_organization"))
