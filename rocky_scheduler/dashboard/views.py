@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from rocky_scheduler.access import request_scope
 from rocky_scheduler.dashboard.presentation import dashboard_json
 from rocky_scheduler.dashboard.selectors import DEFAULT_HOURS, MAX_HOURS, dashboard_snapshot
 
@@ -63,7 +64,7 @@ def dashboard_url(name: str, request: HttpRequest | None = None) -> str:
 @staff_member_required
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     hours = _hours(request)
-    data = dashboard_json(dashboard_snapshot(now=timezone.now(), hours=hours))
+    data = dashboard_json(dashboard_snapshot(now=timezone.now(), hours=hours, scope=request_scope(request)))
     return render(
         request,
         "rocky_scheduler/dashboard/index.html",
@@ -81,4 +82,5 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_json_required
 def dashboard_data(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(dashboard_json(dashboard_snapshot(now=timezone.now(), hours=_hours(request))))
+    snapshot = dashboard_snapshot(now=timezone.now(), hours=_hours(request), scope=request_scope(request))
+    return JsonResponse(dashboard_json(snapshot))
