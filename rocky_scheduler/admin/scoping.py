@@ -67,10 +67,13 @@ class OrganisationScopedAdmin:
         field = self.organisation_field
         organisations = set(queryset.order_by().values_list(field, flat=True).distinct())
         closed = sorted(code for code in organisations if not request_may_change(request, code))
+        opts = queryset.model._meta
         for code in closed:
             count = queryset.filter(**{field: code}).count()
+            # As ActionReport words a refusal: "2 tasks refused: <reason>".
+            name = opts.verbose_name if count == 1 else opts.verbose_name_plural
             reason = MAY_NOT_CHANGE_ORGANISATION.format(organisation=code)
-            self.message_user(request, f"{count} refused: {reason}", messages.WARNING)
+            self.message_user(request, f"{count} {name} refused: {reason}", messages.WARNING)
         if not closed:
             return queryset
         remaining = queryset.exclude(**{f"{field}__in": closed})

@@ -75,7 +75,7 @@ def test_actions_reach_only_the_users_organisation(analyst, tasks):
 def test_a_person_who_may_only_see_an_organisation_cannot_act_on_it(scope_to, tasks):
     viewer = scoped_staff(scope_to, "alpha-viewer", change=False)
     response = run_action(viewer, "task", "cancel", tasks[OWN])
-    assert f"2 refused: {MAY_NOT_CHANGE_ORGANISATION.format(organisation=OWN)}" in messages_of(response)
+    assert f"2 tasks refused: {MAY_NOT_CHANGE_ORGANISATION.format(organisation=OWN)}" in messages_of(response)
     assert set(Task.objects.filter(organisation=OWN).values_list("status", flat=True)) == {TaskStatus.QUEUED}
     # Its task pages are view-only.
     page = viewer.get(change("task", tasks[OWN][0].pk))
