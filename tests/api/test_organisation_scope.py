@@ -52,7 +52,9 @@ def reader(scope_to):
 
 @pytest.fixture
 def analyst(scope_to):
-    return scoped_client(scope_to, "scheduler-analysts", "alpha-analyst", permissions=("push_task", "add_schedule", "change_schedule"))
+    return scoped_client(
+        scope_to, "scheduler-analysts", "alpha-analyst", permissions=("push_task", "add_schedule", "change_schedule")
+    )
 
 
 def organisations_of(page: dict) -> set[str]:
@@ -166,3 +168,9 @@ def test_the_default_policy_shows_every_organisation(settings, tasks):
 
 def _organisation(code: str) -> list[dict]:
     return [{"column": "organisation", "operator": "eq", "value": code}]
+
+
+def test_anonymous_mode_on_a_trusted_network_sees_every_organisation(scope_to, settings, anonymous_api, tasks):
+    assert anonymous_api.get(f"{PREFIX}/tasks").status_code == 401
+    settings.ROCKY_SCHEDULER = {**settings.ROCKY_SCHEDULER, "API_ALLOW_ANONYMOUS": True}
+    assert anonymous_api.get(f"{PREFIX}/tasks").json()["count"] == 5

@@ -39,4 +39,3 @@ class KATUser(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.full_name
-
