@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     # Where prometheus_client keeps the counters of several server processes (None: one process).
     "PROMETHEUS_MULTIPROC_DIR": None,
     "CATALOGUE": "rocky_scheduler.catalogue.EmbeddedCatalogue",
+    # Which organisations a user may see and change (rocky_scheduler.access): every one (model permissions alone
+    # decide), or Rocky's memberships and permissions ("rocky_scheduler.access_rocky.RockyOrganisationAccess").
+    "ORGANISATION_ACCESS": "rocky_scheduler.access.AllOrganisationsAccess",
     # Plugin definitions (interval, scan level) are re-read by each process at most this often.
     # The OpenKAT catalogue also keeps each organisation's plugins and enablement this long.
     "PLUGIN_CACHE_SECONDS": 5.0,

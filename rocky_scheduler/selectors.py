@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from rocky_scheduler import __version__
+from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope
 from rocky_scheduler.catalogue.health import catalogue_health
 from rocky_scheduler.errors import TASK_NOT_FOUND, UNKNOWN_SCHEDULER, InvalidInput, NotFound
 from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, TaskStatus
@@ -21,9 +22,10 @@ STATUS_UNKNOWN = "status must be one of {choices}, got {value!r}."
 BOOLEAN_INVALID = "{name} must be true or false, got {value!r}."
 
 
-def get_task(task_id: Any) -> Task:
+def get_task(task_id: Any, *, scope: OrganisationScope = EVERY_ORGANISATION) -> Task:
+    """The task; NotFound too when it belongs to an organisation outside `scope` (whether it exists is not told)."""
     try:
-        return Task.objects.get(pk=task_id)
+        return scope.filter(Task.objects.all()).get(pk=task_id)
     except (Task.DoesNotExist, ValidationError, ValueError):
         raise NotFound(TASK_NOT_FOUND.format(task_id=task_id), field="id") from None
 
@@ -70,17 +72,17 @@ def service_health() -> dict[str, Any]:
     }
 
 
-def queue_sizes() -> dict[str, int]:
-    """Queued tasks per scheduler id, from the queue's partial index."""
-    rows = Task.objects.filter(status=TaskStatus.QUEUED).values("scheduler_id").annotate(size=Count("id"))
+def queue_sizes(*, scope: OrganisationScope = EVERY_ORGANISATION) -> dict[str, int]:
+    """Queued tasks per scheduler id (of the organisations in `scope`), from the queue's partial index."""
+    rows = scope.filter(Task.objects.filter(status=TaskStatus.QUEUED)).values("scheduler_id").annotate(size=Count("id"))
     sizes = {scheduler_id: 0 for scheduler_id in Scheduler.objects.values_list("id", flat=True)}
     sizes.update({row["scheduler_id"]: row["size"] for row in rows})
     return sizes
 
 
-def last_activity(scheduler_id: str) -> datetime.datetime | None:
+def last_activity(scheduler_id: str, *, scope: OrganisationScope = EVERY_ORGANISATION) -> datetime.datetime | None:
     return (
-        Task.objects.filter(scheduler_id=scheduler_id)
+        scope.filter(Task.objects.filter(scheduler_id=scheduler_id))
         .order_by("-modified_at")
         .values_list("modified_at", flat=True)
         .first()
@@ -177,9 +179,11 @@ def parse_bool(name: str, value: str) -> bool:
     raise InvalidInput(BOOLEAN_INVALID.format(name=name, value=value), field=name)
 
 
-def task_list(*, params: dict[str, str], filters: Q | None = None) -> QuerySet[Task]:
+def task_list(
+    *, params: dict[str, str], filters: Q | None = None, scope: OrganisationScope = EVERY_ORGANISATION
+) -> QuerySet[Task]:
     """Tasks newest first, narrowed by OpenKAT's query parameters and an optional filter tree."""
-    queryset = Task.objects.all()
+    queryset = scope.filter(Task.objects.all())
     if value := params.get("scheduler_id"):
         queryset = queryset.filter(scheduler_id=known_scheduler(value))
     if value := params.get("organisation") or params.get("organisation_id"):
@@ -204,12 +208,16 @@ def task_list(*, params: dict[str, str], filters: Q | None = None) -> QuerySet[T
 
 
 def task_stats(
-    *, scheduler_id: str | None = None, organisation: str | None = None, now: datetime.datetime | None = None
+    *,
+    scheduler_id: str | None = None,
+    organisation: str | None = None,
+    now: datetime.datetime | None = None,
+    scope: OrganisationScope = EVERY_ORGANISATION,
 ) -> dict[str, dict[str, int]]:
     """Tasks by the hour they last changed and their status, over the last 24 hours (every hour present)."""
     now = now or timezone.now()
     first_hour = (now - datetime.timedelta(hours=23)).replace(minute=0, second=0, microsecond=0)
-    queryset = Task.objects.filter(modified_at__gte=first_hour)
+    queryset = scope.filter(Task.objects.filter(modified_at__gte=first_hour))
     if scheduler_id:
         queryset = queryset.filter(scheduler_id=known_scheduler(scheduler_id))
     if organisation:
@@ -230,8 +238,10 @@ def task_stats(
     return buckets
 
 
-def schedule_list(*, params: dict[str, str], filters: Q | None = None) -> QuerySet[Schedule]:
-    queryset = Schedule.objects.all()
+def schedule_list(
+    *, params: dict[str, str], filters: Q | None = None, scope: OrganisationScope = EVERY_ORGANISATION
+) -> QuerySet[Schedule]:
+    queryset = scope.filter(Schedule.objects.all())
     if value := params.get("scheduler_id"):
         queryset = queryset.filter(scheduler_id=known_scheduler(value))
     if value := params.get("organisation"):

@@ -33,7 +33,8 @@ def _fresh_heap_cache():
 @pytest.fixture(autouse=True)
 def _as_in_the_rocky_host():
     """Under the Rocky-shaped host, every user a test makes is onboarded in an organisation, as Rocky's users are
-    (its onboarding middleware otherwise sends them to onboarding from every page but the admin and the API);
+    (its onboarding middleware otherwise sends them to onboarding from every page but the admin and the API),
+    and may access all organisations (scope_to narrows one);
     tests/rocky_host/test_pages.py shows the redirect for a user who is not. And each test starts in English:
     a request under /nl/ leaves Dutch active in the thread, and reverse() would follow it into the next test."""
     from django.conf import settings
@@ -46,13 +47,33 @@ def _as_in_the_rocky_host():
 
     translation.activate(settings.LANGUAGE_CODE)
 
-    from tests.rocky_host.account.models import KATUser, Organization, OrganizationMember
+    from django.contrib.auth.models import Permission
+
+    from tests.rocky_host.account.models import KATUser
+    from tests.rocky_host.tools.models import Organization, OrganizationMember
 
     def onboard(sender, instance, created, **kwargs):
         if created and not getattr(instance, "_not_onboarded", False):
             organization, _ = Organization.objects.get_or_create(code="acme", defaults={"name": "Acme"})
             OrganizationMember.objects.create(user=instance, organization=organization, onboarded=True)
+            # The host chooses Rocky's organisation access; the people tests make are Rocky's global staff, who
+            # see and scan every organisation. tests/support/access.py narrows one to its memberships.
+            instance.user_permissions.add(
+                *Permission.objects.filter(
+                    codename__in=["can_access_all_organizations", "can_scan_organization"],
+                    content_type__app_label="tools",
+                )
+            )
 
     post_save.connect(onboard, sender=KATUser, dispatch_uid="rocky_host_onboard")
     yield
     post_save.disconnect(sender=KATUser, dispatch_uid="rocky_host_onboard")
+
+
+@pytest.fixture
+def scope_to(settings):
+    """`scope_to(user, ["acme"], change=True)`: the user sees (and changes) only those organisations, under the
+    standalone project's test policy or the Rocky-shaped host's Rocky policy (tests/support/access.py)."""
+    from tests.support.access import scoping
+
+    return scoping(settings)

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from rocky_scheduler.admin.common import RefuseNulQueryMixin, run_each
-from rocky_scheduler.admin.filters import ScanLevelFilter
+from rocky_scheduler.admin.filters import ScanLevelFilter, VisibleOrganisationsFilter
+from rocky_scheduler.admin.scoping import OrganisationScopedAdmin
 from rocky_scheduler.catalogue import EmbeddedCatalogue, get_catalogue
 from rocky_scheduler.errors import SchedulerError
 from rocky_scheduler.ingest.messages import ScanProfileMutation
@@ -44,7 +45,8 @@ class EmbeddedCatalogueOnlyMixin:
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(EmbeddedCatalogueOnlyMixin, RefuseNulQueryMixin, admin.ModelAdmin):
+class OrganisationAdmin(EmbeddedCatalogueOnlyMixin, OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
+    organisation_field = "code"
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
@@ -67,11 +69,12 @@ class PluginEnablementForm(forms.ModelForm):
 
 
 @admin.register(PluginEnablement)
-class PluginEnablementAdmin(EmbeddedCatalogueOnlyMixin, RefuseNulQueryMixin, admin.ModelAdmin):
+class PluginEnablementAdmin(EmbeddedCatalogueOnlyMixin, OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
+    organisation_field = "organisation__code"
     form = PluginEnablementForm
     list_display = ("plugin", "plugin_type", "organisation", "enabled", "modified_at")
     list_select_related = ("plugin", "organisation")
-    list_filter = ("enabled", "plugin__type", "organisation")
+    list_filter = ("enabled", "plugin__type", ("organisation", VisibleOrganisationsFilter))
     search_fields = ("plugin__id", "plugin__name", "organisation__code")
     actions = ("enable", "disable")
     autocomplete_fields = ("organisation", "plugin")
@@ -148,13 +151,15 @@ class OOIForm(forms.ModelForm):
 
 
 @admin.register(OOI)
-class OOIAdmin(EmbeddedCatalogueOnlyMixin, RefuseNulQueryMixin, admin.ModelAdmin):
+class OOIAdmin(EmbeddedCatalogueOnlyMixin, OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
     """The local projection of Octopoes' objects. A save here is a scan-profile mutation."""
+
+    organisation_field = "organisation__code"
 
     form = OOIForm
     list_display = ("primary_key", "object_type", "scan_level", "organisation", "modified_at")
     list_select_related = ("organisation",)
-    list_filter = (ScanLevelFilter, "organisation")
+    list_filter = (ScanLevelFilter, ("organisation", VisibleOrganisationsFilter))
     search_fields = ("primary_key", "object_type")
     show_full_result_count = False
     autocomplete_fields = ("organisation",)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from rocky_scheduler.access import OrganisationScope, request_scope
 from rocky_scheduler.models import Organisation, TaskStatus
 
 
@@ -14,9 +15,10 @@ class OrganisationFilter(admin.SimpleListFilter):
     parameter_name = "organisation"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        choices = [(code, name if name and name != code else code) for code, name in _organisations()]
+        scope = request_scope(request)
+        choices = [(code, name if name and name != code else code) for code, name in _organisations(scope)]
         current = self.value()
-        if current and current not in {code for code, _ in choices}:
+        if current and current not in {code for code, _ in choices} and scope.includes(current):
             # Rocky's organisations need not be in the embedded catalogue; a link may still name one.
             choices.append((current, current))
         return choices
@@ -26,8 +28,18 @@ class OrganisationFilter(admin.SimpleListFilter):
         return queryset.filter(organisation=value) if value else queryset
 
 
-def _organisations() -> list[tuple[str, str]]:
-    return list(Organisation.objects.order_by("code").values_list("code", "name"))
+def _organisations(scope: OrganisationScope) -> list[tuple[str, str]]:
+    return list(scope.filter(Organisation.objects.order_by("code"), "code").values_list("code", "name"))
+
+
+class VisibleOrganisationsFilter(admin.RelatedFieldListFilter):
+    """The catalogue's organisation filter, listing only the organisations the user may see."""
+
+    def field_choices(self, field, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, ordering=ordering, limit_choices_to=request_scope(request).q("code")
+        )
 
 
 class ToStatusFilter(admin.SimpleListFilter):

@@ -11,12 +11,15 @@ from django.utils.safestring import SafeString
 
 from rocky_scheduler.admin.common import RefuseNulQueryMixin
 from rocky_scheduler.admin.filters import ToStatusFilter
+from rocky_scheduler.admin.scoping import OrganisationScopedAdmin
 from rocky_scheduler.models import TaskEvent
 
 
 @admin.register(TaskEvent)
-class TaskEventAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
+class TaskEventAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
     """The history of all tasks: who moved what, when. Append-only."""
+
+    organisation_field = "task__organisation"
 
     list_display = ("at", "task_link", "kind", "from_status", "to_status", "from_priority", "to_priority", "actor")
     list_filter = ("kind", ToStatusFilter)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope, request_scope
 from rocky_scheduler.admin.common import RefuseNulQueryMixin, actor_of, run_each
 from rocky_scheduler.errors import SchedulerError
 from rocky_scheduler.models import Scheduler, Task, TaskStatus
@@ -51,10 +52,11 @@ class SchedulerForm(forms.ModelForm):
             raise ValidationError(error.message) from None
 
 
-def queued_count() -> Subquery:
-    # A correlated count per scheduler reads the queue's partial index, not the task history.
+def queued_count(scope: OrganisationScope = EVERY_ORGANISATION) -> Subquery:
+    # A correlated count per scheduler reads the queue's partial index, not the task history; of the
+    # organisations the user may see, so the count tells of no other's tasks.
     counts = (
-        Task.objects.filter(scheduler=OuterRef("pk"), status=TaskStatus.QUEUED)
+        scope.filter(Task.objects.filter(scheduler=OuterRef("pk"), status=TaskStatus.QUEUED))
         .order_by()
         .values("scheduler")
         .annotate(count=Count("pk"))
@@ -103,7 +105,7 @@ class SchedulerAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
         return bool(request.user.is_staff and request.user.has_perm("rocky_scheduler.change_scheduler"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(queued_tasks=queued_count())
+        return super().get_queryset(request).annotate(queued_tasks=queued_count(request_scope(request)))
 
     @admin.display(description="queued", ordering="queued_tasks")
     def queued(self, scheduler: Scheduler) -> SafeString:

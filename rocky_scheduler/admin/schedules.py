@@ -26,6 +26,7 @@ from rocky_scheduler.admin.common import (
     user_has,
 )
 from rocky_scheduler.admin.filters import OrganisationFilter
+from rocky_scheduler.admin.scoping import OrganisationScopedAdmin
 from rocky_scheduler.errors import SchedulerError
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.models import Schedule, ScheduleEvent
@@ -56,7 +57,7 @@ class ScheduleEventInline(HistoryInline):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
+class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
     form = ScheduleForm
     list_display = (
         "short_id",

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from rocky_scheduler.access import MAY_NOT_CHANGE_ORGANISATION
 from rocky_scheduler.admin.common import (
     ADMIN_CSS,
     HistoryInline,
@@ -27,6 +28,7 @@ from rocky_scheduler.admin.common import (
     user_has,
 )
 from rocky_scheduler.admin.filters import OrganisationFilter
+from rocky_scheduler.admin.scoping import OrganisationScopedAdmin
 from rocky_scheduler.errors import NOT_REPRIORITISABLE, SchedulerError
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.models import Task, TaskEvent, TaskStatus
@@ -108,7 +110,7 @@ def with_data_columns(queryset: QuerySet) -> QuerySet:
 
 
 @admin.register(Task)
-class TaskAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
+class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
     form = TaskPriorityForm
     list_display = (
         "short_id",
@@ -162,7 +164,7 @@ class TaskAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
         # a task that left the queue has nothing to change, and its page is view-only.
         if obj is not None and obj.status not in REPRIORITISABLE:
             return False
-        return self.has_reprioritise_permission(request)
+        return self.has_reprioritise_permission(request) and self.may_change_object(request, obj)
 
     def has_reprioritise_permission(self, request: HttpRequest) -> bool:
         return user_has(request, "reprioritise_task")
@@ -241,6 +243,11 @@ class TaskAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Task, form: forms.ModelForm, change: bool) -> None:
         # Never obj.save(): the service writes the history row and tells the heap cache.
         if "priority" not in form.changed_data:
+            return
+        if not self.may_change_object(request, obj):
+            # A list edit posted for a row of an organisation the user may only see.
+            reason = MAY_NOT_CHANGE_ORGANISATION.format(organisation=obj.organisation)
+            self.message_user(request, f"Task {obj.pk}: {reason}", messages.ERROR)
             return
         try:
             task_set_priority(task_id=obj.pk, priority=form.cleaned_data["priority"], actor=actor_of(request))

@@ -8,6 +8,7 @@ from django.conf import settings
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from rocky_scheduler.access import MAY_NOT_CHANGE_ORGANISATION, request_may_change
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.models import TaskStatus
 
@@ -89,3 +90,9 @@ def actor_name(user) -> str:
     if user is not None and user.is_authenticated:
         return f"user:{user.get_username()}"
     return "api:anonymous"
+
+
+def refuse_unless_may_change(request, organisation: str) -> None:
+    """403 with the reason when the access policy closes `organisation` to the caller's changes."""
+    if not request_may_change(request, organisation):
+        raise PermissionDenied(MAY_NOT_CHANGE_ORGANISATION.format(organisation=organisation))

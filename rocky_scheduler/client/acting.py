@@ -16,6 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
+from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope, user_may_change, user_scope
 from rocky_scheduler.api.permissions import actor_name, anonymous_mode, may_change_status, user_may
 
 PROCESS_ACTOR = "process"
@@ -70,6 +71,13 @@ class Actor:
 
     def may_change_status(self, status: str) -> bool:
         return self.is_process or may_change_status(self.user, status)
+
+    def scope(self) -> OrganisationScope:
+        """The organisations it may see (ROCKY_SCHEDULER["ORGANISATION_ACCESS"]); the process sees all."""
+        return EVERY_ORGANISATION if self.is_process else user_scope(self.user)
+
+    def may_change_organisation(self, organisation: str) -> bool:
+        return self.is_process or user_may_change(self.user, organisation)
 
     @property
     def name(self) -> str:

@@ -21,6 +21,7 @@ from rest_framework.serializers import Serializer
 
 from rocky_scheduler import errors as service_errors
 from rocky_scheduler import selectors
+from rocky_scheduler.access import MAY_NOT_CHANGE_ORGANISATION
 from rocky_scheduler.api.errors import summarise_errors
 from rocky_scheduler.api.pagination import page_of, page_window
 from rocky_scheduler.api.representations import schedule_json, task_json
@@ -74,38 +75,39 @@ class SchedulerClient:
 
     def list_schedules(self, **kwargs: Any) -> Any:
         with self._errors(READ):
-            self._allow()
-            queryset = selectors.schedule_list(params=_params(kwargs))
+            actor = self._allow()
+            queryset = selectors.schedule_list(params=_params(kwargs), scope=actor.scope())
             return self.models.parse(names.SCHEDULE_PAGE, _page(queryset, schedule_json, kwargs))
 
     def get_schedule_details(self, schedule_id: str) -> Any:
         with self._errors(READ):
-            self._allow()
-            return self.models.parse(names.SCHEDULE, schedule_json(get_schedule(schedule_id)))
+            actor = self._allow()
+            return self.models.parse(names.SCHEDULE, schedule_json(get_schedule(schedule_id, scope=actor.scope())))
 
     def post_schedule_search(self, filters: dict[str, Any]) -> Any:
         with self._errors(READ):
-            self._allow()
-            page = self._schedule_search(filters)
+            actor = self._allow()
+            page = self._schedule_search(filters, actor)
             return self.models.parse(names.SCHEDULE_PAGE, page)
 
     def get_scheduled_reports(self) -> list[dict[str, Any]]:
         """Plain data in any case, as Rocky's client answers here."""
         with self._errors(READ):
-            self._allow()
+            actor = self._allow()
             report_schedules = {"filters": [{"column": "scheduler_id", "operator": "eq", "value": "report"}]}
-            return self._schedule_search(report_schedules)["results"]
+            return self._schedule_search(report_schedules, actor)["results"]
 
     def post_schedule(self, schedule: Any) -> Any:
         with self._errors(WRITE):
-            self._allow("add_schedule")
+            actor = self._allow("add_schedule")
             body = _validated(ScheduleCreateSerializer, _as_data(schedule))
+            self._require_change(actor, body["organisation"])
             return self.models.parse(names.SCHEDULE, schedule_json(schedule_create(**body)))
 
     def patch_schedule(self, schedule_id: str, params: dict[str, Any]) -> None:
         with self._errors(WRITE):
             actor = self._allow("change_schedule")
-            get_schedule(schedule_id)
+            self._require_change(actor, get_schedule(schedule_id, scope=actor.scope()).organisation)
             changes = _validated(SchedulePatchSerializer, dict(params))
             if not changes:
                 raise service_errors.InvalidInput(PATCH_EMPTY, field="body")
@@ -114,7 +116,8 @@ class SchedulerClient:
 
     def delete_schedule(self, schedule_id: str) -> None:
         with self._errors(WRITE):
-            self._allow("delete_schedule")
+            actor = self._allow("delete_schedule")
+            self._require_change(actor, get_schedule(schedule_id, scope=actor.scope()).organisation)
             schedule_delete(schedule_id=schedule_id)
 
     # --- tasks ----------------------------------------------------------------------------------------------------
@@ -122,16 +125,16 @@ class SchedulerClient:
     def list_tasks(self, **kwargs: Any) -> Any:
         """Rocky's LazyTaskList asks `limit=0` for the count, then `limit`/`offset` slices; `filters` is a body."""
         with self._errors(READ):
-            self._allow()
+            actor = self._allow()
             body = kwargs.get("filters")
             filters = parse_filters(body) if body is not None else None
-            queryset = selectors.task_list(params=_params(kwargs), filters=filters)
+            queryset = selectors.task_list(params=_params(kwargs), filters=filters, scope=actor.scope())
             return self.models.parse(names.TASK_PAGE, _page(queryset, task_json, kwargs))
 
     def get_task_details(self, task_id: str) -> Any:
         with self._errors(READ, not_found="SchedulerTaskNotFound"):
-            self._allow()
-            return self.models.parse(names.TASK, task_json(selectors.get_task(task_id)))
+            actor = self._allow()
+            return self.models.parse(names.TASK, task_json(selectors.get_task(task_id, scope=actor.scope())))
 
     def push_task(self, item: Any) -> None:
         """`item`: Rocky's TaskPush or Task, or their JSON data; pushed to the scheduler it names."""
@@ -142,6 +145,7 @@ class SchedulerClient:
             if not scheduler_id:
                 raise service_errors.InvalidInput(PUSH_SCHEDULER_REQUIRED, field="scheduler_id")
             push = _validated(PushSerializer, body)
+            self._require_change(actor, push["organisation"])
             task_push(
                 scheduler_id=scheduler_id,
                 organisation=push["organisation"],
@@ -166,12 +170,15 @@ class SchedulerClient:
             change = _validated(TaskPatchSerializer, {"status": _plain(status)})
             if not actor.may_change_status(change["status"]):
                 raise self._refusal(MAY_NOT_CHANGE_STATUS)
+            if not actor.is_process:
+                self._require_change(actor, selectors.get_task(task_id, scope=actor.scope()).organisation)
             task_transition(task_id=task_id, status=change["status"], actor=actor.name)
 
     def get_queues(self) -> Any:
         with self._errors(READ):
-            self._allow()
-            queues = [{"id": key, "size": size} for key, size in selectors.queue_sizes().items()]
+            actor = self._allow()
+            sizes = selectors.queue_sizes(scope=actor.scope())
+            queues = [{"id": key, "size": size} for key, size in sizes.items()]
             return self.models.parse(names.QUEUE, queues, many=True)
 
     def health(self) -> Any:
@@ -197,24 +204,27 @@ class SchedulerClient:
 
     def _stats(self, scheduler_id: str, organisation: str | None) -> dict[str, dict[str, int]]:
         with self._errors(READ):
-            self._allow()
-            return selectors.task_stats(scheduler_id=scheduler_id, organisation=organisation)
+            actor = self._allow()
+            return selectors.task_stats(scheduler_id=scheduler_id, organisation=organisation, scope=actor.scope())
 
     def _pop(self, scheduler_id: str, body: dict[str, Any] | None) -> list[dict[str, Any]]:
         with self._errors(WRITE):
             actor = self._allow("pop_task")
             filters = parse_filters(body["filters"]) if body and body.get("filters") is not None else None
+            scope = actor.scope()
+            if not scope.everything:
+                filters = scope.q() if filters is None else filters & scope.q()
             tasks = task_pop(scheduler_id=scheduler_id, limit=1, filters=filters, worker=actor.name)
             return [task_json(task) for task in tasks]
 
-    def _schedule_search(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _schedule_search(self, body: dict[str, Any], actor: Actor) -> dict[str, Any]:
         """As Rocky's: only this organisation's schedules (all of them for a client of no organisation)."""
         filters = parse_filters(body, columns=SCHEDULE_COLUMNS)
         if self.organization_code is not None:
             own = [{"column": "organisation", "operator": "eq", "value": self.organization_code}]
             ours = parse_filters(own, columns=SCHEDULE_COLUMNS)
             filters = ours if filters is None else filters & ours
-        return _page(selectors.schedule_list(params={}, filters=filters), schedule_json, {})
+        return _page(selectors.schedule_list(params={}, filters=filters, scope=actor.scope()), schedule_json, {})
 
     def _allow(self, codename: str | None = None) -> Actor:
         """The acting user, when it may read (and hold `codename`); the API's rules (api/permissions.py)."""
@@ -224,6 +234,10 @@ class SchedulerClient:
         if codename is not None and not actor.may(codename):
             raise self._refusal(MAY_NOT[codename])
         return actor
+
+    def _require_change(self, actor: Actor, organisation: str) -> None:
+        if not actor.may_change_organisation(organisation):
+            raise self._refusal(MAY_NOT_CHANGE_ORGANISATION.format(organisation=organisation))
 
     def _refusal(self, message: str) -> Exception:
         # The message is what Rocky shows the user (`error.message`): what they may not do.

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, TruncMinute
 
+from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope
 from rocky_scheduler.models import Scheduler, Task, TaskEvent, TaskStatus
 from rocky_scheduler.models.tasks import LEASED_STATUSES
 
@@ -87,8 +88,11 @@ def chart_start(*, now: datetime.datetime, hours: int) -> datetime.datetime:
     return current_minute - datetime.timedelta(minutes=hours * 60 - 1)
 
 
-def dashboard_snapshot(*, now: datetime.datetime, hours: int = DEFAULT_HOURS) -> DashboardSnapshot:
-    """Everything the dashboard shows, as of `now`, with throughput over the last `hours`."""
+def dashboard_snapshot(
+    *, now: datetime.datetime, hours: int = DEFAULT_HOURS, scope: OrganisationScope = EVERY_ORGANISATION
+) -> DashboardSnapshot:
+    """Everything the dashboard shows, as of `now`, with throughput over the last `hours`, counting only the
+    tasks of the organisations in `scope` (the viewer's, rocky_scheduler.access)."""
     start = chart_start(now=now, hours=hours)
     minutes = hours * 60
     schedulers = {
@@ -103,23 +107,24 @@ def dashboard_snapshot(*, now: datetime.datetime, hours: int = DEFAULT_HOURS) ->
         )
         for row in Scheduler.objects.order_by("id").values("id", "type", "paused", "maxsize")
     }
-    _add_depth(schedulers, now)
-    _add_throughput(schedulers, start, minutes)
+    _add_depth(schedulers, now, scope)
+    _add_throughput(schedulers, start, minutes, scope)
     return DashboardSnapshot(
         now=now,
         hours=hours,
         chart_start=start,
         schedulers=list(schedulers.values()),
-        organisations=top_organisations(scheduler_ids=list(schedulers)),
-        stuck=stuck_tasks(now=now),
-        failed=failed_tasks(),
+        organisations=top_organisations(scheduler_ids=list(schedulers), scope=scope),
+        stuck=stuck_tasks(now=now, scope=scope),
+        failed=failed_tasks(scope=scope),
     )
 
 
-def _add_depth(schedulers: dict[str, SchedulerSummary], now: datetime.datetime) -> None:
+def _add_depth(schedulers: dict[str, SchedulerSummary], now: datetime.datetime, scope: OrganisationScope) -> None:
     # One pass over the (scheduler, status) index gives depth, stuck leases and the oldest queued task.
     rows = (
-        Task.objects.values("scheduler_id", "status")
+        scope.filter(Task.objects.all())
+        .values("scheduler_id", "status")
         .annotate(
             count=Count("id"),
             stuck=Count("id", filter=Q(status__in=LEASED_STATUSES, lease_expires_at__lt=now)),
@@ -137,11 +142,13 @@ def _add_depth(schedulers: dict[str, SchedulerSummary], now: datetime.datetime) 
             summary.oldest_queued_at = row["oldest"]
 
 
-def _add_throughput(schedulers: dict[str, SchedulerSummary], start: datetime.datetime, minutes: int) -> None:
+def _add_throughput(
+    schedulers: dict[str, SchedulerSummary], start: datetime.datetime, minutes: int, scope: OrganisationScope
+) -> None:
     # A push writes a "created" event and a pop a move to "dispatched"; the `at` index bounds the scan
     # to the window, and the database buckets per minute so only `minutes` rows per scheduler come back.
     rows = (
-        TaskEvent.objects.filter(at__gte=start)
+        scope.filter(TaskEvent.objects.filter(at__gte=start), "task__organisation")
         .filter(Q(kind=TaskEvent.Kind.CREATED) | Q(kind=TaskEvent.Kind.STATUS, to_status=TaskStatus.DISPATCHED))
         .annotate(minute=TruncMinute("at", tzinfo=datetime.UTC), scheduler_id=F("task__scheduler_id"))
         .values("scheduler_id", "minute")
@@ -160,7 +167,9 @@ def _add_throughput(schedulers: dict[str, SchedulerSummary], start: datetime.dat
         summary.pops[index] += row["pops"]
 
 
-def top_organisations(*, scheduler_ids: list[str], limit: int = TOP_ORGANISATIONS) -> list[OrganisationBacklog]:
+def top_organisations(
+    *, scheduler_ids: list[str], limit: int = TOP_ORGANISATIONS, scope: OrganisationScope = EVERY_ORGANISATION
+) -> list[OrganisationBacklog]:
     """The organisations with the most queued tasks, with their split over the schedulers."""
     # Positional aliases: scheduler ids are data, not necessarily valid SQL aliases.
     per_scheduler = {
@@ -168,7 +177,7 @@ def top_organisations(*, scheduler_ids: list[str], limit: int = TOP_ORGANISATION
         for index, scheduler_id in enumerate(scheduler_ids)
     }
     rows = (
-        Task.objects.filter(status=TaskStatus.QUEUED)
+        scope.filter(Task.objects.filter(status=TaskStatus.QUEUED))
         .values("organisation")
         .annotate(queued=Count("id"), **per_scheduler)
         .order_by("-queued", "organisation")[:limit]
@@ -198,17 +207,19 @@ def _with_description(queryset):
 _ROW_FIELDS = ("id", "scheduler_id", "organisation", "status", "priority", "plugin", "input_ooi", "attempts")
 
 
-def stuck_tasks(*, now: datetime.datetime, limit: int = LIST_LIMIT) -> list[TaskRow]:
+def stuck_tasks(
+    *, now: datetime.datetime, limit: int = LIST_LIMIT, scope: OrganisationScope = EVERY_ORGANISATION
+) -> list[TaskRow]:
     """Dispatched or running tasks whose lease ran out and that lease expiry has not handled yet."""
     rows = (
-        _with_description(Task.objects.filter(status__in=LEASED_STATUSES, lease_expires_at__lt=now))
+        _with_description(scope.filter(Task.objects.filter(status__in=LEASED_STATUSES, lease_expires_at__lt=now)))
         .order_by("lease_expires_at")
         .values(*_ROW_FIELDS, "lease_owner", "lease_expires_at")[:limit]
     )
     return [TaskRow(**{**_row(row), "at": row["lease_expires_at"], "lease_owner": row["lease_owner"]}) for row in rows]
 
 
-def failed_tasks(*, limit: int = LIST_LIMIT) -> list[TaskRow]:
+def failed_tasks(*, limit: int = LIST_LIMIT, scope: OrganisationScope = EVERY_ORGANISATION) -> list[TaskRow]:
     """The most recently failed tasks, each with the reason recorded when it failed."""
     last_reason = (
         TaskEvent.objects.filter(task=OuterRef("pk"), to_status=TaskStatus.FAILED)
@@ -216,7 +227,7 @@ def failed_tasks(*, limit: int = LIST_LIMIT) -> list[TaskRow]:
         .values("reason")[:1]
     )
     rows = (
-        _with_description(Task.objects.filter(status=TaskStatus.FAILED))
+        _with_description(scope.filter(Task.objects.filter(status=TaskStatus.FAILED)))
         .annotate(reason=Subquery(last_reason))
         .order_by("-modified_at", "-id")
         .values(*_ROW_FIELDS, "modified_at", "reason")[:limit]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from rocky_scheduler.access import request_scope
 from rocky_scheduler.catalogue.health import catalogue_health
 from rocky_scheduler.dashboard.presentation import dashboard_json
 from rocky_scheduler.dashboard.selectors import DEFAULT_HOURS, MAX_HOURS, dashboard_snapshot
@@ -64,7 +65,9 @@ def dashboard_url(name: str, request: HttpRequest | None = None) -> str:
 @staff_member_required
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     hours = _hours(request)
-    data = dashboard_json(dashboard_snapshot(now=timezone.now(), hours=hours), catalogue_health())
+    data = dashboard_json(
+        dashboard_snapshot(now=timezone.now(), hours=hours, scope=request_scope(request)), catalogue_health()
+    )
     return render(
         request,
         "rocky_scheduler/dashboard/index.html",
@@ -82,5 +85,5 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_json_required
 def dashboard_data(request: HttpRequest) -> JsonResponse:
-    snapshot = dashboard_snapshot(now=timezone.now(), hours=_hours(request))
+    snapshot = dashboard_snapshot(now=timezone.now(), hours=_hours(request), scope=request_scope(request))
     return JsonResponse(dashboard_json(snapshot, catalogue_health()))

@@ -8,6 +8,7 @@ from croniter import croniter
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope
 from rocky_scheduler.errors import SCHEDULE_NOT_FOUND, Conflict, InvalidInput, NotFound
 from rocky_scheduler.models import Schedule, ScheduleEvent
 from rocky_scheduler.services.common import Clock, default_clock, get_scheduler
@@ -30,8 +31,11 @@ def check_cron(expression: Any) -> str | None:
     return expression
 
 
-def get_schedule(schedule_id: Any, *, for_update: bool = False) -> Schedule:
-    queryset = Schedule.objects.select_for_update() if for_update else Schedule.objects
+def get_schedule(
+    schedule_id: Any, *, for_update: bool = False, scope: OrganisationScope = EVERY_ORGANISATION
+) -> Schedule:
+    """The schedule; NotFound too when its organisation is outside `scope`."""
+    queryset = scope.filter(Schedule.objects.select_for_update() if for_update else Schedule.objects.all())
     try:
         return queryset.get(pk=schedule_id)
     except (Schedule.DoesNotExist, ValidationError, ValueError):

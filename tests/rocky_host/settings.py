@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "tests.rocky_host.account",
+    "tests.rocky_host.tools",
     "rest_framework",
     "knox",
     "csp",

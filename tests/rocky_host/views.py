@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
-from tests.rocky_host.account.models import Organization
+from tests.rocky_host.tools.models import Organization
 
 
 def landing_page(request: HttpRequest) -> HttpResponse:

@@ -3,7 +3,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
-from rocky_scheduler.api.permissions import StaffOnly, actor_of
+from rocky_scheduler.access import OrganisationScope, request_scope
+from rocky_scheduler.api.permissions import StaffOnly, actor_of, refuse_unless_may_change
 from rocky_scheduler.api.representations import scheduler_json, task_json
 from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.serializers import (
@@ -39,10 +40,10 @@ SCHEDULER_ID = OpenApiParameter(
 )
 
 
-def _overview(scheduler: Scheduler, sizes: dict[str, int]) -> dict:
-    return scheduler_json(
-        scheduler, qsize=sizes.get(scheduler.pk, 0), last_activity=selectors.last_activity(scheduler.pk)
-    )
+def _overview(scheduler: Scheduler, sizes: dict[str, int], scope: OrganisationScope) -> dict:
+    # Counted over the caller's organisations only: a queue size must not tell of tasks they may not see.
+    last_activity = selectors.last_activity(scheduler.pk, scope=scope)
+    return scheduler_json(scheduler, qsize=sizes.get(scheduler.pk, 0), last_activity=last_activity)
 
 
 class SchedulerListView(SchedulerApiView):
@@ -52,8 +53,9 @@ class SchedulerListView(SchedulerApiView):
         description="Every scheduler (one per task type by default), with its queue's size and settings.",
     )
     def get(self, request):
-        sizes = selectors.queue_sizes()
-        return Response([_overview(scheduler, sizes) for scheduler in Scheduler.objects.all()])
+        scope = request_scope(request)
+        sizes = selectors.queue_sizes(scope=scope)
+        return Response([_overview(scheduler, sizes, scope) for scheduler in Scheduler.objects.all()])
 
 
 class SchedulerDetailView(SchedulerApiView):
@@ -70,7 +72,8 @@ class SchedulerDetailView(SchedulerApiView):
     )
     def get(self, request, scheduler_id: str):
         scheduler = get_scheduler(scheduler_id)
-        return Response(_overview(scheduler, selectors.queue_sizes()))
+        scope = request_scope(request)
+        return Response(_overview(scheduler, selectors.queue_sizes(scope=scope), scope))
 
     @extend_schema(
         parameters=[SCHEDULER_ID],
@@ -89,7 +92,8 @@ class SchedulerDetailView(SchedulerApiView):
         if not changes:
             raise InvalidInput("Nothing to change: give maxsize, paused, ranker or deduplicate.", field="body")
         scheduler = scheduler_update(scheduler_id=scheduler_id, actor=actor_of(request), **changes)
-        return Response(_overview(scheduler, selectors.queue_sizes()))
+        scope = request_scope(request)
+        return Response(_overview(scheduler, selectors.queue_sizes(scope=scope), scope))
 
 
 class PushView(SchedulerApiView):
@@ -132,6 +136,7 @@ class PushView(SchedulerApiView):
         if given and given != scheduler_id:
             get_scheduler(scheduler_id)
             raise InvalidInput(SCHEDULER_MISMATCH.format(given=given, expected=scheduler_id), field="scheduler_id")
+        refuse_unless_may_change(request, body["organisation"])
         task = task_push(
             scheduler_id=scheduler_id,
             organisation=body["organisation"],
@@ -186,6 +191,10 @@ class PopView(SchedulerApiView):
         limit = _pop_limit(request.query_params.get("limit"))
         body = self.body()
         filters = parse_filters(body["filters"]) if body.get("filters") is not None else None
+        scope = request_scope(request)
+        if not scope.everything:
+            # Only the caller's organisations are handed out, whatever the filters ask for.
+            filters = scope.q() if filters is None else filters & scope.q()
         outcome = task_pop_outcome(scheduler_id=scheduler_id, limit=limit, filters=filters, worker=actor_of(request))
         response = Response({"results": [task_json(task) for task in outcome.tasks]})
         if outcome.paused:
@@ -214,7 +223,8 @@ class QueueListView(SchedulerApiView):
         description="How many tasks each scheduler has queued (OpenKAT's queue list).",
     )
     def get(self, request):
-        return Response([{"id": key, "size": size} for key, size in selectors.queue_sizes().items()])
+        sizes = selectors.queue_sizes(scope=request_scope(request))
+        return Response([{"id": key, "size": size} for key, size in sizes.items()])
 
 
 class QueueDetailView(SchedulerApiView):
@@ -226,4 +236,5 @@ class QueueDetailView(SchedulerApiView):
     )
     def get(self, request, scheduler_id: str):
         scheduler = get_scheduler(scheduler_id)
-        return Response({"id": scheduler.pk, "size": selectors.queue_sizes().get(scheduler.pk, 0)})
+        sizes = selectors.queue_sizes(scope=request_scope(request))
+        return Response({"id": scheduler.pk, "size": sizes.get(scheduler.pk, 0)})

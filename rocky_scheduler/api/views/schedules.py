@@ -3,8 +3,9 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
+from rocky_scheduler.access import request_scope
 from rocky_scheduler.api.pagination import paginate
-from rocky_scheduler.api.permissions import actor_of
+from rocky_scheduler.api.permissions import actor_of, refuse_unless_may_change
 from rocky_scheduler.api.representations import schedule_json
 from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.serializers import (
@@ -46,7 +47,8 @@ class ScheduleListView(SchedulerApiView):
         description=LIST_DESCRIPTION,
     )
     def get(self, request):
-        return Response(paginate(request, selectors.schedule_list(params=request.query_params), schedule_json))
+        queryset = selectors.schedule_list(params=request.query_params, scope=request_scope(request))
+        return Response(paginate(request, queryset, schedule_json))
 
     @extend_schema(
         request=ScheduleCreateSerializer,
@@ -62,6 +64,7 @@ class ScheduleListView(SchedulerApiView):
     )
     def post(self, request):
         body = self.validated(ScheduleCreateSerializer, self.body(allow_empty=False))
+        refuse_unless_may_change(request, body["organisation"])
         schedule = schedule_create(**body)
         return Response(schedule_json(schedule), status=status.HTTP_201_CREATED)
 
@@ -77,7 +80,7 @@ class ScheduleSearchView(SchedulerApiView):
     def post(self, request):
         body = self.body()
         filters = parse_filters(body["filters"], columns=SCHEDULE_COLUMNS) if body.get("filters") is not None else None
-        queryset = selectors.schedule_list(params=request.query_params, filters=filters)
+        queryset = selectors.schedule_list(params=request.query_params, filters=filters, scope=request_scope(request))
         return Response(paginate(request, queryset, schedule_json))
 
 
@@ -90,7 +93,7 @@ class ScheduleDetailView(SchedulerApiView):
         description="The schedule with its work (`data`), cron expression, next deadline and whether it is enabled.",
     )
     def get(self, request, schedule_id: str):
-        return Response(schedule_json(get_schedule(schedule_id)))
+        return Response(schedule_json(get_schedule(schedule_id, scope=request_scope(request))))
 
     @extend_schema(
         request=SchedulePatchSerializer,
@@ -99,7 +102,7 @@ class ScheduleDetailView(SchedulerApiView):
         description="Enable or disable it (kept in its history), change its cron expression, deadline or work.",
     )
     def patch(self, request, schedule_id: str):
-        get_schedule(schedule_id)
+        refuse_unless_may_change(request, get_schedule(schedule_id, scope=request_scope(request)).organisation)
         changes = self.validated(SchedulePatchSerializer, self.body())
         if not changes:
             raise InvalidInput(PATCH_EMPTY, field="body")
@@ -113,5 +116,6 @@ class ScheduleDetailView(SchedulerApiView):
         description="The schedule queues nothing more; its past tasks stay.",
     )
     def delete(self, request, schedule_id: str):
+        refuse_unless_may_change(request, get_schedule(schedule_id, scope=request_scope(request)).organisation)
         schedule_delete(schedule_id=schedule_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

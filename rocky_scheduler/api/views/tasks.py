@@ -6,8 +6,9 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
+from rocky_scheduler.access import request_scope, user_may_change_everywhere
 from rocky_scheduler.api.pagination import paginate
-from rocky_scheduler.api.permissions import actor_of, may_change_status, user_has
+from rocky_scheduler.api.permissions import actor_of, may_change_status, refuse_unless_may_change, user_has
 from rocky_scheduler.api.representations import task_json
 from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.serializers import PopSerializer, TaskPageSerializer, TaskPatchSerializer, TaskSerializer
@@ -49,7 +50,8 @@ class TaskListView(SchedulerApiView):
         description=LIST_DESCRIPTION,
     )
     def get(self, request):
-        return Response(paginate(request, selectors.task_list(params=request.query_params), task_json))
+        queryset = selectors.task_list(params=request.query_params, scope=request_scope(request))
+        return Response(paginate(request, queryset, task_json))
 
     @extend_schema(
         parameters=LIST_PARAMETERS,
@@ -61,7 +63,7 @@ class TaskListView(SchedulerApiView):
     def post(self, request):
         body = self.body()
         filters = parse_filters(body["filters"]) if body.get("filters") is not None else None
-        queryset = selectors.task_list(params=request.query_params, filters=filters)
+        queryset = selectors.task_list(params=request.query_params, filters=filters, scope=request_scope(request))
         return Response(paginate(request, queryset, task_json))
 
 
@@ -80,6 +82,7 @@ class TaskStatsView(SchedulerApiView):
             selectors.task_stats(
                 scheduler_id=request.query_params.get("scheduler_id"),
                 organisation=request.query_params.get("organisation_id") or request.query_params.get("organisation"),
+                scope=request_scope(request),
             )
         )
 
@@ -92,7 +95,7 @@ class TaskDetailView(SchedulerApiView):
         description="The task with its status, priority and `data` (the shape of its type).",
     )
     def get(self, request, task_id: str):
-        return Response(task_json(selectors.get_task(task_id)))
+        return Response(task_json(selectors.get_task(task_id, scope=request_scope(request))))
 
     @extend_schema(
         request=TaskPatchSerializer,
@@ -119,6 +122,9 @@ class TaskDetailView(SchedulerApiView):
         ),
     )
     def patch(self, request, task_id: str):
+        if not user_may_change_everywhere(request.user):
+            # Scoped callers only: a worker serving every organisation keeps its completions free of this look-up.
+            refuse_unless_may_change(request, selectors.get_task(task_id, scope=request_scope(request)).organisation)
         try:
             changes = dict(self.validated(TaskPatchSerializer, self.body()))
         except ValidationError:

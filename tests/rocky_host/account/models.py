@@ -1,5 +1,5 @@
 """Rocky's account shapes, as the scheduler meets them: an e-mail login with a unique (lower-cased) address and a
-required full name, and organisation memberships that decide onboarding."""
+required full name. Organisations and memberships are in Rocky's `tools` app (tests/rocky_host/tools)."""
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
@@ -39,20 +39,3 @@ class KATUser(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.full_name
-
-
-class Organization(models.Model):
-    code = models.SlugField(unique=True)
-    name = models.CharField(max_length=126)
-
-    def __str__(self) -> str:
-        return self.code
-
-
-class OrganizationMember(models.Model):
-    user = models.ForeignKey(KATUser, on_delete=models.CASCADE, related_name="members")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
-    onboarded = models.BooleanField(default=False)
-
-    def __str__(self) -> str:
-        return f"{self.user} in {self.organization}"
