@@ -44,11 +44,11 @@ def message_digest(queue: str, payload: Any) -> str:
     return hashlib.sha256(f"{queue}\n{canonical}".encode()).hexdigest()
 
 
-def ingest_validate(*, queue: str, payload: Any) -> None:
-    """Parse without acting: raises InvalidInput for a malformed message."""
+def ingest_validate(*, queue: str, payload: Any) -> str:
+    """Parse without acting: the organisation the message is about; InvalidInput for a malformed message."""
     if queue not in PARSERS:
         raise InvalidInput(UNKNOWN_QUEUE.format(queue=queue), field="queue")
-    PARSERS[queue](payload)
+    return PARSERS[queue](payload).organisation
 
 
 def ingest_message(

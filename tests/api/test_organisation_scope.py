@@ -12,6 +12,7 @@ from rocky_scheduler.access import MAY_NOT_CHANGE_ORGANISATION
 from rocky_scheduler.models import Task, TaskStatus
 from rocky_scheduler.services import task_push
 from tests.factories import boefje_data
+from tests.ingest.payloads import mutation
 from tests.support.api_clients import PREFIX, client_for, user_in
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +175,19 @@ def test_anonymous_mode_on_a_trusted_network_sees_every_organisation(scope_to, s
     assert anonymous_api.get(f"{PREFIX}/tasks").status_code == 401
     settings.ROCKY_SCHEDULER = {**settings.ROCKY_SCHEDULER, "API_ALLOW_ANONYMOUS": True}
     assert anonymous_api.get(f"{PREFIX}/tasks").json()["count"] == 5
+
+
+def test_a_runner_scoped_to_an_organisation_sends_events_only_for_it(scope_to):
+    runner = scoped_client(scope_to, "scheduler-workers", "alpha-sender")
+    # Both messages of a batch are checked before any is applied: one foreign message refuses the batch.
+    batch = [mutation(organisation=OWN), mutation(organisation=OTHER)]
+    refused = runner.post(f"{PREFIX}/ingest/scan_profile_mutations", batch, "json")
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == MAY_NOT_CHANGE_ORGANISATION.format(organisation=OTHER)
+    plugin = runner.post(
+        f"{PREFIX}/ingest/plugin_enablements", {"organisation": OTHER, "plugin_id": "nmap", "enabled": True}, "json"
+    )
+    assert plugin.status_code == 403
+    assert plugin.json()["detail"] == MAY_NOT_CHANGE_ORGANISATION.format(organisation=OTHER)
+    own = runner.post(f"{PREFIX}/ingest/scan_profile_mutations", [mutation(organisation=OWN)], "json")
+    assert own.status_code == 202

@@ -2,6 +2,7 @@ from django.db import transaction
 from rest_framework import status
 from rest_framework.response import Response
 
+from rocky_scheduler.api.permissions import refuse_unless_may_change
 from rocky_scheduler.api.schema import WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.views.base import SchedulerApiView
 from rocky_scheduler.catalogue import CatalogueUnavailable
@@ -38,11 +39,15 @@ class IngestView(SchedulerApiView):
             raise InvalidInput(EMPTY, field="body")
         if len(messages) > MAX_MESSAGES:
             raise InvalidInput(TOO_MANY.format(maximum=MAX_MESSAGES), field="body")
+        organisations = set()
         for index, message in enumerate(messages):
             try:
-                ingest_validate(queue=self.queue, payload=message)
+                organisations.add(ingest_validate(queue=self.queue, payload=message))
             except InvalidInput as error:
                 raise InvalidInput(f"message {index}: {error.message}", field=error.field) from None
+        # An event makes work for its organisation: the access policy decides, as for a push.
+        for organisation in sorted(organisations):
+            refuse_unless_may_change(request, organisation)
         with transaction.atomic():
             outcomes = [ingest_message(queue=self.queue, payload=message) for message in messages]
         return Response(
@@ -84,6 +89,7 @@ class PluginEnablementIngestView(SchedulerApiView):
     )
     def post(self, request):
         event = parse_plugin_event(request.data)
+        refuse_unless_may_change(request, event.organisation)
         try:
             result = plugin_event_apply(event=event)
         except CatalogueUnavailable as error:
