@@ -25,24 +25,47 @@ fail() {
 }
 
 stop() {
+    # Every process started, with its children (gunicorn's workers, the cluster's pool, monitor and pusher),
+    # listed before the signal: once a parent has gone, its orphans can no longer be found through it.
+    local pids pid
+    pids=$(for pid in $WEB_PID $CLUSTER_PID; do tree "$pid"; done)
     for pid in $WEB_PID $CLUSTER_PID; do kill -TERM "$pid" 2>/dev/null; done
-    # Both stop within a second or two. django-q2's cluster can hang in its own shutdown when a terminal's
-    # Ctrl-C and our TERM arrive together, so whatever is left after STOP_SECONDS is killed.
+    # All stop within a second or two. django-q2's cluster can hang in its own shutdown when a terminal's
+    # Ctrl-C and our TERM arrive together, and its children can outlive it briefly, so whatever is left
+    # after STOP_SECONDS is killed, and the run ends only when nothing it started is left.
     local deadline=$((SECONDS + STOP_SECONDS))
-    while { alive "$WEB_PID" || alive "$CLUSTER_PID"; } && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
-    for pid in $WEB_PID $CLUSTER_PID; do alive "$pid" && kill_tree "$pid"; done
+    while any_alive $pids && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+    for pid in $pids; do alive "$pid" && kill -KILL "$pid" 2>/dev/null; done
     for pid in $WEB_PID $CLUSTER_PID; do wait "$pid" 2>/dev/null; done
+    deadline=$((SECONDS + 5))
+    while any_alive $pids && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
     WEB_PID=
     CLUSTER_PID=
 }
 
-kill_tree() {
+# A process and all its descendants, parents first.
+tree() {
+    [ -n "$1" ] || return 0
     local child
-    for child in $(pgrep -P "$1"); do kill_tree "$child"; done
-    kill -KILL "$1" 2>/dev/null
+    echo "$1"
+    for child in $(pgrep -P "$1"); do tree "$child"; done
 }
 
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+any_alive() {
+    local pid
+    for pid in "$@"; do alive "$pid" && return 0; done
+    return 1
+}
+
+# Running, not a zombie: an orphan's zombie waits for whoever adopted it to reap it, and is harmless.
+alive() {
+    [ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+    local stat
+    stat=$(<"/proc/$1/stat") 2>/dev/null || return 1
+    # The state follows the command name, which is in parentheses and may itself hold spaces.
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ]
+}
 
 # The last line of a Python traceback is the one that says what went wrong.
 last_error() { grep -E '^[A-Za-z_.]*(Error|Exception)\b' | tail -1; }

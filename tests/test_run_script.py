@@ -69,8 +69,11 @@ def ctrl_c(process: subprocess.Popen) -> int:
     except subprocess.TimeoutExpired:
         raise AssertionError(f"still running 60 s after Ctrl-C: {process.err.read_text()[-4000:]}") from None
     finally:
-        leftovers = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout
-    assert leftovers == "", f"processes left running after Ctrl-C: {leftovers}"
+        # Zombies (exited, waiting for init to reap them) are not left running.
+        table = subprocess.run(["ps", "-e", "-o", "pgid=,stat=,pid=,args="], capture_output=True, text=True).stdout
+    rows = [line.split(None, 3) for line in table.splitlines()]
+    running = [row for row in rows if row[0] == str(process.pid) and not row[1].startswith("Z")]
+    assert running == [], f"processes left running after Ctrl-C: {running}"
     return process.returncode
 
 
