@@ -14,8 +14,8 @@ from rocky_scheduler import __version__
 from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope
 from rocky_scheduler.catalogue.health import catalogue_health
 from rocky_scheduler.errors import TASK_NOT_FOUND, UNKNOWN_SCHEDULER, InvalidInput, NotFound
-from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, TaskStatus
-from rocky_scheduler.queue.statements import is_postgresql
+from rocky_scheduler.models import Schedule, Scheduler, Task, TaskStatus
+from rocky_scheduler.queue.store import get_store
 
 DATETIME_INVALID = "{name} must be an ISO 8601 date-time, got {value!r}."
 STATUS_UNKNOWN = "status must be one of {choices}, got {value!r}."
@@ -89,64 +89,24 @@ def last_activity(scheduler_id: str, *, scope: OrganisationScope = EVERY_ORGANIS
     )
 
 
-_LAST_COMPLETED_SQL = f"""
-    SELECT max(modified_at) FROM {Task._meta.db_table} WHERE hash = %s AND scheduler_id = %s AND status = %s
-"""  # noqa: S608 - the table name from model metadata; values are parameters
-
-
 def last_completed_at(*, scheduler_id: str, hash: str) -> datetime.datetime | None:  # noqa: A002 - the task field
     """When work with this hash last completed (None: never); asked for every task scheduled from an event."""
-    if is_postgresql():
-        # Hand-written: compiling the ORM query cost more than running it.
-        with connection.cursor() as cursor:
-            cursor.execute(_LAST_COMPLETED_SQL, [hash, scheduler_id, TaskStatus.COMPLETED.value])
-            return cursor.fetchone()[0]
-    return (
-        Task.objects.filter(scheduler_id=scheduler_id, hash=hash, status=TaskStatus.COMPLETED)
-        .order_by("-modified_at")
-        .values_list("modified_at", flat=True)
-        .first()
-    )
-
-
-_HELD_SQL = f"""
-    SELECT ({_LAST_COMPLETED_SQL}), EXISTS (
-        SELECT 1 FROM {Schedule._meta.db_table} s
-        WHERE s.hash = %s AND NOT s.enabled AND (
-            s.descheduled_at IS NOT NULL OR COALESCE((
-                SELECT e.actor FROM {ScheduleEvent._meta.db_table} e
-                WHERE e.schedule_id = s.id AND e.kind = %s ORDER BY e.at DESC, e.id DESC LIMIT 1
-            ), '') <> %s
-        )
-    )
-"""  # noqa: S608 - table names from model metadata; values are parameters
+    return get_store().last_completed_at(scheduler_id=scheduler_id, hash=hash)
 
 
 def boefje_run_state(
     *,
     scheduler_id: str,
-    hash: str,
-    automatic_actor: str,  # noqa: A002 - the task field
+    hash: str,  # noqa: A002 - the task field
+    automatic_actor: str,
 ) -> tuple[datetime.datetime | None, bool]:
     """When work with this hash last completed, and whether its schedule is held off.
 
     Held off: disabled by a person or de-scheduled by its boefje. A schedule the rescheduler
     (`automatic_actor`) disabled because a condition failed (scan level, plugin, object) is not: the
-    event that asks may show the condition lifted. One statement on PostgreSQL, as this runs for
-    every plugin an event schedules.
+    event that asks may show the condition lifted.
     """
-    disabled = ScheduleEvent.Kind.DISABLED.value
-    if is_postgresql():
-        with connection.cursor() as cursor:
-            cursor.execute(_HELD_SQL, [hash, scheduler_id, TaskStatus.COMPLETED.value, hash, disabled, automatic_actor])
-            last_run_at, held = cursor.fetchone()
-            return last_run_at, bool(held)
-    last_run_at = last_completed_at(scheduler_id=scheduler_id, hash=hash)
-    schedule = Schedule.objects.filter(hash=hash, enabled=False).first()
-    if schedule is None:
-        return last_run_at, False
-    last_disable = schedule.events.filter(kind=disabled).order_by("-at", "-id").values_list("actor", flat=True).first()
-    return last_run_at, schedule.descheduled_at is not None or last_disable != automatic_actor
+    return get_store().boefje_run_state(scheduler_id=scheduler_id, hash=hash, automatic_actor=automatic_actor)
 
 
 def oldest_queued(scheduler_id: str | None = None) -> dict[str, datetime.datetime | None]:

@@ -10,7 +10,6 @@ from rocky_scheduler.catalogue import statements
 from rocky_scheduler.catalogue.base import Catalogue, OOIInfo, PluginInfo
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.models import OOI, Organisation, Plugin, PluginEnablement
-from rocky_scheduler.queue.statements import is_postgresql
 
 
 def _plugin_info(plugin: Plugin) -> PluginInfo:
@@ -48,7 +47,7 @@ class EmbeddedCatalogue(Catalogue):
         self._intervals = None
 
     def enabled_plugins(self, *, organisation: str, plugin_type: str) -> list[PluginInfo]:
-        if is_postgresql():
+        if statements.is_postgresql():
             return statements.enabled_plugins(organisation=organisation, plugin_type=plugin_type)
         plugins = Plugin.objects.filter(
             type=plugin_type, enablements__organisation__code=organisation, enablements__enabled=True
@@ -104,7 +103,7 @@ class EmbeddedCatalogue(Catalogue):
         )
 
     def record_ooi(self, ooi: OOIInfo) -> OOIInfo | None:
-        if is_postgresql():
+        if statements.is_postgresql():
             try:
                 return statements.ooi_upsert(ooi, now=timezone.now())
             except statements.UnknownOrganisation:

@@ -52,6 +52,11 @@ _OOI_UPSERT_SQL = f"""
 """  # noqa: S608 - table names from model metadata; values are parameters
 
 
+def is_postgresql() -> bool:
+    """The embedded catalogue's hot writes have a single-statement form on PostgreSQL (these); the ORM elsewhere."""
+    return connection.vendor == "postgresql"
+
+
 class UnknownOrganisation(Exception):
     """The projection has no such organisation yet."""
 

@@ -4,12 +4,11 @@ import datetime
 import time
 from collections.abc import Callable
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from rocky_scheduler.conf import app_settings
-from rocky_scheduler.errors import PRIORITY_INVALID, TASK_NOT_FOUND, UNKNOWN_SCHEDULER, InvalidInput, NotFound
+from rocky_scheduler.errors import PRIORITY_INVALID, UNKNOWN_SCHEDULER, InvalidInput, NotFound
 from rocky_scheduler.models import Scheduler, Task, TaskStatus
 from rocky_scheduler.queue.heap import heaps
 
@@ -49,13 +48,6 @@ class _SchedulerCache:
 
 
 scheduler_cache = _SchedulerCache()
-
-
-def get_task_for_update(task_id) -> Task:
-    try:
-        return Task.objects.select_for_update().get(pk=task_id)
-    except (Task.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise NotFound(TASK_NOT_FOUND.format(task_id=task_id), field="id") from None
 
 
 def check_priority(priority: object) -> int:

@@ -5,13 +5,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.ingest.messages import parse_raw_file_received, parse_scan_profile_mutation
 from rocky_scheduler.models import ProcessedMessage
-from rocky_scheduler.queue.statements import is_postgresql
+from rocky_scheduler.queue.store import get_store
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.scheduling import (
     SchedulingOutcome,
@@ -65,19 +64,5 @@ def ingest_message(
         if redelivered and ProcessedMessage.objects.filter(digest=digest).exists():
             return SchedulingOutcome()
         outcome = HANDLERS[queue](payload, clock)
-        _record_processed(digest=digest, queue=queue)
+        get_store().record_processed_message(digest=digest, queue=queue)
     return outcome
-
-
-def _record_processed(*, digest: str, queue: str) -> None:
-    if not is_postgresql():
-        defaults = {"queue": queue, "processed_at": timezone.now()}
-        ProcessedMessage.objects.update_or_create(digest=digest, defaults=defaults)
-        return
-    # One statement instead of update_or_create's select, savepoints and insert: this runs for every message.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {ProcessedMessage._meta.db_table} (digest, queue, processed_at) VALUES (%s, %s, %s)
-                ON CONFLICT (digest) DO UPDATE SET queue = EXCLUDED.queue, processed_at = EXCLUDED.processed_at""",  # noqa: S608
-            [digest, queue, timezone.now()],
-        )

@@ -27,12 +27,14 @@ def schedule_set_enabled(
     return True
 
 
+@transaction.atomic
 def schedule_run_now(*, schedule_id: uuid.UUID | str, actor: str, clock: Clock = default_clock) -> Task:
     """Queue the schedule's work now, at the user's priority, whatever its deadline.
 
-    Raises NotFound, DuplicateTask (its task is still active) or InvalidInput. The deadline is
-    left alone: finishing the task sets the next one, and clearing it here could undo that when a
-    worker is quicker than this function.
+    Raises NotFound, DuplicateTask (its task is still active) or InvalidInput. The task and the
+    schedule's history row are written together. The deadline is left alone: finishing the task
+    sets the next one, and clearing it here could undo that when a worker is quicker than this
+    function.
     """
     schedule = get_schedule(schedule_id)
     task = task_push(

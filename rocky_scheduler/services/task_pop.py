@@ -8,8 +8,8 @@ from django.db.models import Q
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.metrics import TASKS_POPPED, count_on_commit
 from rocky_scheduler.models import Scheduler, Task, TaskStatus
-from rocky_scheduler.queue.claim import QUEUE_ORDER, ClaimRequest, claim_tasks
 from rocky_scheduler.queue.heap import HeapWindow, heaps
+from rocky_scheduler.queue.store import QUEUE_ORDER, ClaimRequest, get_store
 from rocky_scheduler.services.common import Clock, default_clock, scheduler_cache
 
 
@@ -58,7 +58,7 @@ def task_pop_outcome(
         filters=filters,
     )
     if filters is not None:
-        result = claim_tasks(base)
+        result = get_store().claim(base)
         outcome = PopOutcome(tasks=result.tasks, paused=result.paused)
     else:
         outcome = _pop_through_heap(scheduler, base)
@@ -93,7 +93,7 @@ def _pop_through_heap(scheduler: Scheduler, base: ClaimRequest) -> PopOutcome:
                 break
             rows_read = refill_window(window, scheduler.pk)
             continue
-        result = claim_tasks(_with(request, candidate_ids=candidates, limit=wanted))
+        result = get_store().claim(_with(request, candidate_ids=candidates, limit=wanted))
         if result.paused:
             return PopOutcome(tasks=[], paused=True)
         claimed.extend(result.tasks)
@@ -107,7 +107,7 @@ def _pop_through_heap(scheduler: Scheduler, base: ClaimRequest) -> PopOutcome:
     if len(claimed) < base.limit and len(window) == 0 and rows_read != 0:
         # Other processes took everything this window held: ask the whole queue once, so an
         # empty answer means nothing was claimable, not that this process's hint ran dry.
-        result = claim_tasks(_with(request, limit=base.limit - len(claimed)))
+        result = get_store().claim(_with(request, limit=base.limit - len(claimed)))
         window.invalidate()
         if result.paused:
             return PopOutcome(tasks=[], paused=True)

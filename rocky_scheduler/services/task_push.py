@@ -6,7 +6,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from rocky_scheduler.errors import (
     DUPLICATE_ACTIVE,
@@ -18,8 +18,8 @@ from rocky_scheduler.errors import (
     QueueFull,
 )
 from rocky_scheduler.metrics import TASKS_PUSHED, count_on_commit
-from rocky_scheduler.models import Schedule, Scheduler, Task, TaskEvent, TaskStatus, TaskType
-from rocky_scheduler.queue.statements import InsertOutcome, is_postgresql, schedule_upsert, task_insert_with_event
+from rocky_scheduler.models import Schedule, Scheduler, Task, TaskStatus, TaskType
+from rocky_scheduler.queue.store import InsertOutcome, get_store
 from rocky_scheduler.rankers import RankRequest, load_ranker
 from rocky_scheduler.selectors import last_completed_at
 from rocky_scheduler.services.common import Clock, check_priority, default_clock, publish_queue_state, scheduler_cache
@@ -44,6 +44,7 @@ def task_push(
     priority: Any = None,
     task_id: Any = None,
     actor: str = "",
+    reason: str = "",
     rank_hints: dict[str, Any] | None = None,
     schedule: Schedule | None = None,
     clock: Clock = default_clock,
@@ -52,7 +53,8 @@ def task_push(
 
     Without a priority the scheduler's ranker decides; `rank_hints` (interval, ooi_level,
     plugin_scan_level) tell it what the caller knows about the work. A caller that already holds
-    the task's schedule (the rescheduler) passes it to save looking it up.
+    the task's schedule (the rescheduler) passes it to save looking it up. `reason` goes into the
+    task's `created` history row (a retry names the task it repeats).
     """
     scheduler = scheduler_cache.get(scheduler_id)
     validated = validate_task_data(task_type=scheduler.type, data=data, organisation=organisation)
@@ -89,7 +91,7 @@ def task_push(
             created_at=now,
             modified_at=now,
         )
-        return _insert_or_merge(scheduler, task, actor=actor, room_checked=room_checked)
+        return _insert_or_merge(scheduler, task, actor=actor, reason=reason, room_checked=room_checked)
 
     # A group is committed as one: a pop in between would take the original alone, as a group of one.
     with transaction.atomic() if siblings else nullcontext():
@@ -104,14 +106,14 @@ class _NowBounded(Exception):
 
 
 def _create_within_bound(create: Callable[..., Task], *, scheduler: Scheduler, exempt: bool) -> Task:
-    if is_postgresql() and not (scheduler.maxsize and not exempt):
-        # Unbounded as far as this process knows: two autocommitted statements (schedule, task + history). The
+    if not (scheduler.maxsize and not exempt):
+        # Unbounded as far as this process knows: two autocommitted writes (schedule, task + history). The
         # insert reads maxsize itself, so a bound another process set a moment ago still stops it (_NowBounded).
         try:
             return create(room_checked=exempt)
         except _NowBounded:
             pass
-    # A bounded push holds the scheduler lock while it counts (SQLite serialises all writers anyway).
+    # A bounded push holds the scheduler lock while it counts.
     with transaction.atomic():
         if not exempt:
             _check_room(scheduler.pk)
@@ -166,16 +168,13 @@ def _schedule_for(scheduler: Scheduler, organisation: str, validated: ValidatedD
     # The schedule keeps the work, not this task's id: each task it queues gets an id of its own.
     data = {key: value for key, value in validated.data.items() if key != "id"}
     candidate = Schedule(scheduler_id=scheduler.pk, organisation=organisation, hash=validated.hash, data=data)
-    if is_postgresql():
-        schedule_id = schedule_upsert(candidate)
-        return Schedule(pk=schedule_id, scheduler_id=scheduler.pk, hash=validated.hash)
-    Schedule.objects.bulk_create([candidate], ignore_conflicts=True)
-    return Schedule.objects.get(hash=validated.hash)
+    schedule_id = get_store().upsert_schedule(candidate)
+    return Schedule(pk=schedule_id, scheduler_id=scheduler.pk, hash=validated.hash)
 
 
-def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str, room_checked: bool) -> Task:
+def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str, reason: str, room_checked: bool) -> Task:
     for _ in range(_INSERT_TRIES):
-        if _insert(task, actor=actor, room_checked=room_checked):
+        if _insert(task, actor=actor, reason=reason, room_checked=room_checked):
             publish_queue_state(task)
             count_on_commit(TASKS_PUSHED, scheduler=task.scheduler_id)
             return task
@@ -194,27 +193,12 @@ def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str, room_check
     raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=scheduler.pk))
 
 
-def _insert(task: Task, *, actor: str, room_checked: bool) -> bool:
+def _insert(task: Task, *, actor: str, reason: str, room_checked: bool) -> bool:
     """Insert the task with its history row; False when a unique index refused it."""
-    if is_postgresql():
-        outcome = task_insert_with_event(task, actor=actor, room_checked=room_checked)
-        if outcome is InsertOutcome.BOUNDED:
-            raise _NowBounded
-        return outcome is InsertOutcome.INSERTED
-    try:
-        with transaction.atomic():
-            task.save(force_insert=True)
-    except IntegrityError:
-        return False
-    TaskEvent.objects.create(
-        task=task,
-        at=task.created_at,
-        kind=TaskEvent.Kind.CREATED,
-        to_status=task.status,
-        to_priority=task.priority,
-        actor=actor,
-    )
-    return True
+    outcome = get_store().insert(task, actor=actor, room_checked=room_checked, reason=reason)
+    if outcome is InsertOutcome.BOUNDED:
+        raise _NowBounded
+    return outcome is InsertOutcome.INSERTED
 
 
 def _conflicting_task(scheduler: Scheduler, task: Task) -> Task | None:
@@ -237,45 +221,18 @@ def _conflicting_task(scheduler: Scheduler, task: Task) -> Task | None:
 def _merge_duplicate(scheduler: Scheduler, existing: Task, new: Task, *, actor: str) -> Task | None:
     """Apply the scheduler's dedup flags; None when the duplicate must be refused."""
     now = new.created_at
+    store = get_store()
     if scheduler.allow_replace:
         # The queued task steps aside (cancelled, with the reason) and the new one is inserted.
-        existing.status = TaskStatus.CANCELLED
-        existing.modified_at = now
-        existing.save(update_fields=["status", "modified_at"])
-        TaskEvent.objects.create(
-            task=existing,
-            at=now,
-            kind=TaskEvent.Kind.STATUS,
-            from_status=TaskStatus.QUEUED,
-            to_status=TaskStatus.CANCELLED,
-            actor=actor,
-            reason=f"replaced by task {new.pk}",
-        )
+        store.replace_queued(existing, replaced_by=new.pk, now=now, actor=actor)
         publish_queue_state(existing)
         return new
     if not (scheduler.allow_updates or scheduler.allow_priority_updates):
         return None
-    old_priority = existing.priority
-    fields = ["priority", "modified_at"]
-    existing.priority = new.priority
-    existing.modified_at = now
-    if scheduler.allow_updates:
-        existing.data = new.data
-        if "id" in new.data:
-            # The data now describes the queued task, which keeps its own id.
-            existing.data = {**new.data, "id": str(existing.pk)}
-        existing.deduplication_key = new.deduplication_key
-        fields += ["data", "deduplication_key"]
-        TaskEvent.objects.create(task=existing, at=now, kind=TaskEvent.Kind.DATA, actor=actor)
-    existing.save(update_fields=fields)
-    if old_priority != existing.priority:
-        TaskEvent.objects.create(
-            task=existing,
-            at=now,
-            kind=TaskEvent.Kind.PRIORITY,
-            from_priority=old_priority,
-            to_priority=existing.priority,
-            actor=actor,
-        )
+    data = new.data if scheduler.allow_updates else None
+    priority_changed = store.update_queued(
+        existing, priority=new.priority, data=data, deduplication_key=new.deduplication_key, now=now, actor=actor
+    )
+    if priority_changed:
         publish_queue_state(existing)
     return existing

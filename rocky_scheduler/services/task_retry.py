@@ -3,9 +3,11 @@
 import copy
 import uuid
 
+from django.db import transaction
+
 from rocky_scheduler import selectors
 from rocky_scheduler.errors import IllegalTransition
-from rocky_scheduler.models import FINAL_STATUSES, Task, TaskEvent
+from rocky_scheduler.models import FINAL_STATUSES, Task
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.task_push import USER_PRIORITY, task_push
 
@@ -13,28 +15,24 @@ RETRY_NOT_FINAL = "Only completed, failed or cancelled tasks can be retried; thi
 RETRY_REASON = "retry of task {task_id}"
 
 
+@transaction.atomic
 def task_retry(*, task_id: uuid.UUID | str, actor: str, clock: Clock = default_clock) -> Task:
     """Push a copy of a final task under a new id, at the user's priority (a person asked for it).
 
-    Raises NotFound, IllegalTransition (not final), DuplicateTask (the same work is queued or
-    running again) or InvalidInput (its data no longer validates).
+    The new task's `created` history row names the task it repeats, so its history reads on its own. Raises
+    NotFound, IllegalTransition (not final), DuplicateTask (the same work is queued or running again) or
+    InvalidInput (its data no longer validates).
     """
     original = selectors.get_task(task_id)
     if original.status not in FINAL_STATUSES:
         raise IllegalTransition(RETRY_NOT_FINAL.format(status=original.status), field="status")
-    new_id = uuid.uuid4()
-    data = copy.deepcopy(original.data)
-    task = task_push(
+    return task_push(
         scheduler_id=original.scheduler_id,
         organisation=original.organisation,
-        data=data,
+        data=copy.deepcopy(original.data),
         priority=USER_PRIORITY,
-        task_id=new_id,
+        task_id=uuid.uuid4(),
         actor=actor,
+        reason=RETRY_REASON.format(task_id=original.pk),
         clock=clock,
     )
-    # The push wrote the new task's `created` row; say where it came from, so its history reads on its own.
-    TaskEvent.objects.filter(task_id=task.pk, kind=TaskEvent.Kind.CREATED, reason="").update(
-        reason=RETRY_REASON.format(task_id=original.pk)
-    )
-    return task

@@ -9,9 +9,9 @@ from django.utils import timezone
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.models import OOI, Plugin, PluginEnablement, Schedule, ScheduleEvent, Task, TaskStatus
 from rocky_scheduler.services import task_pop, task_transition
+from rocky_scheduler.services.deadlines import correct_provisional_deadline, provisional_deadline
 from rocky_scheduler.services.ingest import SCAN_PROFILE_MUTATIONS, ingest_message
 from rocky_scheduler.services.scheduling import schedule_due_push
-from rocky_scheduler.services.scheduling.rescheduling import correct_provisional_deadline, provisional_deadline
 from tests.scheduling.conftest import mutation
 
 pytestmark = pytest.mark.django_db

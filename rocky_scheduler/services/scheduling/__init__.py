@@ -1,8 +1,9 @@
+from rocky_scheduler.services.deadlines import schedule_after_task_finished
 from rocky_scheduler.services.scheduling.boefjes import boefjes_schedule_for_mutation
 from rocky_scheduler.services.scheduling.normalizers import normalizers_schedule_for_raw_file
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
 from rocky_scheduler.services.scheduling.plugins import plugin_set_enabled
-from rocky_scheduler.services.scheduling.rescheduling import schedule_after_task_finished, schedule_due_push
+from rocky_scheduler.services.scheduling.rescheduling import schedule_due_push
 
 __all__ = [
     "SchedulingOutcome",

@@ -1,79 +1,35 @@
-"""The pop claim: move the best queued tasks to `dispatched` in one atomic statement.
+"""The pop claim on PostgreSQL: move the best queued tasks to `dispatched` in one atomic statement.
 
-PostgreSQL: one statement locks the best matching queued rows with FOR UPDATE SKIP LOCKED,
-updates them and writes their history rows, so concurrent poppers in any number of processes
-never get the same task and never wait on each other. Elsewhere (SQLite, whose writers are
-serialised by the IMMEDIATE transaction) a conditional UPDATE ... WHERE status = 'queued'
-per candidate, checking the row count, gives the same guarantee.
+One statement locks the best matching queued rows with FOR UPDATE SKIP LOCKED, updates them and writes their
+history rows, so concurrent poppers in any number of processes never get the same task and never wait on each
+other.
 
-Deduplication groups (DESIGN.md "HTTP API"): when the best task carries a deduplication key, the
-claim takes the queued tasks that share it (up to `limit`) and nothing else; when it has none, the
-next best tasks without a key. A group is claimed whole while others pop: a popper must hold the
-key's transaction-level advisory lock to take any member, and one that cannot get it passes the
-whole group by (the holder is claiming it).
+Deduplication groups (DESIGN.md "HTTP API"): when the best task carries a deduplication key, the claim takes the
+queued tasks that share it (up to `limit`) and nothing else; when it has none, the next best tasks without a key.
+A group is claimed whole while others pop: a popper must hold the key's transaction-level advisory lock to take
+any member, and one that cannot get it passes the whole group by (the holder is claiming it).
 
-The scheduler's `paused` flag is read by the statement itself, so a pause binds the very next pop
-in every process, without a cache to wait for.
+The scheduler's `paused` flag is read by the statement itself, so a pause binds the very next pop in every
+process, without a cache to wait for. Every value is a named parameter; only table and column names from the
+models' metadata and status constants are in the SQL text.
 """
 
-import datetime
 import re
-import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import connection
 
 from rocky_scheduler.models import Scheduler, Task, TaskEvent, TaskStatus
 from rocky_scheduler.queue.prepared import NamedPreparedStatement
-from rocky_scheduler.queue.statements import is_postgresql, task_columns, tasks_from_rows
+from rocky_scheduler.queue.store.orm_claim import paused
+from rocky_scheduler.queue.store.rows import task_columns, tasks_from_rows
+from rocky_scheduler.queue.store.types import ClaimRequest, ClaimResult
 
-QUEUE_ORDER = ("priority", "created_at")
 # First key of the two-part advisory locks on deduplication keys (the second is the key's hash), so they
 # cannot meet another application's locks in the same database by chance.
 DEDUP_LOCK_SPACE = 0x5C4ED
 
-
-@dataclass(frozen=True)
-class ClaimRequest:
-    scheduler_id: str
-    limit: int
-    now: datetime.datetime
-    lease_expires_at: datetime.datetime
-    owner: str
-    # Restrict the claim to these ids (the heap cache's candidates); None: the whole queue.
-    candidate_ids: Sequence[uuid.UUID] | None = None
-    # ORM filters on task columns and `data` paths (already parsed from an allow-list).
-    filters: Q | None = None
-    # False: only tasks without a deduplication key (a later round of a pop that already took keyless work).
-    groups: bool = True
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    tasks: list[Task]
-    # The scheduler was paused when the claim ran (then `tasks` is empty).
-    paused: bool = False
-
-    @property
-    def group(self) -> bool:
-        """The claim took a deduplication group (so the pop must not add other work to it)."""
-        return bool(self.tasks) and self.tasks[0].deduplication_key is not None
-
-
-def claim_tasks(request: ClaimRequest) -> ClaimResult:
-    """Dispatch up to `limit` of the best matching queued tasks (or the best task's group); best first."""
-    if request.limit < 1 or (request.candidate_ids is not None and not request.candidate_ids):
-        return ClaimResult(tasks=[])
-    if is_postgresql():
-        return _claim_postgresql(request)
-    return _claim_generic(request)
-
-
-# --- PostgreSQL -------------------------------------------------------------------------------------------------
 
 # Parameter types of the prepared statements, by name.
 _TYPES = {
@@ -86,7 +42,10 @@ _TYPES = {
 }
 
 
-def _claim_postgresql(request: ClaimRequest) -> ClaimResult:
+def claim(request: ClaimRequest) -> ClaimResult:
+    """Dispatch up to `limit` of the best matching queued tasks (or the best task's group); best first."""
+    if request.limit < 1 or (request.candidate_ids is not None and not request.candidate_ids):
+        return ClaimResult(tasks=[])
     values = {
         "scheduler_id": request.scheduler_id,
         "limit": request.limit,
@@ -106,16 +65,12 @@ def _claim_postgresql(request: ClaimRequest) -> ClaimResult:
                 where, filter_values = _filter_where(request)
             except EmptyResultSet:
                 # The filters can match nothing (e.g. `in []`): Django refuses to write such SQL.
-                return ClaimResult(tasks=[], paused=_paused(request.scheduler_id))
+                return ClaimResult(tasks=[], paused=paused(request.scheduler_id))
             # Group members must match the filters too: a worker gets only work it asked for.
             cursor.execute(_claim_sql(where, where, _ORDER, request.groups), {**values, **filter_values})
         rows = cursor.fetchall()
-    paused = bool(rows) and bool(rows[0][-1])
-    return ClaimResult(tasks=tasks_from_rows([row for row in rows if row[0] is not None]), paused=paused)
-
-
-def _paused(scheduler_id: str) -> bool:
-    return Scheduler.objects.filter(pk=scheduler_id, paused=True).exists()
+    was_paused = bool(rows) and bool(rows[0][-1])
+    return ClaimResult(tasks=tasks_from_rows([row for row in rows if row[0] is not None]), paused=was_paused)
 
 
 _TABLE = Task._meta.db_table
@@ -216,55 +171,3 @@ def _claim_sql(where: str, group_where: str, order: str, groups: bool) -> str:
           LEFT JOIN claimed ON true
          ORDER BY claimed.priority, claimed.created_at
     """  # noqa: S608 - names from model metadata, status constants and ORM-compiled SQL; values are parameters
-
-
-# --- Elsewhere (SQLite) -------------------------------------------------------------------------------------------
-
-
-def _queued(request: ClaimRequest):
-    queryset = Task.objects.filter(scheduler_id=request.scheduler_id, status=TaskStatus.QUEUED)
-    if request.filters is not None:
-        queryset = queryset.filter(request.filters)
-    return queryset.order_by(*QUEUE_ORDER)
-
-
-def _claim_generic(request: ClaimRequest) -> ClaimResult:
-    # Writers are serialised here, so "the best task, then its group" needs no locks of its own.
-    with transaction.atomic():
-        if _paused(request.scheduler_id):
-            return ClaimResult(tasks=[], paused=True)
-        queued = _queued(request)
-        candidates = queued if request.candidate_ids is None else queued.filter(id__in=list(request.candidate_ids))
-        if not request.groups:
-            candidates = candidates.filter(deduplication_key__isnull=True)
-        best = candidates.values_list("id", "deduplication_key").first()
-        if best is None:
-            return ClaimResult(tasks=[])
-        if best[1] is not None:
-            ids = list(queued.filter(deduplication_key=best[1]).values_list("id", flat=True)[: request.limit])
-        else:
-            rest = candidates.filter(deduplication_key__isnull=True).exclude(id=best[0])
-            ids = [best[0], *rest.values_list("id", flat=True)[: request.limit - 1]]
-        claimed: list[uuid.UUID] = []
-        for task_id in ids:
-            won = Task.objects.filter(id=task_id, status=TaskStatus.QUEUED).update(
-                status=TaskStatus.DISPATCHED,
-                dispatched_at=request.now,
-                modified_at=request.now,
-                lease_owner=request.owner,
-                lease_expires_at=request.lease_expires_at,
-            )
-            if won:
-                claimed.append(task_id)
-        TaskEvent.objects.bulk_create(
-            TaskEvent(
-                task_id=task_id,
-                at=request.now,
-                kind=TaskEvent.Kind.STATUS,
-                from_status=TaskStatus.QUEUED,
-                to_status=TaskStatus.DISPATCHED,
-                actor=request.owner,
-            )
-            for task_id in claimed
-        )
-        return ClaimResult(tasks=list(Task.objects.filter(id__in=claimed).order_by(*QUEUE_ORDER)))

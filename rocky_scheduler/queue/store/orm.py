@@ -1,0 +1,244 @@
+"""The task store through Django's ORM: every write for SQLite, and the cold paths on PostgreSQL as well.
+
+SQLite serialises writers (the IMMEDIATE transaction), so "read, check, write" inside a transaction holds there
+as the single statements of the PostgreSQL store do; the PostgreSQL store inherits what is not on a hot path
+(lease expiry, merging a duplicate, re-prioritising), where a row lock and two statements are cheap enough.
+"""
+
+import datetime
+import json
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rocky_scheduler.errors import (
+    DUPLICATE_QUEUED,
+    NOT_REPRIORITISABLE,
+    TASK_NOT_FOUND,
+    DuplicateTask,
+    IllegalTransition,
+    NotFound,
+)
+from rocky_scheduler.models import ProcessedMessage, Schedule, ScheduleEvent, Scheduler, Task, TaskEvent, TaskStatus
+from rocky_scheduler.queue.store import leases, orm_claim
+from rocky_scheduler.queue.store.machine import LEASE_CLEAR, LEASE_RUN, allowed_from, lease_mode, refusal
+from rocky_scheduler.queue.store.types import (
+    ClaimRequest,
+    ClaimResult,
+    ExpiredLease,
+    InsertOutcome,
+    TransitionOutcome,
+    TransitionRequest,
+)
+
+# Re-prioritising is for work not yet handed out.
+REPRIORITISABLE = (TaskStatus.QUEUED, TaskStatus.PENDING)
+TRANSITION_FIELDS = ["status", "modified_at", "dispatched_at", "lease_owner", "lease_expires_at"]
+
+
+class OrmTaskStore:
+    vendor = "any"
+
+    # --- push -----------------------------------------------------------------------------------------------
+
+    def insert(self, task: Task, *, actor: str, room_checked: bool, reason: str = "") -> InsertOutcome:
+        """Insert the task and its `created` history row; CONFLICT when a unique index refuses it.
+
+        Unless `room_checked` (the caller counted under the scheduler lock), a scheduler with a maxsize refuses
+        it as BOUNDED: the bound is read here, so one set a moment ago by another process binds this push.
+        """
+        if not room_checked and Scheduler.objects.filter(pk=task.scheduler_id, maxsize__gt=0).exists():
+            return InsertOutcome.BOUNDED
+        try:
+            with transaction.atomic():
+                task.save(force_insert=True)
+                TaskEvent.objects.create(
+                    task=task,
+                    at=task.created_at,
+                    kind=TaskEvent.Kind.CREATED,
+                    to_status=task.status,
+                    to_priority=task.priority,
+                    actor=actor,
+                    reason=reason,
+                )
+        except IntegrityError:
+            return InsertOutcome.CONFLICT
+        return InsertOutcome.INSERTED
+
+    def upsert_schedule(self, schedule: Schedule) -> uuid.UUID:
+        """The id of the schedule with this hash, inserting `schedule` when there is none."""
+        Schedule.objects.bulk_create([schedule], ignore_conflicts=True)
+        return Schedule.objects.values_list("id", flat=True).get(hash=schedule.hash)
+
+    def replace_queued(self, existing: Task, *, replaced_by: uuid.UUID, now: datetime.datetime, actor: str) -> None:
+        """Cancel the queued `existing` (locked by the caller) to make room for the task `replaced_by`."""
+        existing.status = TaskStatus.CANCELLED
+        existing.modified_at = now
+        existing.save(update_fields=["status", "modified_at"])
+        TaskEvent.objects.create(
+            task=existing,
+            at=now,
+            kind=TaskEvent.Kind.STATUS,
+            from_status=TaskStatus.QUEUED,
+            to_status=TaskStatus.CANCELLED,
+            actor=actor,
+            reason=f"replaced by task {replaced_by}",
+        )
+
+    def update_queued(
+        self,
+        existing: Task,
+        *,
+        priority: int,
+        data: dict | None,
+        deduplication_key: uuid.UUID | None,
+        now: datetime.datetime,
+        actor: str,
+    ) -> bool:
+        """A duplicate push updates the queued `existing` (locked by the caller): its priority, and its data and
+        deduplication key unless `data` is None. True when the priority changed."""
+        old_priority = existing.priority
+        fields = ["priority", "modified_at"]
+        existing.priority = priority
+        existing.modified_at = now
+        if data is not None:
+            # The data now describes the queued task, which keeps its own id.
+            existing.data = {**data, "id": str(existing.pk)} if "id" in data else data
+            existing.deduplication_key = deduplication_key
+            fields += ["data", "deduplication_key"]
+            TaskEvent.objects.create(task=existing, at=now, kind=TaskEvent.Kind.DATA, actor=actor)
+        existing.save(update_fields=fields)
+        if old_priority == priority:
+            return False
+        TaskEvent.objects.create(
+            task=existing,
+            at=now,
+            kind=TaskEvent.Kind.PRIORITY,
+            from_priority=old_priority,
+            to_priority=priority,
+            actor=actor,
+        )
+        return True
+
+    # --- pop and status changes -----------------------------------------------------------------------------
+
+    def claim(self, request: ClaimRequest) -> ClaimResult:
+        """Dispatch up to `limit` of the best matching queued tasks (or the best task's group); best first."""
+        return orm_claim.claim(request)
+
+    def transition(self, request: TransitionRequest) -> TransitionOutcome:
+        """Move one task as the status machine allows and write its history row.
+
+        Raises NotFound, IllegalTransition (nothing changes then) or DuplicateTask (back to a queue that holds
+        the same work).
+        """
+        to_status, now = request.to_status, request.now
+        with transaction.atomic():
+            task = Task.objects.select_for_update().filter(pk=request.task_id).first()
+            if task is None or task.status not in allowed_from(to_status):
+                raise refusal(request.task_id, to_status)
+            from_status = task.status
+            task.status, task.modified_at = to_status, now
+            mode = lease_mode(to_status)
+            if mode == LEASE_RUN:
+                timeout = Scheduler.objects.values_list("run_timeout_seconds", flat=True).get(pk=task.scheduler_id)
+                task.lease_expires_at = now + datetime.timedelta(seconds=timeout)
+            elif mode == LEASE_CLEAR:
+                task.lease_expires_at, task.lease_owner = None, ""
+            if to_status == TaskStatus.QUEUED:
+                task.dispatched_at = None
+            try:
+                with transaction.atomic():
+                    task.save(update_fields=TRANSITION_FIELDS)
+            except IntegrityError:
+                raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=task.scheduler_id), field="status") from None
+            TaskEvent.objects.create(
+                task=task,
+                at=now,
+                kind=TaskEvent.Kind.STATUS,
+                from_status=from_status,
+                to_status=to_status,
+                actor=request.actor,
+                reason=request.reason,
+            )
+            rescheduled, cron = self._reschedule(task, request)
+        return TransitionOutcome(task=task, from_status=from_status, rescheduled=rescheduled, schedule_cron=cron)
+
+    def _reschedule(self, task: Task, request: TransitionRequest) -> tuple[bool, str | None]:
+        # The same rule as the PostgreSQL store's finishing statement: the plugin's interval when the schedule
+        # has no cron and the interval is known, else the provisional deadline.
+        if request.provisional_deadline is None or task.schedule_id is None:
+            return False, None
+        crons = list(Schedule.objects.filter(pk=task.schedule_id).values_list("schedule", flat=True)[:1])
+        if not crons:
+            return False, None
+        deadline = request.provisional_deadline
+        plugin_id = (task.data.get("boefje") or {}).get("id") if isinstance(task.data, dict) else None
+        seconds = json.loads(request.intervals_json).get(plugin_id) if request.intervals_json else None
+        if crons[0] is None and seconds is not None:
+            deadline = request.now + datetime.timedelta(seconds=float(seconds))
+        Schedule.objects.filter(pk=task.schedule_id).update(deadline_at=deadline, modified_at=request.now)
+        return True, crons[0]
+
+    def expire_lease_batch(self, *, now: datetime.datetime, batch_size: int) -> list[ExpiredLease]:
+        """Requeue or fail up to `batch_size` tasks whose lease ran out; in the caller's transaction."""
+        return leases.expire_batch(now=now, batch_size=batch_size)
+
+    def set_priority(
+        self, task_id: uuid.UUID | str, priority: int, *, now: datetime.datetime, actor: str, reason: str
+    ) -> tuple[Task, bool]:
+        """Give a queued task a new priority; the task, and whether anything changed."""
+        with transaction.atomic():
+            try:
+                task = Task.objects.select_for_update().get(pk=task_id)
+            except (Task.DoesNotExist, ValidationError, ValueError, TypeError):
+                raise NotFound(TASK_NOT_FOUND.format(task_id=task_id), field="id") from None
+            if task.status not in REPRIORITISABLE:
+                raise IllegalTransition(NOT_REPRIORITISABLE.format(status=task.status), field="priority")
+            if task.priority == priority:
+                return task, False
+            old_priority = task.priority
+            task.priority, task.modified_at = priority, now
+            task.save(update_fields=["priority", "modified_at"])
+            TaskEvent.objects.create(
+                task=task,
+                at=now,
+                kind=TaskEvent.Kind.PRIORITY,
+                from_priority=old_priority,
+                to_priority=priority,
+                actor=actor,
+                reason=reason,
+            )
+        return task, True
+
+    # --- reads on the scheduling hot path -----------------------------------------------------------------------
+
+    def last_completed_at(self, *, scheduler_id: str, hash: str) -> datetime.datetime | None:  # noqa: A002
+        """When work with this hash last completed (None: never)."""
+        completed = Task.objects.filter(scheduler_id=scheduler_id, hash=hash, status=TaskStatus.COMPLETED)
+        return completed.order_by("-modified_at").values_list("modified_at", flat=True).first()
+
+    def boefje_run_state(
+        self,
+        *,
+        scheduler_id: str,
+        hash: str,  # noqa: A002 - the task field
+        automatic_actor: str,
+    ) -> tuple[datetime.datetime | None, bool]:
+        """When work with this hash last completed, and whether its schedule is held off (see selectors)."""
+        last_run_at = self.last_completed_at(scheduler_id=scheduler_id, hash=hash)
+        schedule = Schedule.objects.filter(hash=hash, enabled=False).first()
+        if schedule is None:
+            return last_run_at, False
+        disables = schedule.events.filter(kind=ScheduleEvent.Kind.DISABLED).order_by("-at", "-id")
+        last_disable = disables.values_list("actor", flat=True).first()
+        return last_run_at, schedule.descheduled_at is not None or last_disable != automatic_actor
+
+    # --- ingestion ledger -------------------------------------------------------------------------------------
+
+    def record_processed_message(self, *, digest: str, queue: str) -> None:
+        """Remember a message as processed, so its redelivery schedules nothing again."""
+        defaults = {"queue": queue, "processed_at": timezone.now()}
+        ProcessedMessage.objects.update_or_create(digest=digest, defaults=defaults)

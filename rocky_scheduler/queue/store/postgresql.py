@@ -1,0 +1,278 @@
+"""The task store on PostgreSQL: the hot paths as single statements, the cold ones inherited from the ORM store.
+
+A push or a status change is one round trip here instead of a handful: the row and its history row are written
+by one statement (data-modifying CTEs), and a conflict is reported as "no row" instead of an exception, so no
+savepoint is needed. Every value is a named parameter; only table and column names from the models' own
+metadata are put into the SQL text.
+"""
+
+import datetime
+import uuid
+from contextlib import nullcontext
+from functools import cache
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from rocky_scheduler.errors import DUPLICATE_QUEUED, DuplicateTask
+from rocky_scheduler.models import ProcessedMessage, Schedule, ScheduleEvent, Scheduler, Task, TaskEvent, TaskStatus
+from rocky_scheduler.queue.prepared import NamedPreparedStatement
+from rocky_scheduler.queue.store import postgresql_claim
+from rocky_scheduler.queue.store.machine import LEASE_CLEAR, LEASE_RUN, allowed_from, lease_mode, refusal
+from rocky_scheduler.queue.store.orm import OrmTaskStore
+from rocky_scheduler.queue.store.rows import TASK_FIELDS, columns, db_values, task_columns, tasks_from_rows
+from rocky_scheduler.queue.store.types import (
+    ClaimRequest,
+    ClaimResult,
+    InsertOutcome,
+    TransitionOutcome,
+    TransitionRequest,
+)
+
+_SCHEDULE_FIELDS = list(Schedule._meta.concrete_fields)
+
+
+def _task_param(field) -> str:
+    return f"task_{field.attname}"
+
+
+@cache
+def _insert_sql() -> str:
+    # Guarantees: the task and its `created` row are written together or not at all; a unique index that
+    # refuses the task (same id, same hash queued, same schedule active) writes nothing and reports it; a
+    # scheduler with a maxsize writes nothing unless the caller counted the room (`room_checked`).
+    # INSERT ... SELECT does not coerce its literals to the columns' types as VALUES would: cast each.
+    values = ", ".join(f"%({_task_param(field)})s::{field.db_type(connection)}" for field in TASK_FIELDS)
+    return f"""
+        WITH bound AS (
+            SELECT maxsize FROM {Scheduler._meta.db_table} WHERE id = %(scheduler)s
+        ),
+        inserted AS (
+            INSERT INTO {Task._meta.db_table} ({columns(TASK_FIELDS)})
+            SELECT {values} FROM bound WHERE bound.maxsize = 0 OR %(room_checked)s
+            ON CONFLICT DO NOTHING
+            RETURNING id, created_at, status, priority
+        ),
+        history AS (
+            INSERT INTO {TaskEvent._meta.db_table}
+                   (task_id, at, kind, from_status, to_status, to_priority, actor, reason)
+            SELECT id, created_at, %(kind)s, '', status, priority, %(actor)s, %(reason)s FROM inserted
+        )
+        SELECT EXISTS (SELECT 1 FROM inserted), (SELECT maxsize FROM bound)
+    """  # noqa: S608 - names from model metadata; every value is a parameter
+
+
+@cache
+def _schedule_upsert_sql() -> str:
+    # Guarantees: at most one schedule per hash (the unique index), and the id of the one that exists is returned.
+    values = ", ".join(f"%(schedule_{field.attname})s" for field in _SCHEDULE_FIELDS)
+    table = Schedule._meta.db_table
+    return f"""
+        WITH inserted AS (
+            INSERT INTO {table} ({columns(_SCHEDULE_FIELDS)}) VALUES ({values})
+            ON CONFLICT (hash) DO NOTHING RETURNING id
+        )
+        SELECT id FROM inserted UNION ALL SELECT id FROM {table} WHERE hash = %(hash)s LIMIT 1
+    """  # noqa: S608 - names from model metadata; every value is a parameter
+
+
+_TRANSITION_TYPES = {
+    "task_id": "uuid",
+    "to_status": "text",
+    "now": "timestamptz",
+    "allowed_from": "text[]",
+    "kind": "text",
+    "actor": "text",
+    "reason": "text",
+    "intervals": "jsonb",
+    "provisional": "timestamptz",
+}
+
+
+@cache
+def _transition_statement(lease: str, clear_dispatch: bool, reschedule: bool) -> NamedPreparedStatement:
+    # Guarantees: the row is locked, its status checked against `allowed_from` and changed, and the history row
+    # written, in one statement; a status that forbids the move changes nothing and returns no row. Finishing
+    # work of a schedule gives the schedule its next deadline in the same statement, so no crash can leave it
+    # without one: now + its plugin's interval (from the `intervals` map) when it has no cron and the plugin is
+    # listed, else the provisional deadline (the grace period; the caller corrects it for cron).
+    task_table, schedule_table = Task._meta.db_table, Schedule._meta.db_table
+    assignments = ["status = %(to_status)s", "modified_at = %(now)s"]
+    if lease == LEASE_RUN:
+        timeout = f"(SELECT s.run_timeout_seconds FROM {Scheduler._meta.db_table} AS s WHERE s.id = t.scheduler_id)"  # noqa: S608
+        assignments.append(f"lease_expires_at = %(now)s + {timeout} * interval '1 second'")
+    elif lease == LEASE_CLEAR:
+        assignments += ["lease_expires_at = NULL", "lease_owner = ''"]
+    if clear_dispatch:
+        assignments.append("dispatched_at = NULL")
+    rescheduled, tail = "", "SELECT changed.*, false, NULL FROM changed"
+    if reschedule:
+        rescheduled = f""",
+        rescheduled AS (
+            UPDATE {schedule_table} AS s
+               SET deadline_at = COALESCE(
+                       CASE WHEN s.schedule IS NULL
+                            THEN %(now)s + (%(intervals)s::jsonb ->> (changed.data #>> '{{boefje,id}}'))::float8
+                                 * interval '1 second'
+                       END,
+                       %(provisional)s
+                   ),
+                   modified_at = %(now)s
+              FROM changed
+             WHERE s.id = changed.schedule_id
+         RETURNING s.id, s.schedule
+        )"""  # noqa: S608 - names from model metadata; every value is a parameter
+        tail = (
+            "SELECT changed.*, rescheduled.id IS NOT NULL, rescheduled.schedule"
+            " FROM changed LEFT JOIN rescheduled ON true"
+        )
+    sql = f"""
+        WITH current AS (
+            SELECT id, status FROM {task_table} WHERE id = %(task_id)s FOR UPDATE
+        ),
+        changed AS (
+            UPDATE {task_table} AS t SET {", ".join(assignments)}
+              FROM current
+             WHERE t.id = current.id AND current.status = ANY(%(allowed_from)s)
+         RETURNING {task_columns("t")}, current.status AS previous_status
+        ),
+        history AS (
+            INSERT INTO {TaskEvent._meta.db_table} (task_id, at, kind, from_status, to_status, actor, reason)
+            SELECT id, %(now)s, %(kind)s, previous_status, status, %(actor)s, %(reason)s FROM changed
+        ){rescheduled}
+        {tail}
+    """  # noqa: S608 - names from model metadata; every value is a parameter
+    suffix = ("_requeue" if clear_dispatch else "") + ("_reschedule" if reschedule else "")
+    return NamedPreparedStatement(f"rocky_scheduler_transition_{lease}{suffix}", sql, _TRANSITION_TYPES)
+
+
+_PROCESSED_SQL = f"""
+    INSERT INTO {ProcessedMessage._meta.db_table} (digest, queue, processed_at)
+    VALUES (%(digest)s, %(queue)s, %(now)s)
+    ON CONFLICT (digest) DO UPDATE SET queue = EXCLUDED.queue, processed_at = EXCLUDED.processed_at
+"""  # noqa: S608 - the table name from model metadata; values are parameters
+
+
+# Hand-written: compiling the ORM query cost more than running it, and these run for every scheduled task.
+_LAST_COMPLETED_SQL = f"""
+    SELECT max(modified_at) FROM {Task._meta.db_table}
+     WHERE hash = %(hash)s AND scheduler_id = %(scheduler_id)s AND status = %(completed)s
+"""  # noqa: S608 - the table name from model metadata; values are parameters
+
+# The last completion and whether the schedule is held off, in one round trip.
+_RUN_STATE_SQL = f"""
+    SELECT ({_LAST_COMPLETED_SQL}), EXISTS (
+        SELECT 1 FROM {Schedule._meta.db_table} s
+        WHERE s.hash = %(hash)s AND NOT s.enabled AND (
+            s.descheduled_at IS NOT NULL OR COALESCE((
+                SELECT e.actor FROM {ScheduleEvent._meta.db_table} e
+                WHERE e.schedule_id = s.id AND e.kind = %(disabled)s ORDER BY e.at DESC, e.id DESC LIMIT 1
+            ), '') <> %(automatic_actor)s
+        )
+    )
+"""  # noqa: S608 - table names from model metadata; values are parameters
+
+
+class PostgresqlTaskStore(OrmTaskStore):
+    vendor = "postgresql"
+
+    def insert(self, task: Task, *, actor: str, room_checked: bool, reason: str = "") -> InsertOutcome:
+        values = {
+            _task_param(field): value for field, value in zip(TASK_FIELDS, db_values(task, TASK_FIELDS), strict=True)
+        }
+        params = {
+            **values,
+            "scheduler": task.scheduler_id,
+            "room_checked": room_checked,
+            "kind": TaskEvent.Kind.CREATED.value,
+            "actor": actor,
+            "reason": reason,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(), params)
+            inserted, maxsize = cursor.fetchone()
+        if inserted:
+            return InsertOutcome.INSERTED
+        if maxsize and not room_checked:
+            return InsertOutcome.BOUNDED
+        return InsertOutcome.CONFLICT
+
+    def upsert_schedule(self, schedule: Schedule) -> uuid.UUID:
+        values = db_values(schedule, _SCHEDULE_FIELDS)
+        params = {f"schedule_{field.attname}": value for field, value in zip(_SCHEDULE_FIELDS, values, strict=True)}
+        with connection.cursor() as cursor:
+            cursor.execute(_schedule_upsert_sql(), {**params, "hash": schedule.hash})
+            row = cursor.fetchone()
+            if row is None:
+                # A concurrent insert of the same hash committed after this statement's snapshot: a new statement
+                # sees it.
+                cursor.execute(
+                    f"SELECT id FROM {Schedule._meta.db_table} WHERE hash = %(hash)s",  # noqa: S608
+                    {"hash": schedule.hash},
+                )
+                row = cursor.fetchone()
+        return row[0]
+
+    def claim(self, request: ClaimRequest) -> ClaimResult:
+        return postgresql_claim.claim(request)
+
+    def transition(self, request: TransitionRequest) -> TransitionOutcome:
+        to_status = request.to_status
+        reschedule = request.provisional_deadline is not None
+        statement = _transition_statement(lease_mode(to_status), to_status == TaskStatus.QUEUED, reschedule)
+        params = {
+            "task_id": request.task_id,
+            "to_status": to_status,
+            "now": request.now,
+            "allowed_from": allowed_from(to_status),
+            "kind": TaskEvent.Kind.STATUS.value,
+            "actor": request.actor,
+            "reason": request.reason,
+        }
+        if reschedule:
+            params |= {"intervals": request.intervals_json, "provisional": request.provisional_deadline}
+        try:
+            # A transaction (or savepoint) only where a unique index can refuse the move: back into the queue.
+            # Elsewhere the statement commits on its own unless the caller holds a transaction: the hot path of
+            # every completion, with no BEGIN/COMMIT round trips.
+            with transaction.atomic() if to_status == TaskStatus.QUEUED else nullcontext():
+                with connection.cursor() as cursor:
+                    statement.execute(cursor, params)
+                    row = cursor.fetchone()
+        except IntegrityError:
+            scheduler_id = Task.objects.filter(pk=request.task_id).values_list("scheduler_id", flat=True).first()
+            raise DuplicateTask(DUPLICATE_QUEUED.format(scheduler_id=scheduler_id), field="status") from None
+        if row is None:
+            raise refusal(request.task_id, to_status)
+        (task,) = tasks_from_rows([row])
+        return TransitionOutcome(task=task, from_status=row[-3], rescheduled=row[-2], schedule_cron=row[-1])
+
+    def last_completed_at(self, *, scheduler_id: str, hash: str) -> datetime.datetime | None:  # noqa: A002
+        params = {"hash": hash, "scheduler_id": scheduler_id, "completed": TaskStatus.COMPLETED.value}
+        with connection.cursor() as cursor:
+            cursor.execute(_LAST_COMPLETED_SQL, params)
+            return cursor.fetchone()[0]
+
+    def boefje_run_state(
+        self,
+        *,
+        scheduler_id: str,
+        hash: str,  # noqa: A002 - the task field
+        automatic_actor: str,
+    ) -> tuple[datetime.datetime | None, bool]:
+        params = {
+            "hash": hash,
+            "scheduler_id": scheduler_id,
+            "completed": TaskStatus.COMPLETED.value,
+            "disabled": ScheduleEvent.Kind.DISABLED.value,
+            "automatic_actor": automatic_actor,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_RUN_STATE_SQL, params)
+            last_run_at, held = cursor.fetchone()
+        return last_run_at, bool(held)
+
+    def record_processed_message(self, *, digest: str, queue: str) -> None:
+        # One statement instead of update_or_create's select, savepoints and insert: this runs for every message.
+        with connection.cursor() as cursor:
+            cursor.execute(_PROCESSED_SQL, {"digest": digest, "queue": queue, "now": timezone.now()})

@@ -1,0 +1,80 @@
+"""What the task store is asked and what it answers: plain values, no database in sight."""
+
+import datetime
+import enum
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from rocky_scheduler.models import Task
+
+# Best first: the queue's order everywhere (claim, heap cache, listings of the queue).
+QUEUE_ORDER = ("priority", "created_at")
+
+
+class InsertOutcome(enum.Enum):
+    INSERTED = "inserted"
+    # A unique index refused it (the same hash queued, the same schedule active, the same id).
+    CONFLICT = "conflict"
+    # The scheduler has a maxsize and the caller had not checked the room under the scheduler lock.
+    BOUNDED = "bounded"
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    scheduler_id: str
+    limit: int
+    now: datetime.datetime
+    lease_expires_at: datetime.datetime
+    owner: str
+    # Restrict the claim to these ids (the heap cache's candidates); None: the whole queue.
+    candidate_ids: Sequence[uuid.UUID] | None = None
+    # ORM filters on task columns and `data` paths (already parsed from an allow-list).
+    filters: Q | None = None
+    # False: only tasks without a deduplication key (a later round of a pop that already took keyless work).
+    groups: bool = True
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    tasks: list[Task]
+    # The scheduler was paused when the claim ran (then `tasks` is empty).
+    paused: bool = False
+
+    @property
+    def group(self) -> bool:
+        """The claim took a deduplication group (so the pop must not add other work to it)."""
+        return bool(self.tasks) and self.tasks[0].deduplication_key is not None
+
+
+@dataclass(frozen=True)
+class TransitionRequest:
+    task_id: uuid.UUID
+    to_status: str
+    now: datetime.datetime
+    actor: str
+    reason: str
+    # Finishing: the task's schedule (if any) gets its next deadline in the same write: now + its plugin's
+    # interval from `intervals_json` (plugin id -> seconds) when it has no cron and the plugin is listed, else
+    # `provisional_deadline` (the grace period, corrected afterwards for cron).
+    provisional_deadline: datetime.datetime | None = None
+    intervals_json: str | None = None
+
+
+@dataclass(frozen=True)
+class TransitionOutcome:
+    task: Task
+    from_status: str
+    # The task has a schedule, which got a new deadline in the same write; its cron expression, if any.
+    rescheduled: bool
+    schedule_cron: str | None
+
+
+@dataclass(frozen=True)
+class ExpiredLease:
+    task: Task
+    from_status: str
+    # The task went back to the queue (else it failed).
+    requeued: bool
