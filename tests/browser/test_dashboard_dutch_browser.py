@@ -36,5 +36,11 @@ def test_a_dutch_operator_reads_the_dashboard_in_dutch(dutch_page, staff_user, s
     expect(dutch_page.locator('article[data-scheduler="boefje"] dt').first).to_have_text("In wachtrij")
     expect(dutch_page.locator("body")).not_to_contain_text("Recently failed")
     expect(dutch_page.locator(".chart svg")).to_have_count(3)
+    # A refresh rebuilds the cards and tables in the browser; they must stay Dutch.
+    before = dutch_page.locator("#dash-updated").inner_text()
+    expect(dutch_page.locator("#dash-updated")).not_to_have_text(before, timeout=15_000)
+    expect(dutch_page.locator('article[data-scheduler="boefje"] dt').first).to_have_text("In wachtrij")
+    expect(dutch_page.locator('#dash-failed tbody td[data-label="Mislukt"]').first).to_contain_text("geleden")
+    expect(dutch_page.locator(".legend-push").first).to_contain_text("toegevoegd")
     dutch_page.screenshot(path=screenshot_dir / "dashboard-nl-1280.png", full_page=True)
     assert dutch_page.errors == []
