@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.urls import reverse
 
 import rocky_scheduler
@@ -64,6 +65,8 @@ def test_the_compiled_catalogue_matches_the_po_file():
         assert catalogue.gettext(unescape(msgid)) == unescape(msgstr), f"django.mo is stale for {msgid!r}"
 
 
+# Standalone only: Rocky's i18n_patterns (prefix_default_language=False) pin unprefixed paths to LANGUAGE_CODE.
+@pytest.mark.standalone
 def test_the_dashboard_speaks_dutch_when_the_browser_asks(staff_client):
     dutch = staff_client.get(PAGE, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert 'lang="nl"' in dutch
@@ -74,6 +77,7 @@ def test_the_dashboard_speaks_dutch_when_the_browser_asks(staff_client):
     assert "Recently failed" in english and "Recent mislukt" not in english
 
 
+@pytest.mark.standalone
 def test_the_dashboard_speaks_dutch_when_the_site_language_is_dutch(staff_client, settings):
     settings.LANGUAGE_CODE = "nl"
     assert "Wachtrijen" in staff_client.get(PAGE).content.decode()
