@@ -10,6 +10,15 @@
   var refreshMs = parseInt(root.dataset.refreshMs, 10) || 5000;
   var current = JSON.parse(document.getElementById("dashboard-data").textContent);
   var timer = null;
+  // Translated words from the server (json_script), so a refresh keeps the page in the reader's language.
+  var labelsNode = document.getElementById("dashboard-labels");
+  var labels = labelsNode ? JSON.parse(labelsNode.textContent) : {};
+  function t(text) {
+    return labels[text] || text;
+  }
+  function ago(when) {
+    return t("%s ago").replace("%s", when);
+  }
 
   // Builds an element; strings become text nodes, so organisation names and OOIs are never parsed as HTML.
   function h(tag, attrs, children) {
@@ -33,17 +42,17 @@
   function schedulerCard(scheduler, data) {
     var head = h("header", { class: "card-head" }, [
       h("h3", {}, [scheduler.id]),
-      scheduler.paused ? h("span", { class: "badge badge-paused" }, ["paused"]) : null,
+      scheduler.paused ? h("span", { class: "badge badge-paused" }, [t("paused")]) : null,
       h("span", { class: "card-limit" }, ["max " + scheduler.maxsize_display]),
     ]);
     var kpis = h("dl", { class: "kpis" }, [
-      kpi("Queued", "queued", scheduler.queued_display, false),
-      kpi("Oldest queued", "oldest", scheduler.oldest_queued_age, false),
-      kpi("Stuck", "stuck", scheduler.stuck_display, scheduler.stuck > 0),
+      kpi(t("Queued"), "queued", scheduler.queued_display, false),
+      kpi(t("Oldest queued"), "oldest", scheduler.oldest_queued_age, false),
+      kpi(t("Stuck"), "stuck", scheduler.stuck_display, scheduler.stuck > 0),
     ]);
     var depth = h(
       "ul",
-      { class: "depth", "aria-label": "Tasks by status" },
+      { class: "depth", "aria-label": t("Tasks by status") },
       scheduler.statuses.map(function (row) {
         return h("li", { "data-status": row.status, class: row.alert ? "alert" : null }, [
           link(row.url, {}, [
@@ -54,8 +63,8 @@
       })
     );
     var rates = h("p", { class: "rates" }, [
-      h("span", { class: "legend legend-push" }, ["pushes ", h("b", { "data-kpi": "push-rate" }, [scheduler.push_rate]), "/min"]),
-      h("span", { class: "legend legend-pop" }, ["pops ", h("b", { "data-kpi": "pop-rate" }, [scheduler.pop_rate]), "/min"]),
+      h("span", { class: "legend legend-push" }, [t("pushes") + " ", h("b", { "data-kpi": "push-rate" }, [scheduler.push_rate]), "/min"]),
+      h("span", { class: "legend legend-pop" }, [t("pops") + " ", h("b", { "data-kpi": "pop-rate" }, [scheduler.pop_rate]), "/min"]),
       h("span", { class: "rates-note" }, ["avg. last " + data.rate_minutes + " min"]),
     ]);
     var chart = h("div", {
@@ -80,7 +89,7 @@
 
   function taskCell(task) {
     // One wrapper, so the narrow layout's two-column cell keeps the OOI under the task.
-    return h("td", { "data-label": "Task" }, [
+    return h("td", { "data-label": t("Task") }, [
       h("div", {}, [
         h("div", { class: "task" }, [
           link(task.url, { class: "mono", title: task.id }, [task.short_id]),
@@ -143,9 +152,9 @@
       data.organisations.length
         ? data.organisations.map(function (backlog) {
             return h("tr", {}, [
-              h("td", { "data-label": "Organisation" }, [link(backlog.url, {}, [backlog.organisation])]),
-              cell("Queued", backlog.queued_display, "num"),
-              h("td", { "data-label": "By scheduler" }, [
+              h("td", { "data-label": t("Organisation") }, [link(backlog.url, {}, [backlog.organisation])]),
+              cell(t("Queued"), backlog.queued_display, "num"),
+              h("td", { "data-label": t("By scheduler") }, [
                 h(
                   "div",
                   {},
@@ -156,7 +165,7 @@
               ]),
             ]);
           })
-        : [emptyRow(3, "Nothing queued.")]
+        : [emptyRow(3, t("Nothing queued."))]
     );
     document.getElementById("dash-stuck-total").textContent = data.stuck_total;
     replaceRows(
@@ -165,14 +174,14 @@
         ? data.stuck.map(function (task) {
             return h("tr", {}, [
               taskCell(task),
-              cell("Scheduler", task.scheduler_id),
-              cell("Organisation", task.organisation),
-              cell("Status", task.status),
-              cell("Expired", task.ago + " ago", "when"),
-              cell("Worker", task.lease_owner),
+              cell(t("Scheduler"), task.scheduler_id),
+              cell(t("Organisation"), task.organisation),
+              cell(t("Status"), task.status),
+              cell(t("Expired"), ago(task.ago), "when"),
+              cell(t("Worker"), task.lease_owner),
             ]);
           })
-        : [emptyRow(6, "No stuck tasks.")]
+        : [emptyRow(6, t("No stuck tasks."))]
     );
     replaceRows(
       "dash-failed",
@@ -180,14 +189,14 @@
         ? data.failed.map(function (task) {
             return h("tr", {}, [
               taskCell(task),
-              cell("Scheduler", task.scheduler_id),
-              cell("Organisation", task.organisation),
-              cell("Failed", task.ago + " ago", "when"),
-              cell("Attempts", task.attempts, "num"),
-              cell("Reason", task.reason, "reason"),
+              cell(t("Scheduler"), task.scheduler_id),
+              cell(t("Organisation"), task.organisation),
+              cell(t("Failed"), ago(task.ago), "when"),
+              cell(t("Attempts"), task.attempts, "num"),
+              cell(t("Reason"), task.reason, "reason"),
             ]);
           })
-        : [emptyRow(6, "No failed tasks.")]
+        : [emptyRow(6, t("No failed tasks."))]
     );
     drawCharts(data);
   }
