@@ -2,6 +2,8 @@
 and running a service once per selected object with counts reported back to the user."""
 
 import json
+import string
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,11 +11,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponseBadRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
+from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import SchedulerError
 
@@ -26,6 +33,42 @@ TOO_MANY_SELECTED = "More than {limit} selected; an action runs on at most {limi
 HISTORY_LIMIT = 200
 # Served from the app's static files (no inline styles: a host's CSP may forbid them).
 ADMIN_CSS = {"all": ["rocky_scheduler/admin/admin.css"]}
+
+
+# History to the second: events of one task often fall within the same minute.
+EXACT_TIME_FORMAT = "Y-m-d H:i:s"
+# The shape of a UUID as the admin prints it; a short id is a prefix of it.
+UUID_SHAPE = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+# The confirmation page names this many of the selected objects; the rest are counted.
+CONFIRM_SHOWN = 100
+CONFIRM_FIELD = "confirm"
+
+
+def exact_time(value) -> str:
+    if value is None:
+        return "–"
+    return date_format(localtime(value), EXACT_TIME_FORMAT)
+
+
+def uuid_prefix_range(term: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """The smallest and largest UUID starting with `term` (a short id such as `5045dcab`), or None when
+    `term` is no prefix of a printed UUID. A range on the primary key's index, not a cast and LIKE."""
+    term = term.strip().lower()
+    if not term or len(term) > len(UUID_SHAPE):
+        return None
+    for char, shape in zip(term, UUID_SHAPE, strict=False):
+        if (shape == "-") != (char == "-") or (char != "-" and char not in string.hexdigits):
+            return None
+    digits = term.replace("-", "")
+    return uuid.UUID(digits.ljust(32, "0")), uuid.UUID(digits.ljust(32, "f"))
+
+
+def id_prefix_q(term: str, field: str = "pk") -> Q | None:
+    """`field` between the bounds of uuid_prefix_range, or None when `term` is no short id."""
+    bounds = uuid_prefix_range(term)
+    if bounds is None:
+        return None
+    return Q(**{f"{field}__gte": bounds[0], f"{field}__lte": bounds[1]})
 
 
 def actor_of(request: HttpRequest) -> str:
@@ -111,6 +154,47 @@ def run_each(
             else:
                 report.done += 1
     return report
+
+
+def confirm_first(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    question: str,
+    button: str,
+) -> TemplateResponse | None:
+    """Django's intermediate page for an action that cannot be undone: None once the POST carries the
+    confirmation (the action then runs), otherwise the page listing the selection with a confirm button."""
+    if request.POST.get(CONFIRM_FIELD):
+        return None
+    pks = list(queryset.values_list("pk", flat=True)[: ACTION_LIMIT + 1])
+    if len(pks) > ACTION_LIMIT:
+        # Nothing to confirm: run_each refuses this selection with its own message.
+        return None
+    opts = modeladmin.model._meta
+    site = modeladmin.admin_site.name
+    shown = [
+        (reverse(f"{site}:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]), str(obj))
+        for obj in queryset.filter(pk__in=pks[:CONFIRM_SHOWN])
+    ]
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Are you sure?"),
+        "subtitle": None,
+        "opts": opts,
+        "question": question,
+        "button": button,
+        "action": request.POST.get("action", ""),
+        "pks": pks,
+        "shown": shown,
+        "more": len(pks) - len(shown),
+        # The list as it was (its filters and search), where the POST came from.
+        "back_url": request.get_full_path(),
+        "confirm_field": CONFIRM_FIELD,
+        "media": modeladmin.media,
+    }
+    return TemplateResponse(request, "admin/rocky_scheduler/action_confirmation.html", context)
 
 
 class HistoryFormSet(forms.BaseInlineFormSet):

@@ -4,22 +4,28 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_value
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.admin.common import (
     ADMIN_CSS,
     HistoryInline,
     RefuseNulQueryMixin,
     actor_of,
+    confirm_first,
+    exact_time,
+    id_prefix_q,
     pretty_json,
     run_each,
     short_text,
@@ -34,6 +40,8 @@ from rocky_scheduler.services.schedule_admin import schedule_run_now, schedule_s
 from rocky_scheduler.services.schedules import check_cron, schedule_delete, schedule_update
 
 ENABLE_REASON = "enabled in the admin"
+# Characters of the OOI the list shows (all of it in the tooltip and on the schedule's page).
+OOI_SHOWN = 30
 DISABLE_REASON = "disabled in the admin"
 
 
@@ -51,32 +59,36 @@ class ScheduleForm(forms.ModelForm):
 
 class ScheduleEventInline(HistoryInline):
     model = ScheduleEvent
-    fields = ("at", "kind", "actor", "reason")
+    fields = ("at_exact", "kind", "actor", "reason")
     readonly_fields = fields
     verbose_name_plural = "history (latest first)"
+
+    @admin.display(description=_("at"))
+    def at_exact(self, event: ScheduleEvent) -> str:
+        return exact_time(event.at)
 
 
 @admin.register(Schedule)
 class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
     form = ScheduleForm
+    # What fits 1280 px beside the filters: why a schedule is off is told under its "enabled" mark; the
+    # scheduler (it follows from the plugin) and the times are on its page.
     list_display = (
         "short_id",
-        "scheduler_name",
         "organisation",
         "plugin",
         "ooi",
-        "enabled",
+        "enabled_why",
         "schedule",
-        "deadline_at",
-        "descheduled",
-        "disabled_because",
-        "modified_at",
+        "deadline",
         "tasks_link",
     )
     list_display_links = ("short_id",)
     list_filter = ("scheduler", "enabled", ("descheduled_at", admin.EmptyFieldListFilter), OrganisationFilter)
     search_fields = ("hash", "data__input_ooi", "data__boefje__id", "data__report_recipe_id")
-    search_help_text = "Hash (or its readable identity), OOI or plugin id."
+    search_help_text = _(
+        "Schedule id or its first characters, organisation code, hash (or its readable identity), OOI or plugin id."
+    )
     show_full_result_count = False
     list_per_page = 100
     actions = ("enable", "disable", "run_now")
@@ -141,16 +153,17 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         if term:
-            results = results | queryset.filter(hash=digest(term))
+            # Indexed columns only: the hash, an organisation code, the short id the list shows (a key range).
+            indexed = Q(hash=digest(term)) | Q(organisation=term)
+            prefix = id_prefix_q(term)
+            if prefix is not None:
+                indexed |= prefix
+            results = results | queryset.filter(indexed)
         return results, may_have_duplicates
 
     @admin.display(description="schedule", ordering="id")
     def short_id(self, schedule: Schedule) -> SafeString:
         return format_html('<span title="{}">{}</span>', schedule.pk, str(schedule.pk)[:8])
-
-    @admin.display(description="scheduler", ordering="scheduler_id")
-    def scheduler_name(self, schedule: Schedule) -> str:
-        return schedule.scheduler_id
 
     @admin.display(description="plugin")
     def plugin(self, schedule: Schedule) -> str:
@@ -158,7 +171,20 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
 
     @admin.display(description="OOI")
     def ooi(self, schedule: Schedule) -> SafeString | str:
-        return short_text(getattr(schedule, "input_ooi", None))
+        return short_text(getattr(schedule, "input_ooi", None), length=OOI_SHOWN)
+
+    @admin.display(description=_("enabled"), ordering="enabled")
+    def enabled_why(self, schedule: Schedule) -> SafeString:
+        mark = display_for_value(schedule.enabled, "", boolean=True)
+        if schedule.enabled:
+            return mark
+        if schedule.descheduled_at is not None:
+            return format_html("{}<br>{}<br>{}", mark, self.descheduled(schedule), self.disabled_because(schedule))
+        return format_html("{}<br>{}", mark, self.disabled_because(schedule))
+
+    @admin.display(description=_("deadline"), ordering="deadline_at")
+    def deadline(self, schedule: Schedule) -> str:
+        return exact_time(schedule.deadline_at)
 
     @admin.display(description="de-scheduled", ordering="descheduled_at")
     def descheduled(self, schedule: Schedule) -> SafeString | str:
@@ -175,8 +201,8 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
     def disabled_because(self, schedule: Schedule) -> SafeString | str:
         if schedule.enabled:
             return "–"
-        # Long enough for a de-scheduling reason with its raw file id; the whole text is in the tooltip.
-        return short_text(getattr(schedule, "last_disabled_reason", None), length=160)
+        # The start of the reason in the list; the whole text is in the tooltip and on the schedule's page.
+        return short_text(getattr(schedule, "last_disabled_reason", None), length=60)
 
     @admin.display(description="tasks")
     def tasks_link(self, schedule: Schedule) -> SafeString:
@@ -215,8 +241,19 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
         self._set_enabled(request, queryset, enabled=True)
 
     @admin.action(description="Disable", permissions=["change"])
-    def disable(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def disable(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        # A disabled schedule stops scanning its object without anyone noticing: asked first.
+        confirmation = confirm_first(
+            self,
+            request,
+            queryset,
+            question=_("Disable these schedules? Their objects are not scanned again until someone enables them."),
+            button=_("Yes, disable"),
+        )
+        if confirmation is not None:
+            return confirmation
         self._set_enabled(request, queryset, enabled=False)
+        return None
 
     def _set_enabled(self, request: HttpRequest, queryset: QuerySet, *, enabled: bool) -> None:
         actor, reason = actor_of(request), ENABLE_REASON if enabled else DISABLE_REASON

@@ -5,16 +5,20 @@ import uuid
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.access import MAY_NOT_CHANGE_ORGANISATION
 from rocky_scheduler.admin.common import (
@@ -22,6 +26,9 @@ from rocky_scheduler.admin.common import (
     HistoryInline,
     RefuseNulQueryMixin,
     actor_of,
+    confirm_first,
+    exact_time,
+    id_prefix_q,
     pretty_json,
     run_each,
     short_text,
@@ -41,6 +48,8 @@ REPRIORITISABLE = (TaskStatus.QUEUED, TaskStatus.PENDING)
 REQUEUE_REASON = "requeued in the admin"
 CANCEL_REASON = "cancelled in the admin"
 CANCELLED = TaskStatus.CANCELLED.value
+# Characters of the OOI the list shows (all of it in the tooltip and on the task's page).
+OOI_SHOWN = 30
 QUEUED = TaskStatus.QUEUED.value
 
 SCHEDULER_OWNED = (
@@ -89,11 +98,19 @@ class TaskPriorityForm(forms.ModelForm):
         return priority
 
 
+# The task's own history page: a long run's heartbeats fill pages, so it is paged.
+HISTORY_PAGE = 100
+
+
 class TaskEventInline(HistoryInline):
     model = TaskEvent
-    fields = ("at", "kind", "from_status", "to_status", "from_priority", "to_priority", "actor", "reason")
+    fields = ("at_exact", "kind", "from_status", "to_status", "from_priority", "to_priority", "actor", "reason")
     readonly_fields = fields
     verbose_name_plural = "history (latest first)"
+
+    @admin.display(description=_("at"))
+    def at_exact(self, event: TaskEvent) -> str:
+        return exact_time(event.at)
 
 
 class TaskChangeList(ChangeList):
@@ -113,14 +130,15 @@ def with_data_columns(queryset: QuerySet) -> QuerySet:
 class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
     form = TaskPriorityForm
     list_display = (
+        # What fits 1280 px beside the filters; the scheduler follows from the plugin, and the rest of the
+        # task is on its page.
         "short_id",
-        "scheduler_name",
         "status",
         "priority",
         "organisation",
         "plugin",
         "ooi",
-        "created_at",
+        "created",
     )
     list_display_links = ("short_id",)
     list_editable = ("priority",)
@@ -132,7 +150,9 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
         "data__boefje__id",
         "data__normalizer__id",
     )
-    search_help_text = "Task id, hash (or its readable identity), OOI or plugin id."
+    search_help_text = _(
+        "Task id or its first characters, organisation code, hash (or its readable identity), OOI or plugin id."
+    )
     # A filtered list does not also count the whole table for its "N total".
     show_full_result_count = False
     list_per_page = 100
@@ -197,12 +217,16 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         if term:
-            # Exact matches on indexed columns: a task id, or a readable identity whose digest is the hash.
-            exact = Q(hash=digest(term))
+            # Matches on indexed columns: a task id, the first characters of one (the short id the list
+            # shows, as a range of the primary key), an organisation code, or a readable identity whose
+            # digest is the hash.
+            exact = Q(hash=digest(term)) | Q(organisation=term)
             try:
                 exact |= Q(pk=uuid.UUID(term))
             except ValueError:
-                pass
+                prefix = id_prefix_q(term)
+                if prefix is not None:
+                    exact |= prefix
             results = results | queryset.filter(exact)
         return results, may_have_duplicates
 
@@ -210,17 +234,39 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
     def short_id(self, task: Task) -> SafeString:
         return format_html('<span title="{}">{}</span>', task.pk, str(task.pk)[:8])
 
-    @admin.display(description="scheduler", ordering="scheduler_id")
-    def scheduler_name(self, task: Task) -> str:
-        return task.scheduler_id
-
     @admin.display(description="plugin")
     def plugin(self, task: Task) -> str:
         return getattr(task, "plugin_id", None) or "–"
 
     @admin.display(description="OOI")
     def ooi(self, task: Task) -> SafeString | str:
-        return short_text(getattr(task, "input_ooi", None))
+        return short_text(getattr(task, "input_ooi", None), length=OOI_SHOWN)
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, task: Task) -> str:
+        return exact_time(task.created_at)
+
+    # -- history: the task's own events, not Django's log of admin edits ----------------------
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
+        task = self.get_object(request, unquote(object_id))
+        if task is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, task):
+            raise PermissionDenied
+        events = Paginator(task.events.order_by("-at", "-id"), HISTORY_PAGE).get_page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History of task %(id)s") % {"id": task.pk},
+            "subtitle": None,
+            "object": task,
+            "opts": self.opts,
+            "events": [(exact_time(event.at), event) for event in events],
+            "page": events,
+            "media": self.media,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/rocky_scheduler/task/object_history.html", context)
 
     # -- change form --------------------------------------------------------------------------
 
@@ -267,7 +313,17 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
             report.send(self, request, done="Moved {count} {name} to the front of their queue.")
 
     @admin.action(description="Requeue (back into the queue)", permissions=["reprioritise"])
-    def requeue(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def requeue(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        # A running task's work is dropped and its worker's lease taken away: asked first.
+        confirmation = confirm_first(
+            self,
+            request,
+            queryset,
+            question=_("Put these tasks back into the queue? A worker running one of them loses it."),
+            button=_("Yes, requeue"),
+        )
+        if confirmation is not None:
+            return confirmation
         actor = actor_of(request)
         report = run_each(
             self,
@@ -277,9 +333,20 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
         )
         if report:
             report.send(self, request, done="Requeued {count} {name}.")
+        return None
 
     @admin.action(description="Cancel", permissions=["cancel"])
-    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def cancel(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        # A cancelled task never runs again (cancelled is final): asked first.
+        confirmation = confirm_first(
+            self,
+            request,
+            queryset,
+            question=_("Cancel these tasks? A cancelled task cannot be queued again; retry makes a new one."),
+            button=_("Yes, cancel"),
+        )
+        if confirmation is not None:
+            return confirmation
         actor = actor_of(request)
         report = run_each(
             self,
@@ -291,6 +358,7 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
         )
         if report:
             report.send(self, request, done="Cancelled {count} {name}.")
+        return None
 
     @admin.action(description="Retry as a new task (finished tasks)", permissions=["push"])
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -46,7 +46,7 @@ def run_action(client: Client, model: str, action: str, rows, *, query: str = ""
     """POST an admin action over the selected rows (objects or primary keys), as the action bar does."""
     return client.post(
         changelist(model) + query,
-        {"action": action, "_selected_action": [str(getattr(row, "pk", row)) for row in rows], "index": "0"},
+        {"action": action, "_selected_action": [str(getattr(row, "pk", row)) for row in rows], "confirm": "yes"},
         follow=True,
     )
 

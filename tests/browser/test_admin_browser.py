@@ -65,6 +65,10 @@ def test_the_cancel_action_takes_the_selected_tasks_out_of_the_queue(page, js_er
         page.check(f'input.action-select[value="{task.pk}"]')
     page.select_option('select[name="action"]', "cancel")
     page.click('button[name="index"]')
+    # Nothing changes until the confirmation page is confirmed.
+    expect(page.locator(".rocky-confirm-objects li")).to_have_count(3)
+    assert Task.objects.filter(pk__in=[task.pk for task in chosen], status=TaskStatus.CANCELLED).count() == 0
+    page.click('.rocky-confirmation input[type="submit"]')
 
     expect(page.locator(".messagelist")).to_contain_text("Cancelled 3 tasks")
     chosen_ids = {str(task.pk) for task in chosen}

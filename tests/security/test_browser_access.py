@@ -69,7 +69,7 @@ def test_the_dashboard_takes_no_writes(full_world):
 def post_action(client: Client, model, name: str):
     pks = [str(pk) for pk in model._default_manager.values_list("pk", flat=True)]
     assert pks, f"nothing to select in {model._meta.model_name}"
-    return client.post(changelist(model), {"action": name, "_selected_action": pks, "index": "0", "post": "yes"})
+    return client.post(changelist(model), {"action": name, "_selected_action": pks, "post": "yes", "confirm": "yes"})
 
 
 @pytest.mark.parametrize(("model", "model_admin"), OUR_ADMINS, ids=lambda value: getattr(value, "__name__", ""))
