@@ -13,7 +13,7 @@ from rocky_scheduler.admin.filters import ScanLevelFilter, VisibleOrganisationsF
 from rocky_scheduler.admin.scoping import OrganisationScopedAdmin
 from rocky_scheduler.catalogue import EmbeddedCatalogue, get_catalogue
 from rocky_scheduler.errors import SchedulerError
-from rocky_scheduler.ingest.messages import ScanProfileMutation
+from rocky_scheduler.messages import ScanProfileMutation
 from rocky_scheduler.models import OOI, Organisation, Plugin, PluginEnablement
 from rocky_scheduler.services.plugin_enablement import EnablementResult, plugin_enablement_set
 from rocky_scheduler.services.scheduling import SchedulingOutcome, boefjes_schedule_for_mutation

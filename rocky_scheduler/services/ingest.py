@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from rocky_scheduler.errors import InvalidInput
-from rocky_scheduler.ingest.messages import parse_raw_file_received, parse_scan_profile_mutation
+from rocky_scheduler.messages import parse_raw_file_received, parse_scan_profile_mutation
 from rocky_scheduler.models import ProcessedMessage
 from rocky_scheduler.queue.store import get_store
 from rocky_scheduler.services.common import Clock, default_clock

@@ -97,7 +97,7 @@ def task_push(
     with transaction.atomic() if siblings else nullcontext():
         task = _create_within_bound(create, scheduler=scheduler, exempt=exempt)
         if siblings:
-            push_siblings(task=task, organisations=siblings, actor=actor, clock=clock)
+            push_siblings(task=task, organisations=siblings, actor=actor, push=task_push, clock=clock)
     return task
 
 

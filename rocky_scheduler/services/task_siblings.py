@@ -9,6 +9,7 @@ runner runs the boefje once and copies the raw files to the others (DESIGN.md "H
 import dataclasses
 import logging
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rocky_scheduler.catalogue import get_catalogue
@@ -50,20 +51,21 @@ def with_fresh_deduplication_key(validated: ValidatedData) -> ValidatedData:
     return dataclasses.replace(validated, data=data, deduplication_key=key)
 
 
-def push_siblings(*, task: Task, organisations: list[str], actor: str, clock: Clock = default_clock) -> list[Task]:
+def push_siblings(
+    *, task: Task, organisations: list[str], actor: str, push: Callable[..., Task], clock: Clock = default_clock
+) -> list[Task]:
     """Queue `task`'s work for each organisation under the same key and priority; skip those that cannot take it.
 
     An organisation whose own task for this work is already queued or running (409), whose queue is full (429)
     or whose data no longer validates keeps what it has: the runner still runs the boefje for the others.
+    `push` is task_push, handed in by it (this module is one of its parts, so it does not import it).
     """
-    from rocky_scheduler.services.task_push import task_push  # task_push calls this module
-
     queued = []
     for organisation in organisations:
         data = {**task.data, "id": None, "organization": organisation}
         try:
             queued.append(
-                task_push(
+                push(
                     scheduler_id=task.scheduler_id,
                     organisation=organisation,
                     data=data,

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from rocky_scheduler.hashing import digest
-from rocky_scheduler.ingest.messages import DESCHEDULE_WITHOUT_BOEFJE
+from rocky_scheduler.messages import DESCHEDULE_WITHOUT_BOEFJE
 from rocky_scheduler.models import Schedule, ScheduleEvent, Task, TaskEvent, TaskStatus
 from rocky_scheduler.services import task_pop, task_transition
 from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message

@@ -9,7 +9,7 @@ from rocky_scheduler.catalogue import Catalogue, OOIInfo, PluginInfo, get_catalo
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import DuplicateTask, QueueFull
 from rocky_scheduler.hashing import digest
-from rocky_scheduler.ingest.messages import ScanProfileMutation
+from rocky_scheduler.messages import ScanProfileMutation
 from rocky_scheduler.models import Task, TaskStatus, TaskType
 from rocky_scheduler.selectors import boefje_run_state
 from rocky_scheduler.services.common import Clock, default_clock

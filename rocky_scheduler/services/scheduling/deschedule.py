@@ -7,7 +7,7 @@ is deleted: a person enables the schedule again in the admin or the API.
 
 from django.db import transaction
 
-from rocky_scheduler.ingest.messages import DESCHEDULE_MIME_TYPE, RawFileReceived
+from rocky_scheduler.messages import DESCHEDULE_MIME_TYPE, RawFileReceived
 from rocky_scheduler.models import Schedule, ScheduleEvent, Task, TaskStatus, TaskType
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome

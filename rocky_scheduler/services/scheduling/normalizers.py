@@ -4,7 +4,7 @@ from django.db import transaction
 
 from rocky_scheduler.catalogue import Catalogue, get_catalogue
 from rocky_scheduler.errors import DuplicateTask, QueueFull
-from rocky_scheduler.ingest.messages import RawFileReceived
+from rocky_scheduler.messages import RawFileReceived
 from rocky_scheduler.models import TaskType
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.scheduling.deschedule import schedule_deschedule_for_raw_file

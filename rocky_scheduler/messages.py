@@ -1,4 +1,6 @@
-"""OpenKAT's message shapes, parsed strictly where we depend on a field and loosely everywhere else.
+"""OpenKAT's message shapes (Octopoes' scan-profile mutations, Bytes' raw files), parsed strictly where we depend on a
+field and loosely everywhere else. A neutral module: the AMQP consumer, the HTTP ingest endpoints and the scheduling
+services all read these types, and none of them imports another for it.
 
 Unknown fields are ignored (Octopoes and Bytes send more than we read).
 """
