@@ -106,3 +106,11 @@ def test_the_catalogue_shows_only_the_users_organisations(scope_to, tasks):
     assert sorted(pk for pk, _ in choices.lookup_choices) == sorted(
         organisation.pk for organisation in listed_organisations
     )
+
+
+def test_search_finds_nothing_of_another_organisation(analyst, tasks):
+    other = tasks[OTHER][0]
+    assert listed(analyst.get(changelist("task") + f"?q={str(other.pk)[:8]}")) == []
+    assert listed(analyst.get(changelist("task") + f"?q={OTHER}")) == []
+    own = tasks[OWN][0]
+    assert [task.pk for task in listed(analyst.get(changelist("task") + f"?q={str(own.pk)[:8]}"))] == [own.pk]

@@ -87,3 +87,22 @@ def test_dashboard_style_links_into_the_task_list_work(admin_client, tasks):
     # The dashboard links with these parameters (rocky_scheduler/dashboard/presentation.py).
     query = "?scheduler__id__exact=boefje&status__exact=queued&organisation=acme"
     assert shown(admin_client, query) == {tasks["nmap"].pk}
+
+
+def test_search_by_the_short_id_the_list_shows(admin_client, tasks):
+    nmap = tasks["nmap"]
+    short = str(nmap.pk)[:8]
+
+    assert nmap.pk in shown(admin_client, f"?q={short}")
+    assert shown(admin_client, f"?q={short.upper()}") == shown(admin_client, f"?q={short}")
+    # Every task found by the prefix starts with it (a range on the primary key, not a match anywhere in it).
+    assert all(str(pk).startswith(short) for pk in shown(admin_client, f"?q={short}"))
+    assert nmap.pk in shown(admin_client, f"?q={str(nmap.pk)[:13]}")
+    # Its history is found by the same short id.
+    assert {event.task_id for event in _events(admin_client, f"?q={short}")} >= {nmap.pk}
+
+
+def test_search_by_organisation_code(admin_client, tasks):
+    assert shown(admin_client, "?q=globex") == {tasks["dns"].pk}
+    assert shown(admin_client, "?q=acme") >= {tasks["nmap"].pk, tasks["normalizer"].pk}
+    assert tasks["dns"].pk not in shown(admin_client, "?q=acme")
