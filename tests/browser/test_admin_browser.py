@@ -1,5 +1,7 @@
 """The task admin in a real browser: what an operator does to steer the queue, checked from a worker's side."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
@@ -113,4 +115,56 @@ def test_pictures_of_the_task_list(page, js_errors, staff_user, screenshot_dir, 
     expect(page.locator("#result_list tbody tr").first).to_be_visible()
     # A hundred rows make a very long page; the first screenful is what a person judges it by.
     page.screenshot(path=screenshot_dir / name)
+    assert js_errors == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/rocky_scheduler/task/", "/admin/rocky_scheduler/taskevent/", "/admin/rocky_scheduler/schedule/"]
+)
+def test_the_lists_fit_1280_pixels_without_scrolling_sideways(page, js_errors, staff_user, path):
+    seed_busy_hours(now=timezone.now())
+    page.set_viewport_size(WIDE)
+    log_in(page, next_path=path)
+    expect(page.locator("#result_list tbody tr").first).to_be_visible()
+    widths = page.evaluate(
+        """() => {
+            const results = document.querySelector('#changelist-form .results');
+            return [results.scrollWidth, results.clientWidth, document.documentElement.scrollWidth, window.innerWidth];
+        }"""
+    )
+    table, box, document_width, window_width = widths
+    assert table <= box, f"{path}: the list is {table} px in a {box} px box"
+    assert document_width <= window_width, f"{path}: the page is {document_width} px wide"
+    assert js_errors == []
+
+
+def test_a_short_id_finds_the_task_and_its_history_is_to_the_second(page, js_errors, staff_user, screenshot_dir):
+    tasks = seed_queue(queued=5, failed=1)
+    wanted = tasks[2]
+    page.set_viewport_size(WIDE)
+    log_in(page, next_path="/admin/rocky_scheduler/task/")
+    page.fill("#searchbar", str(wanted.pk)[:8])
+    page.press("#searchbar", "Enter")
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
+    page.locator("#result_list tbody tr a").first.click()
+    page.click("a.historylink")
+    expect(page).to_have_url(re.compile(f"/admin/rocky_scheduler/task/{wanted.pk}/history/"))
+    expect(page.locator("body")).to_contain_text("queued")
+    expect(page.locator("body")).to_contain_text(wanted.created_at.strftime("%H:%M:%S"))
+    page.screenshot(path=screenshot_dir / "admin-task-history-1280.png")
+    assert js_errors == []
+
+
+def test_picture_of_the_cancel_confirmation(page, js_errors, staff_user, screenshot_dir):
+    tasks = seed_queue(queued=4, failed=0)
+    page.set_viewport_size(WIDE)
+    log_in(page, next_path="/admin/rocky_scheduler/task/")
+    page.goto(QUEUED_BOEFJES)
+    for task in tasks[:2]:
+        page.check(f'input.action-select[value="{task.pk}"]')
+    page.select_option('select[name="action"]', "cancel")
+    page.click('button[name="index"]')
+    expect(page.locator(".rocky-confirm-objects li")).to_have_count(2)
+    page.screenshot(path=screenshot_dir / "admin-confirm-cancel-1280.png")
+    assert Task.objects.filter(status=TaskStatus.CANCELLED).count() == 0
     assert js_errors == []
