@@ -77,11 +77,9 @@ class SchedulerAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
         "ranker_name",
         "allow_replace",
         "allow_updates",
-        "allow_priority_updates",
-        "dispatch_timeout_seconds",
-        "run_timeout_seconds",
         "max_attempts",
     )
+    # Priority updates and the lease timeouts are on the detail page: with them the list is wider than 1280 px.
     list_filter = ("paused", "type")
     actions = ("pause", "resume")
     readonly_fields = ("id", "type", "queued", "created_at", "modified_at")

@@ -119,7 +119,13 @@ def test_pictures_of_the_task_list(page, js_errors, staff_user, screenshot_dir, 
 
 
 @pytest.mark.parametrize(
-    "path", ["/admin/rocky_scheduler/task/", "/admin/rocky_scheduler/taskevent/", "/admin/rocky_scheduler/schedule/"]
+    "path",
+    [
+        "/admin/rocky_scheduler/task/",
+        "/admin/rocky_scheduler/taskevent/",
+        "/admin/rocky_scheduler/schedule/",
+        "/admin/rocky_scheduler/scheduler/",
+    ],
 )
 def test_the_lists_fit_1280_pixels_without_scrolling_sideways(page, js_errors, staff_user, path):
     seed_busy_hours(now=timezone.now())
