@@ -6,17 +6,19 @@ clauses hold; these are for hosts without such a module. `detail` carries the sc
 service error's message), which Rocky's fixed, translated `message` does not.
 """
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
 class SchedulerError(Exception):
-    message: str = _("The Scheduler has an unexpected error. Check the Scheduler logs for further details.")
+    # Lazy, so Rocky shows it in the reader's language; a host's extra message makes it a plain string.
+    message: str | Promise = _("The Scheduler has an unexpected error. Check the Scheduler logs for further details.")
 
     def __init__(self, *args: object, extra_message: str | None = None) -> None:
         super().__init__(*args)
         # As Rocky's: an extra message is a prefix naming the call ("Task list: ").
         if extra_message is not None:
-            self.message = extra_message + self.message
+            self.message = extra_message + str(self.message)
         self.detail: str | None = str(args[0]) if args else None
 
     def __str__(self) -> str:
