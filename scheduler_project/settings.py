@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -90,6 +91,13 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
+# Behind PgBouncer in transaction mode (DATABASE_POOL_MODE=transaction) one server session serves many clients
+# in turn: nothing may outlive a transaction there, so no server-side cursors and no prepared statements.
+DATABASE_POOL_MODE = os.environ.get("DATABASE_POOL_MODE", "session").strip().lower()
+if DATABASE_POOL_MODE not in ("session", "transaction"):
+    raise ImproperlyConfigured(f"DATABASE_POOL_MODE is {DATABASE_POOL_MODE!r}: use 'session' or 'transaction'")
+if DATABASE_POOL_MODE == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so two writers queue
     # behind each other instead of failing with "database is locked" mid-transaction.
@@ -130,6 +138,7 @@ ROCKY_SCHEDULER = {
     "AMQP_URL": AMQP_URL or None,
     "API_ALLOW_ANONYMOUS": SCHEDULER_API_ALLOW_ANONYMOUS,
     "PROMETHEUS_MULTIPROC_DIR": os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None,
+    "PREPARED_STATEMENTS": DATABASE_POOL_MODE == "session",
 }
 
 # OpenKAT's own variable names: with both set, KATalogus and Octopoes are the catalogue.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the test suite needs beside .venv, on a fresh machine of our kind: PostgreSQL and RabbitMQ running
-# (started if they are installed but stopped) and Debian's Chromium for the browser tests (installed if
-# missing; never `playwright install`, which downloads a browser of its own). `make test` runs this first.
+# (started if they are installed but stopped), Debian's Chromium for the browser tests and pgbouncer for the
+# two-node test (installed if missing; never `playwright install`, which downloads a browser of its own).
+# `make test` runs this first.
 set -euo pipefail
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
@@ -18,4 +19,9 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   echo "test prerequisites: installing Debian's chromium and chromium-driver (browser tests)"
   bash "$(dirname "${BASH_SOURCE[0]}")/progress.sh" "test prerequisites: installing chromium" \
     bash -c 'apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null'
+fi
+if [ ! -x /usr/sbin/pgbouncer ]; then
+  echo "test prerequisites: installing Debian's pgbouncer (the two-node test runs its own, in transaction mode)"
+  bash "$(dirname "${BASH_SOURCE[0]}")/progress.sh" "test prerequisites: installing pgbouncer" \
+    bash -c 'apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null'
 fi

@@ -27,7 +27,7 @@ OWNER_FILE = "owner.pid"
 
 def _owned_folder(prefix: str) -> Path:
     """A new temporary folder that names the process owning it, so a later run can clean up after a killed one."""
-    for abandoned in ("rocky-faults-pg-", "rocky-faults-rmq-"):
+    for abandoned in ("rocky-faults-pg-", "rocky-faults-rmq-", "rocky-faults-pgbouncer-"):
         _sweep_abandoned(abandoned)
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     (folder / OWNER_FILE).write_text(str(os.getpid()))
@@ -47,6 +47,7 @@ def _sweep_abandoned(prefix: str) -> None:
         for pid_file, sig in (
             (folder / "data" / "postmaster.pid", signal.SIGQUIT),
             (folder / "node.pid", signal.SIGKILL),
+            (folder / "pgbouncer.pid", signal.SIGKILL),
         ):
             try:
                 os.kill(int(pid_file.read_text().split()[0]), sig)
