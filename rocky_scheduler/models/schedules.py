@@ -53,7 +53,11 @@ class ScheduleEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["schedule", "at"], name="scheduleevent_schedule_at")]
+        indexes = [
+            models.Index(fields=["schedule", "at"], name="scheduleevent_schedule_at"),
+            # Retention deletes the oldest rows first, a bounded batch at a time (services/housekeeping.py).
+            models.Index(fields=["at"], name="scheduleevent_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.reason}"

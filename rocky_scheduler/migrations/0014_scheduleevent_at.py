@@ -1,0 +1,14 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("rocky_scheduler", "0011_plugin_sync_job_cursor"),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name="scheduleevent",
+            index=models.Index(fields=["at"], name="scheduleevent_at"),
+        ),
+    ]
