@@ -225,7 +225,7 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
                 )
             timing = {name: form.cleaned_data[name] for name in ("schedule", "deadline_at") if name in changed}
             if timing:
-                schedule_update(schedule_id=obj.pk, **timing)
+                schedule_update(schedule_id=obj.pk, actor=actor_of(request), **timing)
         except SchedulerError as error:
             self.message_user(request, f"Schedule {obj.pk}: {error.message}", messages.ERROR)
 

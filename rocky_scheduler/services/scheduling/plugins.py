@@ -1,4 +1,7 @@
-"""Enabling a plugin for an organisation schedules it for every object it may scan."""
+"""Enabling a plugin for an organisation schedules it for every object it may scan; a plugin's interval reaches
+its schedules."""
+
+import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -6,6 +9,7 @@ from django.utils import timezone
 from rocky_scheduler.catalogue import Catalogue, get_catalogue
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.models import Organisation, Plugin, PluginEnablement, PluginType
+from rocky_scheduler.queue.store.deadlines import plugin_interval_refresh
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.scheduling.boefjes import boefje_schedule
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
@@ -34,11 +38,37 @@ def plugin_set_enabled(
             enablement.modified_at = timezone.now()
             enablement.save(update_fields=["enabled", "modified_at"])
     outcome = SchedulingOutcome()
+    if enabled and plugin.type == PluginType.BOEFJE:
+        # Schedules from before the switch (parked, or made while the interval was another) take the current one.
+        plugin_interval_apply(
+            plugin_id=plugin_id, interval=plugin_interval(plugin), organisation=organisation, clock=clock
+        )
     if newly_enabled and plugin.type == PluginType.BOEFJE:
         outcome = plugin_schedule_everywhere(
             organisation=organisation, plugin_id=plugin_id, catalogue=catalogue, clock=clock
         )
     return outcome
+
+
+def plugin_interval(plugin: Plugin) -> datetime.timedelta | None:
+    """The embedded catalogue's plugin interval (minutes there) as the schedules copy it; 0 or none: None."""
+    return datetime.timedelta(minutes=plugin.interval) if plugin.interval else None
+
+
+def plugin_interval_apply(
+    *,
+    plugin_id: str,
+    interval: datetime.timedelta | None,
+    organisation: str | None = None,
+    clock: Clock = default_clock,
+) -> int:
+    """Copy a plugin's interval onto its schedules (every organisation's, or one's) whose copy differs; waiting
+    schedules move their deadline by the difference, with a history row. The number of schedules changed.
+
+    Called when the catalogue says the plugin changed: the embedded catalogue's plugin admin, a plugin event or the
+    reconciliation with KATalogus. A push of a schedule's work copies the interval as well.
+    """
+    return plugin_interval_refresh(plugin_id=plugin_id, interval=interval, now=clock(), organisation=organisation)
 
 
 def plugin_schedule_everywhere(
