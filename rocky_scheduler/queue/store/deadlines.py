@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from croniter import croniter
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, DateTimeField, F, Q, When
 
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.models import Schedule, ScheduleEvent, Task, TaskType
@@ -160,13 +160,12 @@ def plugin_interval_refresh(
 ) -> int:
     """Copy a plugin's (new) interval onto its boefje schedules whose copy differs; the number changed.
 
-    Set-based: the rows are locked and read once (the history needs their old values), then one UPDATE per
-    shift of deadline (in practice one: the schedules of a plugin share its old interval), narrowed to one
-    organisation or one schedule (`hash`) when given. A waiting schedule without cron moves its deadline by the
-    difference, keeping its last finish as the starting point (`deadline - old + new`, the grace period standing
-    in for no interval), with a DEADLINE history row; a schedule whose task is active (no deadline) or that has
-    a cron only takes the interval, which its next finish uses (as does every one without `move_deadlines`: the
-    rescheduler, about to clear the deadline).
+    Set-based: the rows are locked and read (the history needs their old values), then one UPDATE writes them
+    all, narrowed to one organisation or one schedule (`hash`) when given. A waiting schedule without cron moves
+    its deadline by the difference, keeping its last finish as the starting point (`deadline - old + new`, the
+    grace period standing in for no interval), with a DEADLINE history row; a schedule whose task is active (no
+    deadline) or that has a cron only takes the interval, which its next finish uses (as does every one without
+    `move_deadlines`: the rescheduler, about to clear the deadline).
     """
     interval = interval or None  # a zero interval is none, as the catalogue reads it
     schedules = Schedule.objects.filter(scheduler_id=TaskType.BOEFJE, data__boefje__id=plugin_id)
@@ -175,28 +174,36 @@ def plugin_interval_refresh(
     if hash is not None:
         schedules = schedules.filter(hash=hash)
     # IS DISTINCT FROM: NULL on either side counts as a difference.
-    differs = Q(interval__isnull=False) if interval is None else Q(interval__isnull=True) | ~Q(interval=interval)
+    schedules = schedules.filter(
+        Q(interval__isnull=False) if interval is None else Q(interval__isnull=True) | ~Q(interval=interval)
+    )
     with transaction.atomic():
-        rows = list(
-            schedules.filter(differs).select_for_update().values_list("pk", "deadline_at", "interval", "schedule")
-        )
-        grace, events = grace_period(), []
-        # Schedules that share an old interval move by the same shift: one UPDATE per shift, and an interval change
-        # finds one old interval (or NULL beside it, for schedules from before migration 0012).
-        shifts: dict[datetime.timedelta, list[uuid.UUID]] = {}
+        rows = list(schedules.select_for_update().values_list("pk", "deadline_at", "interval", "schedule"))
+        if not rows:
+            return 0
+        grace, events, shifts = grace_period(), [], {}
         for pk, old_deadline, old_interval, cron in rows:
             shift = (interval or grace) - (old_interval or grace)
             if old_deadline is None or cron or not shift or not move_deadlines:
-                shifts.setdefault(datetime.timedelta(0), []).append(pk)
                 continue
-            shifts.setdefault(shift, []).append(pk)
+            # Keyed by the old interval: a plugin's schedules share one, or NULL beside it (from before 0012).
+            shifts[old_interval] = shift
             reason = REASON_INTERVAL.format(old=old_interval, new=interval)
-            new_deadline = old_deadline + shift
-            events.append(_event(pk, old=old_deadline, new=new_deadline, now=now, actor=INTERVAL_ACTOR, reason=reason))
-        for shift, ids in shifts.items():
-            changes = {"interval": interval, "modified_at": now}
-            if shift:
-                changes["deadline_at"] = F("deadline_at") + shift
-            Schedule.objects.filter(pk__in=ids).update(**changes)
+            events.append(
+                _event(pk, old=old_deadline, new=old_deadline + shift, now=now, actor=INTERVAL_ACTOR, reason=reason)
+            )
+        changes: dict = {"interval": interval, "modified_at": now}
+        if shifts:
+            waiting = Q(deadline_at__isnull=False) & (Q(schedule__isnull=True) | Q(schedule=""))
+            moves = [
+                When(
+                    waiting & (Q(interval__isnull=True) if old is None else Q(interval=old)),
+                    then=F("deadline_at") + shift,
+                )
+                for old, shift in shifts.items()
+            ]
+            changes["deadline_at"] = Case(*moves, default=F("deadline_at"), output_field=DateTimeField())
+        # The same WHERE as the locked read (no id list: SQLite bounds the number of parameters).
+        schedules.update(**changes)
         ScheduleEvent.objects.bulk_create(events)
     return len(rows)
