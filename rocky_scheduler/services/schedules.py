@@ -114,7 +114,7 @@ def schedule_create(
         raise Conflict(DUPLICATE_SCHEDULE, field="hash") from None
     # The first deadline is a change like any other: in the schedule's history.
     deadline_set(schedule_id=created.pk, deadline_at=deadline_at, now=now, actor=actor, reason=REASON_CREATED)
-    created.deadline_at = deadline_at
+    created.refresh_from_db(fields=["deadline_at"])
     return created
 
 
@@ -164,7 +164,7 @@ def schedule_update(
             actor=actor,
             reason=reason or REASON_EDITED,
         )
-        instance.deadline_at = deadline_at
+        instance.refresh_from_db(fields=["deadline_at"])
     if switched:
         ScheduleEvent.objects.create(
             schedule=instance,

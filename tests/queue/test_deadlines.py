@@ -5,14 +5,18 @@ The PostgreSQL store's finishing statement mirrors deadlines.next_deadline in SQ
 on the PostgreSQL test database) calls it. Both must give the same deadline.
 """
 
+import ast
 import datetime
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+import rocky_scheduler
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, TaskStatus
 from rocky_scheduler.queue.store import OrmTaskStore, PostgresqlTaskStore, TransitionRequest
@@ -158,3 +162,51 @@ def test_a_plugin_interval_change_updates_its_schedules_in_one_update_and_the_ne
     assert finish("orm", active, later).deadline_at == later + 2 * HOUR
     # Nothing differs any more: nothing is written.
     assert plugin_interval_refresh(plugin_id="dns-records", interval=2 * HOUR, now=now) == 0
+
+
+WRITES = {"create", "bulk_create", "update", "bulk_update", "update_or_create", "get_or_create"}
+SQL_DEADLINE_WRITE = re.compile(r"SET\s+(\w+\.)?\"?deadline_at", re.IGNORECASE)
+
+
+def deadline_writes(source: str, filename: str) -> list[str]:
+    """Writes of Schedule.deadline_at in `source`: ORM writes naming it, assignments to it, SQL that sets it."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        if isinstance(node, ast.Call) and any(keyword.arg == "deadline_at" for keyword in node.keywords):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in WRITES or name == "Schedule":
+                found.append(f"{filename}:{node.lineno}: {name}(deadline_at=...)")
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(target, ast.Attribute) and target.attr == "deadline_at" for target in targets):
+                found.append(f"{filename}:{node.lineno}: .deadline_at = ...")
+    found += [f"{filename}: SQL {match.group(0)!r}" for match in SQL_DEADLINE_WRITE.finditer(source)]
+    return found
+
+
+def test_only_the_store_writes_schedule_deadlines():
+    # Every deadline change must leave its DEADLINE history row: queue/store/deadlines.py and the PostgreSQL
+    # store's finishing statement write both; a second writer would change deadlines without history.
+    app = Path(rocky_scheduler.__file__).parent
+    store = app / "queue" / "store"
+    offenders = []
+    for path in sorted(app.rglob("*.py")):
+        if store not in path.parents and "migrations" not in path.parts:
+            offenders += deadline_writes(path.read_text(), str(path.relative_to(app)))
+    assert offenders == [], "Schedule.deadline_at written outside rocky_scheduler/queue/store:\n" + "\n".join(offenders)
+    in_store = "\n".join(
+        line for path in sorted(store.glob("*.py")) for line in deadline_writes(path.read_text(), path.name)
+    )
+    for expected in ("update(deadline_at=...)", "SQL 'SET deadline_at"):
+        assert expected in in_store, (expected, in_store)
+
+
+def test_each_kind_of_deadline_writer_is_caught():
+    source = """
+def sneak(schedule):
+    Schedule.objects.filter(pk=schedule.pk).update(deadline_at=None)
+    Schedule(hash="x", deadline_at=None)
+    schedule.deadline_at = None
+    sql = "UPDATE schedule SET deadline_at = NULL"
+"""
+    assert len(deadline_writes(source, "sneak.py")) == 4
