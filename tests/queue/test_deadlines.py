@@ -28,7 +28,12 @@ pytestmark = pytest.mark.django_db
 
 HOUR = datetime.timedelta(hours=1)
 CRON = "0 3 * * *"
+# The ORM store runs on any database; the PostgreSQL store only there (on SQLite these compare the ORM store with
+# the rule alone).
 STORES = {"postgresql": PostgresqlTaskStore(), "orm": OrmTaskStore()}
+if connection.vendor != "postgresql":
+    del STORES["postgresql"]
+VENDOR_STORE = next(iter(STORES))
 
 
 def scheduled_task(
@@ -63,7 +68,6 @@ def finish(store_name: str, task: Task, now: datetime.datetime, status: str = Ta
     ("interval", "cron"), [(HOUR, None), (None, None), (HOUR, CRON)], ids=["interval", "no-interval", "cron"]
 )
 def test_both_stores_give_the_same_next_deadline(interval, cron):
-    assert connection.vendor == "postgresql", "the PostgreSQL store's statement is what is compared"
     now = timezone.now()
     expected = next_deadline(interval=interval, cron=cron, now=now)
     deadlines = {}
@@ -78,7 +82,7 @@ def test_both_stores_give_the_same_next_deadline(interval, cron):
         event = schedule.events.filter(kind=ScheduleEvent.Kind.DEADLINE).last()
         assert (event.deadline_to, event.actor) == (schedule.deadline_at, "worker"), name
         assert f"task {task.pk} completed" in event.reason, name
-    assert deadlines == {"postgresql": expected, "orm": expected}
+    assert deadlines == dict.fromkeys(STORES, expected)
     if cron is None:
         assert expected == now + (interval or grace_period())
 
@@ -94,6 +98,7 @@ def test_a_finished_task_moves_its_schedule_by_the_plugin_interval_with_a_deadli
     assert event.reason == f"task {task.pk} failed"
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL store's finishing statement")
 def test_finishing_a_task_without_cron_is_one_statement_on_postgresql():
     # The hot path of every worker completion: status, history, next deadline and its history in one round trip.
     now = timezone.now()
@@ -135,7 +140,7 @@ def test_a_plugin_interval_change_updates_its_schedules_in_one_update_and_the_ne
     now = timezone.now()
     waiting = [scheduled_task(interval=HOUR) for _ in range(3)]
     for task in waiting:
-        finish("postgresql", task, now)
+        finish(VENDOR_STORE, task, now)
     active = scheduled_task(interval=HOUR)
     with_cron = scheduled_task(interval=HOUR, cron=CRON)
     other_plugin = scheduled_task(interval=HOUR, plugin_id="nmap")
