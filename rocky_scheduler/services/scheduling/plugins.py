@@ -2,13 +2,14 @@
 its schedules."""
 
 import datetime
+from collections.abc import Mapping
 
 from django.db import transaction
 from django.utils import timezone
 
-from rocky_scheduler.catalogue import Catalogue, get_catalogue
+from rocky_scheduler.catalogue import Catalogue, PluginInfo, get_catalogue
 from rocky_scheduler.conf import app_settings
-from rocky_scheduler.models import Organisation, Plugin, PluginEnablement, PluginType
+from rocky_scheduler.models import Organisation, Plugin, PluginEnablement, PluginType, Schedule
 from rocky_scheduler.queue.store.deadlines import plugin_interval_refresh
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.scheduling.boefjes import boefje_schedule
@@ -69,6 +70,29 @@ def plugin_interval_apply(
     reconciliation with KATalogus. A push of a schedule's work copies the interval as well.
     """
     return plugin_interval_refresh(plugin_id=plugin_id, interval=interval, now=clock(), organisation=organisation)
+
+
+def plugin_intervals_reconcile(
+    *, organisation: str, plugins: Mapping[str, PluginInfo], clock: Clock = default_clock
+) -> int:
+    """Bring the organisation's boefje schedules' interval copies in line with `plugins` (the enabled ones, by id).
+
+    KATalogus sends no event when a plugin's interval changes, so the reconciliation asks this each round: one
+    scan of the organisation's distinct (plugin, interval) pairs, and a refresh only for a plugin that differs.
+    """
+    copies = Schedule.objects.filter(scheduler_id=PluginType.BOEFJE, organisation=organisation)
+    changed = 0
+    for plugin_id in sorted(
+        {
+            plugin_id
+            for plugin_id, interval in copies.values_list("data__boefje__id", "interval").distinct()
+            if plugin_id in plugins and interval != (plugins[plugin_id].interval or None)
+        }
+    ):
+        changed += plugin_interval_apply(
+            plugin_id=plugin_id, interval=plugins[plugin_id].interval, organisation=organisation, clock=clock
+        )
+    return changed
 
 
 def plugin_schedule_everywhere(
