@@ -7,7 +7,7 @@ and the cron follow-up call it; the PostgreSQL store's finishing statement mirro
 
 Every change of a deadline writes a ScheduleEvent of kind DEADLINE (from, to, why) in the same transaction:
 finishing work, the rescheduler queueing a schedule, a changed plugin interval, an analyst's edit. A test
-(tests/queue/test_single_writer.py) fails when code outside this package writes `deadline_at`.
+(tests/queue/test_deadlines.py) fails when code outside this package writes `deadline_at`.
 """
 
 import datetime
