@@ -17,6 +17,7 @@ from rocky_scheduler.messages import ScanProfileMutation
 from rocky_scheduler.models import OOI, Organisation, Plugin, PluginEnablement
 from rocky_scheduler.services.plugin_enablement import EnablementResult, plugin_enablement_set
 from rocky_scheduler.services.scheduling import SchedulingOutcome, boefjes_schedule_for_mutation
+from rocky_scheduler.services.scheduling.plugins import plugin_interval, plugin_interval_apply
 
 DEFERRED = "{plugin} enabled for {organisation}; its tasks are being scheduled in the background (django-q2)."
 SCHEDULED = "{plugin} enabled for {organisation}: {scheduled} tasks queued, {skipped} skipped."
@@ -60,6 +61,16 @@ class PluginAdmin(EmbeddedCatalogueOnlyMixin, RefuseNulQueryMixin, admin.ModelAd
     @admin.display(description="consumes")
     def consumes_list(self, plugin: Plugin) -> str:
         return ", ".join(plugin.consumes or ()) or "–"
+
+    def save_model(self, request: HttpRequest, obj: Plugin, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "interval" in form.changed_data:
+            catalogue = get_catalogue()
+            if isinstance(catalogue, EmbeddedCatalogue):
+                # This process's cached definition would hand the old interval to the next push.
+                catalogue.clear_cache()
+            # Its schedules carry the interval (the next finish reads it from there): refreshed together.
+            plugin_interval_apply(plugin_id=obj.pk, interval=plugin_interval(obj))
 
 
 class PluginEnablementForm(forms.ModelForm):

@@ -59,13 +59,19 @@ class ScheduleForm(forms.ModelForm):
 
 class ScheduleEventInline(HistoryInline):
     model = ScheduleEvent
-    fields = ("at_exact", "kind", "actor", "reason")
+    fields = ("at_exact", "kind", "deadline_change", "actor", "reason")
     readonly_fields = fields
     verbose_name_plural = "history (latest first)"
 
     @admin.display(description=_("at"))
     def at_exact(self, event: ScheduleEvent) -> str:
         return exact_time(event.at)
+
+    @admin.display(description=_("deadline"))
+    def deadline_change(self, event: ScheduleEvent) -> str:
+        if event.kind != ScheduleEvent.Kind.DEADLINE:
+            return ""
+        return f"{exact_time(event.deadline_from)} → {exact_time(event.deadline_to)}"
 
 
 @admin.register(Schedule)
@@ -108,9 +114,25 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
         "descheduled_at",
         "descheduled_by_raw_file",
         "disabled_because",
+        "interval",
     )
     fieldsets = (
-        (None, {"fields": ("id", "scheduler", "organisation", "enabled", "schedule", "deadline_at", "tasks_link")}),
+        (
+            None,
+            {
+                "fields": (
+                    "id",
+                    "scheduler",
+                    "organisation",
+                    "enabled",
+                    "schedule",
+                    "deadline_at",
+                    # The plugin's, copied from the catalogue: the next deadline after a run (empty: grace period).
+                    "interval",
+                    "tasks_link",
+                )
+            },
+        ),
         (
             "Why it is disabled",
             {
@@ -225,7 +247,7 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
                 )
             timing = {name: form.cleaned_data[name] for name in ("schedule", "deadline_at") if name in changed}
             if timing:
-                schedule_update(schedule_id=obj.pk, **timing)
+                schedule_update(schedule_id=obj.pk, actor=actor_of(request), **timing)
         except SchedulerError as error:
             self.message_user(request, f"Schedule {obj.pk}: {error.message}", messages.ERROR)
 

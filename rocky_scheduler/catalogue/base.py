@@ -1,6 +1,6 @@
 import abc
 import datetime
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 
@@ -52,12 +52,6 @@ class Catalogue(abc.ABC):
 
     @abc.abstractmethod
     def plugin(self, plugin_id: str) -> PluginInfo | None: ...
-
-    def plugin_intervals(self) -> Mapping[str, datetime.timedelta] | None:
-        """Every plugin's interval by plugin id (plugins without one left out), for the finishing statement
-        to compute a schedule's next deadline itself; None when this catalogue cannot list them cheaply
-        (then the deadline is corrected with `plugin()` after the task has finished)."""
-        return None
 
     def health(self, *, timeout: float | None = None) -> dict[str, dict]:
         """Each external service this catalogue reads, by name: {"healthy": bool, "version": str | None,

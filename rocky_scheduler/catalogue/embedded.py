@@ -1,8 +1,7 @@
 """The embedded, model-backed catalogue (organisations, plugins, enablement, OOI projection)."""
 
-import datetime
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 
 from django.utils import timezone
 
@@ -40,11 +39,9 @@ class EmbeddedCatalogue(Catalogue):
 
     def __init__(self) -> None:
         self._plugins: dict[str, tuple[float, PluginInfo | None]] = {}
-        self._intervals: tuple[float, Mapping[str, datetime.timedelta]] | None = None
 
     def clear_cache(self) -> None:
         self._plugins.clear()
-        self._intervals = None
 
     def enabled_plugins(self, *, organisation: str, plugin_type: str) -> list[PluginInfo]:
         if statements.is_postgresql():
@@ -63,16 +60,6 @@ class EmbeddedCatalogue(Catalogue):
         info = _plugin_info(plugin) if plugin else None
         self._plugins[plugin_id] = (now, info)
         return info
-
-    def plugin_intervals(self) -> Mapping[str, datetime.timedelta]:
-        now = time.monotonic()
-        if self._intervals is not None and now - self._intervals[0] < app_settings.PLUGIN_CACHE_SECONDS:
-            return self._intervals[1]
-        rows = Plugin.objects.filter(interval__isnull=False, interval__gt=0).values_list("id", "interval")
-        # A new mapping object on every refresh: callers may key what they derive from it on its identity.
-        intervals = {plugin_id: datetime.timedelta(minutes=minutes) for plugin_id, minutes in rows}
-        self._intervals = (now, intervals)
-        return intervals
 
     def plugin_enabled(self, *, organisation: str, plugin_id: str) -> bool:
         return PluginEnablement.objects.filter(

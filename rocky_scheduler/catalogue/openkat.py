@@ -27,7 +27,7 @@ scheduler decides on. Every failure to get an answer is CatalogueUnavailable.
 import datetime
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -49,7 +49,6 @@ class OrganisationPlugins:
     plugins: dict[str, PluginInfo]
     enabled: frozenset[str]
     # Derived once per answer: callers may key what they derive from it on its identity.
-    intervals: Mapping[str, datetime.timedelta] = field(default_factory=dict)
 
     @classmethod
     def from_katalogus(cls, body: Any) -> "OrganisationPlugins":
@@ -59,8 +58,7 @@ class OrganisationPlugins:
         except (KeyError, TypeError, ValueError) as error:
             detail = f"unexpected plugin list ({type(error).__name__}: {error})"
             raise CatalogueUnavailable("katalogus", detail) from None
-        intervals = {plugin.id: plugin.interval for plugin in plugins.values() if plugin.interval}
-        return cls(plugins=plugins, enabled=enabled, intervals=intervals)
+        return cls(plugins=plugins, enabled=enabled)
 
 
 def _plugin(item: Mapping[str, Any]) -> PluginInfo:
@@ -194,10 +192,6 @@ class OpenKATCatalogue(Catalogue):
         # differs), so one organisation's cached list answers for all: two lookups in memory per call.
         answer = self._any_organisation_plugins()
         return answer.plugins.get(plugin_id) if answer else None
-
-    def plugin_intervals(self) -> Mapping[str, datetime.timedelta]:
-        answer = self._any_organisation_plugins()
-        return answer.intervals if answer else {}
 
     def plugin_enabled(self, *, organisation: str, plugin_id: str) -> bool:
         return plugin_id in self.organisation_plugins(organisation).enabled

@@ -102,7 +102,7 @@ class SchedulerClient:
             actor = self._allow("add_schedule")
             body = _validated(ScheduleCreateSerializer, _as_data(schedule))
             self._require_change(actor, body["organisation"])
-            return self.models.parse(names.SCHEDULE, schedule_json(schedule_create(**body)))
+            return self.models.parse(names.SCHEDULE, schedule_json(schedule_create(**body, actor=actor.name)))
 
     def patch_schedule(self, schedule_id: str, params: dict[str, Any]) -> None:
         with self._errors(WRITE):

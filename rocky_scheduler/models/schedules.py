@@ -15,6 +15,12 @@ class Schedule(models.Model):
     enabled = models.BooleanField(default=True)
     schedule = models.CharField(max_length=255, null=True, blank=True, help_text="Cron expression (optional).")  # noqa: DJ001 - null in the API
     deadline_at = models.DateTimeField(null=True, blank=True)
+    # The plugin's interval, copied from the catalogue when the schedule is written and refreshed when the plugin
+    # changes, so finishing a task computes the next deadline from this row alone (in the finishing statement).
+    # NULL: the plugin has none, or it was not known yet (schedules from before migration 0012 until their next
+    # push or plugin sync): the grace period applies. A DurationField is PostgreSQL's `interval`, so the
+    # statement adds it to a timestamp as it is; Django stores it as microseconds on SQLite.
+    interval = models.DurationField(null=True, blank=True, editable=False)
     # Set when a boefje said its work on this object will never give results (mime type openkat/deschedule):
     # when, and the raw file (in Bytes) that holds its reason. Cleared when someone enables the schedule again.
     descheduled_at = models.DateTimeField(null=True, blank=True)
@@ -50,6 +56,9 @@ class ScheduleEvent(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     actor = models.CharField(max_length=255, blank=True, default="")
     reason = models.TextField(blank=True, default="")
+    # Kind DEADLINE: the deadline before and after the change (NULL: none, the schedule's task is active).
+    deadline_from = models.DateTimeField(null=True, blank=True)
+    deadline_to = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

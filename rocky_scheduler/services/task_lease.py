@@ -15,7 +15,6 @@ from rocky_scheduler.queue.store.leases import (  # noqa: F401 - the history's r
     SYSTEM_ACTOR,
 )
 from rocky_scheduler.services.common import Clock, default_clock, publish_queue_state
-from rocky_scheduler.services.deadlines import schedule_after_task_finished
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ def task_expire_leases(*, clock: Clock = default_clock, batch_size: int = 500) -
     result = LeaseExpiryResult()
     while True:
         now = clock()
-        # One transaction per batch: a failed task's schedule gets its next deadline with the failure.
+        # One transaction per batch: the store gives a failed task's schedule its next deadline with the failure.
         with transaction.atomic():
             expired = get_store().expire_lease_batch(now=now, batch_size=batch_size)
             for lease in expired:
@@ -41,7 +40,6 @@ def task_expire_leases(*, clock: Clock = default_clock, batch_size: int = 500) -
                     publish_queue_state(task)
                 else:
                     result.failed += 1
-                    schedule_after_task_finished(task=task, now=now)
                 count_on_commit(LEASES_EXPIRED, scheduler=task.scheduler_id, outcome=task.status)
         if len(expired) < batch_size:
             return result

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from rocky_scheduler.catalogue import PluginInfo
 from rocky_scheduler.errors import (
     DUPLICATE_ACTIVE,
     DUPLICATE_ID,
@@ -23,6 +24,7 @@ from rocky_scheduler.queue.store import InsertOutcome, get_store
 from rocky_scheduler.rankers import RankRequest, load_ranker
 from rocky_scheduler.selectors import last_completed_at
 from rocky_scheduler.services.common import Clock, check_priority, default_clock, publish_queue_state, scheduler_cache
+from rocky_scheduler.services.schedules import plugin_timing
 from rocky_scheduler.services.task_siblings import push_siblings, sibling_organisations, with_fresh_deduplication_key
 from rocky_scheduler.taskdata import ValidatedData, validate_task_data
 
@@ -47,13 +49,15 @@ def task_push(
     reason: str = "",
     rank_hints: dict[str, Any] | None = None,
     schedule: Schedule | None = None,
+    plugin: PluginInfo | None = None,
     clock: Clock = default_clock,
 ) -> Task:
     """Queue a task on `scheduler_id`; raise InvalidInput, NotFound, DuplicateTask or QueueFull.
 
     Without a priority the scheduler's ranker decides; `rank_hints` (interval, ooi_level,
     plugin_scan_level) tell it what the caller knows about the work. A caller that already holds
-    the task's schedule (the rescheduler) passes it to save looking it up. `reason` goes into the
+    the task's schedule (the rescheduler) passes it to save looking it up, one that holds the boefje's `plugin`
+    (scheduling from events) passes it for the schedule's copy of its interval. `reason` goes into the
     task's `created` history row (a retry names the task it repeats).
     """
     scheduler = scheduler_cache.get(scheduler_id)
@@ -76,7 +80,11 @@ def task_push(
     def create(*, room_checked: bool) -> Task:
         nonlocal schedule
         if schedule is None or schedule.hash != validated.hash:
-            schedule = _schedule_for(scheduler, organisation, validated) if scheduler.type == TaskType.BOEFJE else None
+            schedule = (
+                _schedule_for(scheduler, organisation, validated, plugin, now)
+                if scheduler.type == TaskType.BOEFJE
+                else None
+            )
         task = Task(
             id=task_uuid,
             scheduler_id=scheduler.pk,
@@ -163,12 +171,26 @@ def _check_room(scheduler_id: str) -> None:
         raise QueueFull(QUEUE_FULL.format(scheduler_id=scheduler_id, queued=queued.count(), maxsize=scheduler.maxsize))
 
 
-def _schedule_for(scheduler: Scheduler, organisation: str, validated: ValidatedData) -> Schedule:
+def _schedule_for(
+    scheduler: Scheduler, organisation: str, validated: ValidatedData, plugin: PluginInfo | None, now
+) -> Schedule:
     # Every boefje task belongs to the schedule of its hash, created on its first push.
     # The schedule keeps the work, not this task's id: each task it queues gets an id of its own.
     data = {key: value for key, value in validated.data.items() if key != "id"}
-    candidate = Schedule(scheduler_id=scheduler.pk, organisation=organisation, hash=validated.hash, data=data)
-    schedule_id = get_store().upsert_schedule(candidate)
+    # The plugin's interval and cron go with it, so finishing its task needs nothing but the schedule. Scheduling
+    # from an event knows the plugin; other pushes ask the catalogue.
+    timing = plugin_timing(data, plugin=plugin)
+    candidate = Schedule(
+        scheduler_id=scheduler.pk,
+        organisation=organisation,
+        hash=validated.hash,
+        data=data,
+        interval=timing.interval,
+        schedule=timing.cron,
+        created_at=now,
+        modified_at=now,
+    )
+    schedule_id = get_store().upsert_schedule(candidate, interval_known=timing.known)
     return Schedule(pk=schedule_id, scheduler_id=scheduler.pk, hash=validated.hash)
 
 

@@ -5,10 +5,9 @@ import uuid
 from django.core.exceptions import ValidationError
 
 from rocky_scheduler.errors import TASK_NOT_FOUND, InvalidInput, NotFound
-from rocky_scheduler.models import FINAL_STATUSES, Task, TaskStatus
+from rocky_scheduler.models import Task, TaskStatus
 from rocky_scheduler.queue.store import TransitionRequest, get_store
 from rocky_scheduler.services.common import Clock, default_clock, publish_queue_state
-from rocky_scheduler.services.deadlines import correct_provisional_deadline, plugin_intervals_json, provisional_deadline
 
 STATUS_INVALID = "status must be one of {choices}, got {status!r}."
 
@@ -28,27 +27,13 @@ def task_transition(
     if status not in TaskStatus.values:
         raise InvalidInput(STATUS_INVALID.format(choices=", ".join(TaskStatus.values), status=status), field="status")
     status = TaskStatus(status).value  # a TaskStatus member or its string: messages show the plain value
-    now = clock()
-    finishing = status in FINAL_STATUSES
-    provisional = provisional_deadline(now) if finishing else None
-    intervals = plugin_intervals_json.get() if finishing else None
+    # Finishing work of a schedule also gives the schedule its next deadline, in the store's same write.
     outcome = get_store().transition(
-        TransitionRequest(
-            task_id=_parse_id(task_id),
-            to_status=status,
-            now=now,
-            actor=actor,
-            reason=reason,
-            provisional_deadline=provisional,
-            intervals_json=intervals,
-        )
+        TransitionRequest(task_id=_parse_id(task_id), to_status=status, now=clock(), actor=actor, reason=reason)
     )
     task = outcome.task
     if TaskStatus.QUEUED in (outcome.from_status, status):
         publish_queue_state(task)
-    # With the intervals at hand the store's deadline is final, except a cron schedule's.
-    if outcome.rescheduled and (intervals is None or outcome.schedule_cron is not None):
-        correct_provisional_deadline(task=task, cron=outcome.schedule_cron, provisional=provisional, now=now)
     return task
 
 

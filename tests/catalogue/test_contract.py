@@ -74,17 +74,6 @@ def test_plugin_gives_the_definition_or_none(any_catalogue):
     assert any_catalogue.plugin("no-such-boefje") is None
 
 
-def test_plugin_intervals_lists_every_plugin_with_an_interval(any_catalogue):
-    intervals = any_catalogue.plugin_intervals()
-    expected = {
-        plugin["id"]: datetime.timedelta(minutes=plugin["interval"])
-        for plugin in DATA.plugins
-        if plugin.get("interval")
-    }
-    # The interface allows None ("cannot list them cheaply"); both catalogues here can.
-    assert intervals == expected
-
-
 def test_plugin_enabled_is_per_organisation(any_catalogue):
     assert any_catalogue.plugin_enabled(organisation="acme", plugin_id="nmap")
     assert not any_catalogue.plugin_enabled(organisation="initech", plugin_id="nmap")

@@ -29,9 +29,8 @@ def test_plugin_questions_about_one_organisation_cost_one_katalogus_request(open
     openkat_catalogue.enabled_plugins(organisation="acme", plugin_type="normalizer")
     openkat_catalogue.plugin_enabled(organisation="acme", plugin_id="nmap")
     openkat_catalogue.plugin("nmap")
-    openkat_catalogue.plugin_intervals()
     assert katalogus.requests_to(ACME_PLUGINS) == 1
-    assert katalogus.requests == 2  # and the organisation list, for plugin_intervals
+    assert katalogus.requests == 2  # and the organisation list, for plugin()
 
 
 def test_a_newly_enabled_plugin_is_seen_once_the_cache_entry_expires(openkat_catalogue, katalogus):

@@ -72,7 +72,9 @@ def test_patch_schedule_changes_what_rocky_sends(client):
     assert client.patch_schedule(schedule_id=created["id"], params=params) is None
     schedule = Schedule.objects.get()
     assert (schedule.schedule, schedule.enabled, schedule.deadline_at.year) == ("0 10 * * *", False, 2031)
-    assert schedule.events.get().actor == actor("root")
+    assert schedule.events.get(kind="disabled").actor == actor("root")
+    # The first deadline and the new one are in the history too, under the same name.
+    assert [event.actor for event in schedule.events.filter(kind="deadline")] == [actor("root")] * 2
 
 
 def test_delete_schedule_removes_it(client):

@@ -1,8 +1,5 @@
 """Catalogues that answer less than the embedded one: as an HTTP KATalogus adapter may."""
 
-import datetime
-from collections.abc import Mapping
-
 from rocky_scheduler.catalogue import EmbeddedCatalogue, PluginInfo
 
 
@@ -11,13 +8,3 @@ class PluginLookupDown(EmbeddedCatalogue):
 
     def plugin(self, plugin_id: str) -> PluginInfo | None:
         raise ConnectionError("KATalogus is not answering")
-
-    def plugin_intervals(self) -> Mapping[str, datetime.timedelta] | None:
-        raise ConnectionError("KATalogus is not answering")
-
-
-class NoIntervalList(EmbeddedCatalogue):
-    """Answers per plugin but cannot list every plugin's interval (the interface's default)."""
-
-    def plugin_intervals(self) -> Mapping[str, datetime.timedelta] | None:
-        return None

@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.models import OOI, Plugin, PluginEnablement, Schedule, ScheduleEvent, Task, TaskStatus
+from rocky_scheduler.queue.store.deadlines import cron_step
 from rocky_scheduler.services import task_pop, task_transition
-from rocky_scheduler.services.deadlines import correct_provisional_deadline, provisional_deadline
 from rocky_scheduler.services.ingest import SCAN_PROFILE_MUTATIONS, ingest_message
 from rocky_scheduler.services.scheduling import schedule_due_push
+from rocky_scheduler.services.scheduling.plugins import plugin_interval_apply
 from tests.scheduling.conftest import mutation
 
 pytestmark = pytest.mark.django_db
@@ -128,67 +129,52 @@ def test_one_run_queues_all_10000_due_schedules_oldest_first(catalogue):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_completion_commits_with_a_grace_period_deadline_when_the_plugin_interval_cannot_be_read(catalogue, caplog):
-    # Completion is one statement of its own (no transaction around it): the schedule's provisional
-    # deadline is written with the status, so when the correction to the plugin's interval fails the
-    # worker still gets its answer and the schedule still recurs.
+def test_completion_needs_no_catalogue_the_schedule_carries_the_interval(catalogue):
+    # Completion is one statement of its own (no transaction around it) that reads the interval from the
+    # schedule: a KATalogus that is down when the worker reports changes nothing about the next deadline.
     Plugin.objects.filter(pk="dns-records").update(interval=60)
     clock = Clock()
     ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
     [task] = task_pop(scheduler_id="boefje", clock=clock)
     with override_settings(ROCKY_SCHEDULER={"CATALOGUE": "tests.scheduling.failing_catalogue.PluginLookupDown"}):
         done = task_transition(task_id=task.id, status=TaskStatus.COMPLETED, clock=clock)
-    assert done.status == TaskStatus.COMPLETED
-    assert Task.objects.get(pk=task.id).status == TaskStatus.COMPLETED
-    assert Schedule.objects.get(pk=task.schedule_id).deadline_at == clock.now + datetime.timedelta(days=1)
-    assert "keeps the grace period" in caplog.text
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.parametrize(
-    "catalogue_path",
-    [
-        # The finishing statement computes the deadline from the listed intervals.
-        "rocky_scheduler.catalogue.EmbeddedCatalogue",
-        # No list of intervals: the provisional deadline is corrected after the statement.
-        "tests.scheduling.failing_catalogue.NoIntervalList",
-    ],
-)
-def test_completion_in_autocommit_sets_the_plugin_interval(catalogue, catalogue_path):
-    Plugin.objects.filter(pk="dns-records").update(interval=60)
-    Plugin.objects.filter(pk="nmap").update(interval=5)
-    clock = Clock()
-    ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
-    with override_settings(ROCKY_SCHEDULER={"CATALOGUE": catalogue_path}):
-        task = complete_one(clock)
+    assert Task.objects.get(pk=task.id).status == done.status == TaskStatus.COMPLETED
     assert Schedule.objects.get(pk=task.schedule_id).deadline_at == clock.now + datetime.timedelta(hours=1)
 
 
-def test_the_deadline_correction_leaves_a_deadline_changed_since(catalogue):
-    Plugin.objects.filter(pk="dns-records").update(interval=60)
+def test_a_cron_step_leaves_a_deadline_changed_since(catalogue):
     clock = Clock()
     ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
     task = complete_one(clock)
-    # An analyst pressed "run now" between the finishing statement and the correction.
+    # An analyst set a deadline between the finishing statement (grace period) and the cron step.
     Schedule.objects.filter(pk=task.schedule_id).update(deadline_at=clock.now)
-    correct_provisional_deadline(task=task, cron=None, provisional=provisional_deadline(clock.now), now=clock.now)
+    provisional = clock.now + datetime.timedelta(days=1)
+    assert cron_step(task=task, cron="0 3 * * *", provisional=provisional, now=clock.now, actor="w") == provisional
     assert Schedule.objects.get(pk=task.schedule_id).deadline_at == clock.now
 
 
-def test_a_changed_plugin_interval_reaches_the_next_completion_once_the_plugin_cache_expires(catalogue):
+def test_a_changed_plugin_interval_reaches_the_schedules_and_the_next_completion(catalogue):
     clock = Clock()
-    with override_settings(ROCKY_SCHEDULER={"PLUGIN_CACHE_SECONDS": 0}):
-        Plugin.objects.filter(pk="dns-records").update(interval=60)
-        ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
-        first = complete_one(clock)
-        assert Schedule.objects.get(pk=first.schedule_id).deadline_at == clock.now + datetime.timedelta(hours=1)
+    Plugin.objects.filter(pk="dns-records").update(interval=60)
+    ingest_message(queue=SCAN_PROFILE_MUTATIONS, payload=mutation(PK, "Hostname", 1), clock=clock)
+    first = complete_one(clock)
+    assert Schedule.objects.get(pk=first.schedule_id).deadline_at == clock.now + datetime.timedelta(hours=1)
 
-        Plugin.objects.filter(pk="dns-records").update(interval=30)
-        clock.advance(hours=1, seconds=1)
-        schedule_due_push(clock=clock)
-        second = complete_one(clock)
-        assert second.schedule_id == first.schedule_id
-        assert Schedule.objects.get(pk=second.schedule_id).deadline_at == clock.now + datetime.timedelta(minutes=30)
+    Plugin.objects.filter(pk="dns-records").update(interval=30)
+    assert plugin_interval_apply(plugin_id="dns-records", interval=datetime.timedelta(minutes=30)) == 1
+    schedule = Schedule.objects.get(pk=first.schedule_id)
+    # The waiting schedule keeps its last finish as the starting point: one hour became thirty minutes.
+    assert schedule.interval == datetime.timedelta(minutes=30)
+    assert schedule.deadline_at == clock.now + datetime.timedelta(minutes=30)
+    event = schedule.events.filter(kind=ScheduleEvent.Kind.DEADLINE).last()
+    assert (event.deadline_from, event.deadline_to) == (clock.now + datetime.timedelta(hours=1), schedule.deadline_at)
+    assert "interval changed" in event.reason
+
+    clock.advance(minutes=30, seconds=1)
+    assert schedule_due_push(clock=clock).queued == 1
+    second = complete_one(clock)
+    assert second.schedule_id == first.schedule_id
+    assert Schedule.objects.get(pk=second.schedule_id).deadline_at == clock.now + datetime.timedelta(minutes=30)
 
 
 def test_each_run_of_a_schedule_has_an_id_of_its_own_in_data(catalogue):

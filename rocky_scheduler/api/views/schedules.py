@@ -65,7 +65,7 @@ class ScheduleListView(SchedulerApiView):
     def post(self, request):
         body = self.validated(ScheduleCreateSerializer, self.body(allow_empty=False))
         refuse_unless_may_change(request, body["organisation"])
-        schedule = schedule_create(**body)
+        schedule = schedule_create(**body, actor=actor_of(request))
         return Response(schedule_json(schedule), status=status.HTTP_201_CREATED)
 
 

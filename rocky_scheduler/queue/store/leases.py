@@ -8,6 +8,7 @@ import datetime
 from django.db import IntegrityError, transaction
 
 from rocky_scheduler.models import Scheduler, Task, TaskEvent, TaskStatus
+from rocky_scheduler.queue.store import deadlines
 from rocky_scheduler.queue.store.types import ExpiredLease
 
 # The history rows' reasons: data, not messages for a reader of this process's language.
@@ -20,7 +21,9 @@ _FIELDS = ["status", "attempts", "lease_expires_at", "lease_owner", "modified_at
 
 
 def expire_batch(*, now: datetime.datetime, batch_size: int) -> list[ExpiredLease]:
-    """Handle up to `batch_size` leases that ran out before `now`; must run inside a transaction."""
+    """Handle up to `batch_size` leases that ran out before `now`; must run inside a transaction.
+
+    A failed task's schedule gets its next deadline in that transaction."""
     schedulers = {scheduler.pk: scheduler for scheduler in Scheduler.objects.all()}
     # SKIP LOCKED: a worker reporting on one of these tasks right now wins; the next run sees it.
     expired = list(
@@ -49,6 +52,8 @@ def _expire_one(task: Task, scheduler: Scheduler, now: datetime.datetime) -> Exp
     if not retry:
         task.status = TaskStatus.FAILED
         task.save(update_fields=_FIELDS)
+        # Failed work of a schedule recurs as finished work does: the same rule, with the failure.
+        deadlines.schedule_finished(task=task, now=now, actor=SYSTEM_ACTOR)
     TaskEvent.objects.create(
         task=task,
         at=now,

@@ -6,7 +6,6 @@ as the single statements of the PostgreSQL store do; the PostgreSQL store inheri
 """
 
 import datetime
-import json
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -21,8 +20,17 @@ from rocky_scheduler.errors import (
     IllegalTransition,
     NotFound,
 )
-from rocky_scheduler.models import ProcessedMessage, Schedule, ScheduleEvent, Scheduler, Task, TaskEvent, TaskStatus
-from rocky_scheduler.queue.store import leases, orm_claim
+from rocky_scheduler.models import (
+    FINAL_STATUSES,
+    ProcessedMessage,
+    Schedule,
+    ScheduleEvent,
+    Scheduler,
+    Task,
+    TaskEvent,
+    TaskStatus,
+)
+from rocky_scheduler.queue.store import deadlines, leases, orm_claim
 from rocky_scheduler.queue.store.machine import LEASE_CLEAR, LEASE_RUN, allowed_from, lease_mode, refusal
 from rocky_scheduler.queue.store.types import (
     ClaimRequest,
@@ -67,10 +75,25 @@ class OrmTaskStore:
             return InsertOutcome.CONFLICT
         return InsertOutcome.INSERTED
 
-    def upsert_schedule(self, schedule: Schedule) -> uuid.UUID:
-        """The id of the schedule with this hash, inserting `schedule` when there is none."""
+    def upsert_schedule(self, schedule: Schedule, *, interval_known: bool = False) -> uuid.UUID:
+        """The id of the schedule with this hash, inserting `schedule` when there is none.
+
+        `interval_known`: `schedule.interval` is the plugin's interval as the catalogue gives it now, and an
+        existing schedule with another copy takes it (with its deadline moved, see deadlines.plugin_interval_refresh).
+        """
         Schedule.objects.bulk_create([schedule], ignore_conflicts=True)
-        return Schedule.objects.values_list("id", flat=True).get(hash=schedule.hash)
+        schedule_id, interval = Schedule.objects.values_list("id", "interval").get(hash=schedule.hash)
+        if interval_known and interval != (schedule.interval or None):
+            self._refresh_interval(schedule)
+        return schedule_id
+
+    def _refresh_interval(self, schedule: Schedule) -> None:
+        # Rare (the plugin's interval changed since this schedule last saw it): off the hot path.
+        plugin_id = (schedule.data.get("boefje") or {}).get("id") if isinstance(schedule.data, dict) else None
+        if plugin_id:
+            deadlines.plugin_interval_refresh(
+                plugin_id=plugin_id, interval=schedule.interval, now=timezone.now(), hash=schedule.hash
+            )
 
     def replace_queued(self, existing: Task, *, replaced_by: uuid.UUID, now: datetime.datetime, actor: str) -> None:
         """Cancel the queued `existing` (locked by the caller) to make room for the task `replaced_by`."""
@@ -163,24 +186,10 @@ class OrmTaskStore:
                 actor=request.actor,
                 reason=request.reason,
             )
-            rescheduled, cron = self._reschedule(task, request)
-        return TransitionOutcome(task=task, from_status=from_status, rescheduled=rescheduled, schedule_cron=cron)
-
-    def _reschedule(self, task: Task, request: TransitionRequest) -> tuple[bool, str | None]:
-        # The same rule as the PostgreSQL store's finishing statement: the plugin's interval when the schedule
-        # has no cron and the interval is known, else the provisional deadline.
-        if request.provisional_deadline is None or task.schedule_id is None:
-            return False, None
-        crons = list(Schedule.objects.filter(pk=task.schedule_id).values_list("schedule", flat=True)[:1])
-        if not crons:
-            return False, None
-        deadline = request.provisional_deadline
-        plugin_id = (task.data.get("boefje") or {}).get("id") if isinstance(task.data, dict) else None
-        seconds = json.loads(request.intervals_json).get(plugin_id) if request.intervals_json else None
-        if crons[0] is None and seconds is not None:
-            deadline = request.now + datetime.timedelta(seconds=float(seconds))
-        Schedule.objects.filter(pk=task.schedule_id).update(deadline_at=deadline, modified_at=request.now)
-        return True, crons[0]
+            deadline = None
+            if to_status in FINAL_STATUSES:
+                deadline = deadlines.schedule_finished(task=task, now=now, actor=request.actor)
+        return TransitionOutcome(task=task, from_status=from_status, deadline_at=deadline)
 
     def expire_lease_batch(self, *, now: datetime.datetime, batch_size: int) -> list[ExpiredLease]:
         """Requeue or fail up to `batch_size` tasks whose lease ran out; in the caller's transaction."""

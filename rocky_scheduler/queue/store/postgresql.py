@@ -15,9 +15,19 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from rocky_scheduler.errors import DUPLICATE_QUEUED, DuplicateTask
-from rocky_scheduler.models import ProcessedMessage, Schedule, ScheduleEvent, Scheduler, Task, TaskEvent, TaskStatus
+from rocky_scheduler.models import (
+    FINAL_STATUSES,
+    ProcessedMessage,
+    Schedule,
+    ScheduleEvent,
+    Scheduler,
+    Task,
+    TaskEvent,
+    TaskStatus,
+)
 from rocky_scheduler.queue.prepared import NamedPreparedStatement
 from rocky_scheduler.queue.store import postgresql_claim
+from rocky_scheduler.queue.store.deadlines import REASON_FINISHED, cron_step, grace_period
 from rocky_scheduler.queue.store.machine import LEASE_CLEAR, LEASE_RUN, allowed_from, lease_mode, refusal
 from rocky_scheduler.queue.store.orm import OrmTaskStore
 from rocky_scheduler.queue.store.rows import TASK_FIELDS, columns, db_values, task_columns, tasks_from_rows
@@ -64,15 +74,16 @@ def _insert_sql() -> str:
 
 @cache
 def _schedule_upsert_sql() -> str:
-    # Guarantees: at most one schedule per hash (the unique index), and the id of the one that exists is returned.
+    # Guarantees: at most one schedule per hash (the unique index); the id and interval of the one that exists are
+    # returned (no lock taken on it: the caller refreshes a stale interval, rarely).
     values = ", ".join(f"%(schedule_{field.attname})s" for field in _SCHEDULE_FIELDS)
     table = Schedule._meta.db_table
     return f"""
         WITH inserted AS (
             INSERT INTO {table} ({columns(_SCHEDULE_FIELDS)}) VALUES ({values})
-            ON CONFLICT (hash) DO NOTHING RETURNING id
+            ON CONFLICT (hash) DO NOTHING RETURNING id, "interval"
         )
-        SELECT id FROM inserted UNION ALL SELECT id FROM {table} WHERE hash = %(hash)s LIMIT 1
+        SELECT id, "interval" FROM inserted UNION ALL SELECT id, "interval" FROM {table} WHERE hash = %(hash)s LIMIT 1
     """  # noqa: S608 - names from model metadata; every value is a parameter
 
 
@@ -84,8 +95,9 @@ _TRANSITION_TYPES = {
     "kind": "text",
     "actor": "text",
     "reason": "text",
-    "intervals": "jsonb",
-    "provisional": "timestamptz",
+    "grace": "interval",
+    "deadline_kind": "text",
+    "deadline_reason": "text",
 }
 
 
@@ -93,9 +105,10 @@ _TRANSITION_TYPES = {
 def _transition_statement(lease: str, clear_dispatch: bool, reschedule: bool) -> NamedPreparedStatement:
     # Guarantees: the row is locked, its status checked against `allowed_from` and changed, and the history row
     # written, in one statement; a status that forbids the move changes nothing and returns no row. Finishing
-    # work of a schedule gives the schedule its next deadline in the same statement, so no crash can leave it
-    # without one: now + its plugin's interval (from the `intervals` map) when it has no cron and the plugin is
-    # listed, else the provisional deadline (the grace period; the caller corrects it for cron).
+    # work of a schedule gives the schedule its next deadline and the DEADLINE history row in the same statement,
+    # so no crash can leave it without one, from the schedule's own columns: now + its interval, or now + the
+    # grace period without one (deadlines.next_deadline is the same rule). A cron schedule gets the grace period
+    # here and its next cron time from deadlines.cron_step right after: cron needs croniter.
     task_table, schedule_table = Task._meta.db_table, Schedule._meta.db_table
     assignments = ["status = %(to_status)s", "modified_at = %(now)s"]
     if lease == LEASE_RUN:
@@ -105,26 +118,33 @@ def _transition_statement(lease: str, clear_dispatch: bool, reschedule: bool) ->
         assignments += ["lease_expires_at = NULL", "lease_owner = ''"]
     if clear_dispatch:
         assignments.append("dispatched_at = NULL")
-    rescheduled, tail = "", "SELECT changed.*, false, NULL FROM changed"
+    rescheduled, tail = "", "SELECT changed.*, NULL, NULL FROM changed"
     if reschedule:
+        # `before` locks the schedule row and reads its deadline as it is (the latest committed one), for the
+        # history row's "from": UPDATE ... RETURNING only sees the new values.
         rescheduled = f""",
+        before AS (
+            SELECT s.id, s.deadline_at FROM {schedule_table} AS s JOIN changed ON s.id = changed.schedule_id
+               FOR UPDATE OF s
+        ),
         rescheduled AS (
             UPDATE {schedule_table} AS s
-               SET deadline_at = COALESCE(
-                       CASE WHEN s.schedule IS NULL
-                            THEN %(now)s + (%(intervals)s::jsonb ->> (changed.data #>> '{{boefje,id}}'))::float8
-                                 * interval '1 second'
-                       END,
-                       %(provisional)s
-                   ),
+               SET deadline_at = %(now)s + CASE WHEN COALESCE(s.schedule, '') = ''
+                                                THEN COALESCE(s."interval", %(grace)s)
+                                                ELSE %(grace)s END,
                    modified_at = %(now)s
-              FROM changed
-             WHERE s.id = changed.schedule_id
-         RETURNING s.id, s.schedule
+              FROM before
+             WHERE s.id = before.id
+         RETURNING s.id, s.schedule, s.deadline_at, before.deadline_at AS deadline_from
+        ),
+        deadline_history AS (
+            INSERT INTO {ScheduleEvent._meta.db_table}
+                   (schedule_id, at, kind, actor, reason, deadline_from, deadline_to)
+            SELECT id, %(now)s, %(deadline_kind)s, %(actor)s, %(deadline_reason)s, deadline_from, deadline_at
+              FROM rescheduled
         )"""  # noqa: S608 - names from model metadata; every value is a parameter
         tail = (
-            "SELECT changed.*, rescheduled.id IS NOT NULL, rescheduled.schedule"
-            " FROM changed LEFT JOIN rescheduled ON true"
+            "SELECT changed.*, rescheduled.schedule, rescheduled.deadline_at FROM changed LEFT JOIN rescheduled ON true"
         )
     sql = f"""
         WITH current AS (
@@ -197,7 +217,7 @@ class PostgresqlTaskStore(OrmTaskStore):
             return InsertOutcome.BOUNDED
         return InsertOutcome.CONFLICT
 
-    def upsert_schedule(self, schedule: Schedule) -> uuid.UUID:
+    def upsert_schedule(self, schedule: Schedule, *, interval_known: bool = False) -> uuid.UUID:
         values = db_values(schedule, _SCHEDULE_FIELDS)
         params = {f"schedule_{field.attname}": value for field, value in zip(_SCHEDULE_FIELDS, values, strict=True)}
         with connection.cursor() as cursor:
@@ -207,18 +227,21 @@ class PostgresqlTaskStore(OrmTaskStore):
                 # A concurrent insert of the same hash committed after this statement's snapshot: a new statement
                 # sees it.
                 cursor.execute(
-                    f"SELECT id FROM {Schedule._meta.db_table} WHERE hash = %(hash)s",  # noqa: S608
+                    f'SELECT id, "interval" FROM {Schedule._meta.db_table} WHERE hash = %(hash)s',  # noqa: S608
                     {"hash": schedule.hash},
                 )
                 row = cursor.fetchone()
-        return row[0]
+        schedule_id, interval = row
+        if interval_known and interval != (schedule.interval or None):
+            self._refresh_interval(schedule)
+        return schedule_id
 
     def claim(self, request: ClaimRequest) -> ClaimResult:
         return postgresql_claim.claim(request)
 
     def transition(self, request: TransitionRequest) -> TransitionOutcome:
         to_status = request.to_status
-        reschedule = request.provisional_deadline is not None
+        reschedule = to_status in FINAL_STATUSES
         statement = _transition_statement(lease_mode(to_status), to_status == TaskStatus.QUEUED, reschedule)
         params = {
             "task_id": request.task_id,
@@ -230,7 +253,11 @@ class PostgresqlTaskStore(OrmTaskStore):
             "reason": request.reason,
         }
         if reschedule:
-            params |= {"intervals": request.intervals_json, "provisional": request.provisional_deadline}
+            params |= {
+                "grace": grace_period(),
+                "deadline_kind": ScheduleEvent.Kind.DEADLINE.value,
+                "deadline_reason": REASON_FINISHED.format(task_id=request.task_id, status=to_status),
+            }
         try:
             # A transaction (or savepoint) only where a unique index can refuse the move: back into the queue.
             # Elsewhere the statement commits on its own unless the caller holds a transaction: the hot path of
@@ -245,7 +272,11 @@ class PostgresqlTaskStore(OrmTaskStore):
         if row is None:
             raise refusal(request.task_id, to_status)
         (task,) = tasks_from_rows([row])
-        return TransitionOutcome(task=task, from_status=row[-3], rescheduled=row[-2], schedule_cron=row[-1])
+        cron, deadline = row[-2], row[-1]
+        if cron:
+            # The one follow-up, for cron schedules only: the statement wrote the grace period.
+            deadline = cron_step(task=task, cron=cron, provisional=deadline, now=request.now, actor=request.actor)
+        return TransitionOutcome(task=task, from_status=row[-3], deadline_at=deadline)
 
     def last_completed_at(self, *, scheduler_id: str, hash: str) -> datetime.datetime | None:  # noqa: A002
         params = {"hash": hash, "scheduler_id": scheduler_id, "completed": TaskStatus.COMPLETED.value}

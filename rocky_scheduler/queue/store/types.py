@@ -56,20 +56,14 @@ class TransitionRequest:
     now: datetime.datetime
     actor: str
     reason: str
-    # Finishing: the task's schedule (if any) gets its next deadline in the same write: now + its plugin's
-    # interval from `intervals_json` (plugin id -> seconds) when it has no cron and the plugin is listed, else
-    # `provisional_deadline` (the grace period, corrected afterwards for cron).
-    provisional_deadline: datetime.datetime | None = None
-    intervals_json: str | None = None
 
 
 @dataclass(frozen=True)
 class TransitionOutcome:
     task: Task
     from_status: str
-    # The task has a schedule, which got a new deadline in the same write; its cron expression, if any.
-    rescheduled: bool
-    schedule_cron: str | None
+    # Finishing work of a schedule: the schedule's next deadline, set in the same write (deadlines.next_deadline).
+    deadline_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)

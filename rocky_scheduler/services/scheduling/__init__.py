@@ -1,4 +1,3 @@
-from rocky_scheduler.services.deadlines import schedule_after_task_finished
 from rocky_scheduler.services.scheduling.boefjes import boefjes_schedule_for_mutation
 from rocky_scheduler.services.scheduling.normalizers import normalizers_schedule_for_raw_file
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
@@ -10,6 +9,5 @@ __all__ = [
     "boefjes_schedule_for_mutation",
     "normalizers_schedule_for_raw_file",
     "plugin_set_enabled",
-    "schedule_after_task_finished",
     "schedule_due_push",
 ]

@@ -80,6 +80,7 @@ def boefje_schedule(
             organisation=ooi.organisation,
             data=boefje_task_data(plugin, ooi),
             actor=actor,
+            plugin=plugin,
             rank_hints={
                 "interval": plugin.interval,
                 "ooi_level": ooi.scan_level,

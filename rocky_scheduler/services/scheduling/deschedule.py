@@ -10,6 +10,7 @@ from django.db import transaction
 from rocky_scheduler.messages import DESCHEDULE_MIME_TYPE, RawFileReceived
 from rocky_scheduler.models import Schedule, ScheduleEvent, Task, TaskStatus, TaskType
 from rocky_scheduler.services.common import Clock, default_clock
+from rocky_scheduler.services.schedules import plugin_timing
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
 from rocky_scheduler.services.task_transition import task_cancel
 from rocky_scheduler.taskdata import validate_task_data
@@ -34,6 +35,8 @@ def schedule_deschedule_for_raw_file(*, raw_file: RawFileReceived, clock: Clock 
         data["input_ooi"] = raw_file.input_ooi
     validated = validate_task_data(task_type=TaskType.BOEFJE, data=data, organisation=raw_file.organisation)
     now = clock()
+    # Created like every boefje schedule, with its plugin's interval and cron: enabling it again later needs them.
+    timing = plugin_timing(validated.data)
     schedule, _ = Schedule.objects.select_for_update().get_or_create(
         hash=validated.hash,
         defaults={
@@ -41,6 +44,8 @@ def schedule_deschedule_for_raw_file(*, raw_file: RawFileReceived, clock: Clock 
             "organisation": raw_file.organisation,
             "data": validated.data,
             "enabled": False,
+            "interval": timing.interval,
+            "schedule": timing.cron,
             "created_at": now,
             "modified_at": now,
         },

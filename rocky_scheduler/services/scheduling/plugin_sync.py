@@ -26,7 +26,11 @@ from rocky_scheduler.errors import InvalidInput, NotFound
 from rocky_scheduler.models import JobCursor, PluginSync, Schedule, ScheduleEvent, TaskType
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.plugin_enablement import Defer, defer_to_cluster, more_objects_than
-from rocky_scheduler.services.scheduling.plugins import plugin_schedule_everywhere
+from rocky_scheduler.services.scheduling.plugins import (
+    plugin_interval_apply,
+    plugin_intervals_reconcile,
+    plugin_schedule_everywhere,
+)
 from rocky_scheduler.services.scheduling.rescheduling import ACTOR as RESCHEDULER
 from rocky_scheduler.services.scheduling.rescheduling import REASON_PLUGIN_DISABLED
 
@@ -125,6 +129,8 @@ def plugin_sync(
     if not enabled:
         result.schedules_disabled = _schedules_switch(_enabled_schedules(organisation, plugin_id), False, now)
         return result
+    if isinstance(plugin, PluginInfo):  # its schedules take the interval the catalogue gives now
+        plugin_interval_apply(plugin_id=plugin_id, interval=plugin.interval, organisation=organisation, clock=clock)
     result.schedules_enabled = _schedules_switch(_parked_schedules(organisation, plugin_id), True, now)
     if result.changed and isinstance(plugin, PluginInfo):
         catalogue = catalogue or get_catalogue()
@@ -293,6 +299,7 @@ def _reconcile_organisation(
     boefje_schedules = Schedule.objects.filter(scheduler_id=TaskType.BOEFJE, organisation=organisation)
     scheduled = set(boefje_schedules.filter(enabled=True).values_list("data__boefje__id", flat=True).distinct())
     parked = set(_parked(boefje_schedules).values_list("data__boefje__id", flat=True).distinct())
+    plugin_intervals_reconcile(organisation=organisation, plugins=enabled, clock=clock)
     for plugin_id, plugin in sorted(enabled.items()):
         if synced.get(plugin_id) is not True or plugin_id in parked:
             sync = plugin_sync(

@@ -11,6 +11,7 @@ from rocky_scheduler.catalogue import Catalogue, OOIInfo, get_catalogue
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import DuplicateTask, InvalidInput, NotFound, QueueFull
 from rocky_scheduler.models import Schedule, ScheduleEvent, TaskType
+from rocky_scheduler.queue.store.deadlines import deadlines_clear, plugin_interval_refresh
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.task_push import task_push
 
@@ -24,6 +25,7 @@ REASON_PLUGIN_GONE = "plugin {plugin!r} does not exist"
 REASON_INVALID = "its data is no longer valid: {error}"
 REASON_ACTIVE = "a task of this schedule is still active"
 REASON_FULL = "the queue is full; retried next run"
+REASON_RESCHEDULED = "rescheduled: its work is queued or active"
 
 
 @dataclass
@@ -89,18 +91,18 @@ class _Batch:
 
     def __init__(self, now: datetime.datetime) -> None:
         self.now = now
-        self.cleared: list = []
+        self.cleared: list[tuple] = []
         self.events: list[ScheduleEvent] = []
 
     def clear_deadline(self, schedule: Schedule) -> None:
-        self.cleared.append(schedule.pk)
+        self.cleared.append((schedule.pk, schedule.deadline_at))
 
     def note(self, schedule: Schedule, kind: str, reason: str = "") -> None:
         self.events.append(ScheduleEvent(schedule=schedule, at=self.now, kind=kind, actor=ACTOR, reason=reason))
 
     def flush(self) -> None:
-        if self.cleared:
-            Schedule.objects.filter(pk__in=self.cleared).update(deadline_at=None, modified_at=self.now)
+        # Cleared with their history rows: finishing the queued (or active) task sets the next deadline.
+        deadlines_clear(self.cleared, now=self.now, actor=ACTOR, reason=REASON_RESCHEDULED)
         ScheduleEvent.objects.bulk_create(self.events)
 
 
@@ -110,6 +112,16 @@ def _push_one(schedule: Schedule, *, catalogue: "_RunCatalogue", batch: _Batch, 
         _disable(schedule, reason, batch)
         result.disabled += 1
         return
+    if "interval" in hints and (hints["interval"] or None) != schedule.interval:
+        # The catalogue's interval differs from the schedule's copy (a schedule from before migration 0012, or a
+        # change no sync brought): copied now, so finishing this run uses it. Its deadline is cleared below anyway.
+        plugin_interval_refresh(
+            plugin_id=schedule.data["boefje"]["id"],
+            interval=hints["interval"],
+            now=batch.now,
+            hash=schedule.hash,
+            move_deadlines=False,
+        )
     try:
         task_push(
             scheduler_id=schedule.scheduler_id,
