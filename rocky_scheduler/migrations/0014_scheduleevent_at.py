@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rocky_scheduler", "0011_plugin_sync_job_cursor"),
+        ("rocky_scheduler", "0012_schedule_interval"),
     ]
 
     operations = [
