@@ -10,7 +10,7 @@ HOST_TESTS ?= tests/api tests/admin tests/dashboard tests/client tests/rocky_hos
 # store and the services that push, pop, change status, expire leases, retry, re-prioritise, deduplicate and
 # schedule, its concurrency tests included. Tests marked `postgresql_only` are deselected there (tests/conftest.py;
 # docs/architecture.md "What SQLite cannot do").
-SQLITE_TEST_DATABASE_URL ?= sqlite:////tmp/rocky_scheduler_sqlite.sqlite3
+SQLITE_TEST_DATABASE ?= /tmp/rocky_scheduler_sqlite.sqlite3
 SQLITE_TESTS ?= tests/queue tests/test_task_push.py tests/test_task_pop.py tests/test_task_transition.py \
 	tests/test_dedup_groups.py tests/test_queue_processes.py tests/test_filters.py tests/scheduling \
 	tests/api/test_push_pop.py tests/api/test_tasks.py tests/api/test_task_patch_reason.py \
@@ -47,7 +47,8 @@ test-standalone: $(VENV)/.installed
 # The store and service tests again on an SQLite file (pytest-django makes `<file>.test` beside it), so worker
 # processes and live servers share it as they share PostgreSQL.
 test-sqlite: $(VENV)/.installed
-	DATABASE_URL=$(SQLITE_TEST_DATABASE_URL) $(PY) -m pytest $(SQLITE_TESTS) $(PYTEST_ARGS)
+	rm -f $(SQLITE_TEST_DATABASE).test $(SQLITE_TEST_DATABASE).test-wal $(SQLITE_TEST_DATABASE).test-shm
+	DATABASE_URL=sqlite:///$(SQLITE_TEST_DATABASE) $(PY) -m pytest $(SQLITE_TESTS) $(PYTEST_ARGS)
 
 # Tests marked `standalone` need the standalone project itself (its live servers, branding, own tokens).
 test-host: $(VENV)/.installed
