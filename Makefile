@@ -6,8 +6,19 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rocky_scheduler
 HOST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rocky_host
 # What runs a second time inside the Rocky-shaped host project (tests/rocky_host/settings.py).
 HOST_TESTS ?= tests/api tests/admin tests/dashboard tests/client tests/rocky_host
+# What runs a third time on an SQLite file (the embedded default's database): every module that drives the task
+# store and the services that push, pop, change status, expire leases, retry, re-prioritise, deduplicate and
+# schedule, its concurrency tests included. Tests marked `postgresql_only` are deselected there (tests/conftest.py;
+# docs/architecture.md "What SQLite cannot do").
+SQLITE_TEST_DATABASE ?= /tmp/rocky_scheduler_sqlite.sqlite3
+SQLITE_TESTS ?= tests/queue tests/test_task_push.py tests/test_task_pop.py tests/test_task_transition.py \
+	tests/test_dedup_groups.py tests/test_queue_processes.py tests/test_filters.py tests/scheduling \
+	tests/api/test_push_pop.py tests/api/test_tasks.py tests/api/test_task_patch_reason.py \
+	tests/api/test_live_concurrency.py tests/api/test_settings_bind_live.py tests/api/test_schedulers_schedules.py \
+	tests/admin/test_task_actions.py tests/admin/test_task_priority.py tests/admin/test_confirmations_and_history.py \
+	tests/ingest/test_scheduling_rules.py tests/catalogue/test_openkat_scheduling.py tests/reliability/test_rescheduler_kill.py
 
-.PHONY: run test test-prerequisites test-standalone test-host test-django51 lint bench
+.PHONY: run test test-prerequisites test-standalone test-host test-sqlite test-django51 lint bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,15 +33,22 @@ run: $(VENV)/.installed
 test-prerequisites:
 	bash scripts/test_prerequisites.sh
 
-# Both passes always run; `make test` fails if either does.
+# All three passes always run; `make test` fails if any does.
 test: $(VENV)/.installed test-prerequisites
 	@status=0; \
 	$(MAKE) --no-print-directory test-standalone || status=1; \
 	$(MAKE) --no-print-directory test-host || status=1; \
+	$(MAKE) --no-print-directory test-sqlite || status=1; \
 	exit $$status
 
 test-standalone: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)
+
+# The store and service tests again on an SQLite file (pytest-django makes `<file>.test` beside it), so worker
+# processes and live servers share it as they share PostgreSQL.
+test-sqlite: $(VENV)/.installed
+	rm -f $(SQLITE_TEST_DATABASE).test $(SQLITE_TEST_DATABASE).test-wal $(SQLITE_TEST_DATABASE).test-shm
+	DATABASE_URL=sqlite:///$(SQLITE_TEST_DATABASE) $(PY) -m pytest $(SQLITE_TESTS) $(PYTEST_ARGS)
 
 # Tests marked `standalone` need the standalone project itself (its live servers, branding, own tokens).
 test-host: $(VENV)/.installed

@@ -22,6 +22,28 @@ def pytest_sessionstart(session):
         pytest.exit(f"Django {django.get_version()} is installed, not Django {expected_django}", returncode=3)
 
 
+def pytest_collection_modifyitems(config, items):
+    """On SQLite, tests marked `postgresql_only` are deselected, not skipped: they test what SQLite cannot do
+    (docs/architecture.md "What SQLite cannot do"), so they are not run there at all. Each must say why."""
+    from django.conf import settings
+
+    unexplained = [item.nodeid for item in items if _postgresql_only(item) is not None and not _postgresql_only(item)]
+    if unexplained:
+        raise pytest.UsageError(f"postgresql_only needs reason=...: {', '.join(unexplained)}")
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    deselected = [item for item in items if _postgresql_only(item) is not None]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if _postgresql_only(item) is None]
+
+
+def _postgresql_only(item) -> str | None:
+    """The marker's reason ("" when it has none), None when the test is not marked."""
+    marker = item.get_closest_marker("postgresql_only")
+    return None if marker is None else marker.kwargs.get("reason", "")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_heap_cache():
     # Each test starts with empty process-local caches, as a freshly started server would.

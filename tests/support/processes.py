@@ -13,6 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_database_url() -> str:
     settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        # The test database's file (settings.py gives SQLite tests a file, never `:memory:`).
+        return f"sqlite:///{settings['NAME']}"
     user = settings.get("USER") or "postgres"
     host = settings.get("HOST") or "127.0.0.1"
     port = settings.get("PORT") or 5432

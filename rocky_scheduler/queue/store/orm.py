@@ -226,8 +226,12 @@ class OrmTaskStore:
 
     def last_completed_at(self, *, scheduler_id: str, hash: str) -> datetime.datetime | None:  # noqa: A002
         """When work with this hash last completed (None: never)."""
-        completed = Task.objects.filter(scheduler_id=scheduler_id, hash=hash, status=TaskStatus.COMPLETED)
-        return completed.order_by("-modified_at").values_list("modified_at", flat=True).first()
+        # Only the hash (and status) in SQL: given the scheduler too, SQLite's planner (no statistics) walked the
+        # scheduler's whole (scheduler, modified_at) index for every push, a full scan per scheduled task. The hash
+        # index finds the few runs of this work; the scheduler is compared here.
+        completed = Task.objects.filter(hash=hash, status=TaskStatus.COMPLETED).order_by()
+        runs = completed.values_list("scheduler_id", "modified_at")
+        return max((at for scheduler, at in runs if scheduler == scheduler_id), default=None)
 
     def boefje_run_state(
         self,
