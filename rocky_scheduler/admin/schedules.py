@@ -18,11 +18,11 @@ from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from rocky_scheduler.access import actor_of
 from rocky_scheduler.admin.common import (
     ADMIN_CSS,
     HistoryInline,
     RefuseNulQueryMixin,
-    actor_of,
     confirm_first,
     exact_time,
     id_prefix_q,

@@ -20,12 +20,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from rocky_scheduler.access import MAY_NOT_CHANGE_ORGANISATION
+from rocky_scheduler.access import MAY_NOT_CHANGE_ORGANISATION, actor_of
 from rocky_scheduler.admin.common import (
     ADMIN_CSS,
     HistoryInline,
     RefuseNulQueryMixin,
-    actor_of,
     confirm_first,
     exact_time,
     id_prefix_q,
