@@ -1,4 +1,8 @@
-"""Request bodies (validated here) and response shapes (for the OpenAPI schema)."""
+"""Request bodies (validated here) and response shapes: the one definition of each JSON shape the API writes.
+
+The response serializers (TaskSerializer, ScheduleSerializer, SchedulerSerializer) give the OpenAPI schema
+and, through `api.representations.writer_for`, the JSON itself: a field added here is written and documented.
+"""
 
 from typing import Any
 
@@ -146,6 +150,10 @@ class SchedulerSerializer(serializers.Serializer):
     maxsize = serializers.IntegerField()
     paused = serializers.BooleanField()
     ranker = serializers.CharField()
+    allow_replace = serializers.BooleanField()
+    allow_updates = serializers.BooleanField()
+    allow_priority_updates = serializers.BooleanField()
+    deduplicate = serializers.BooleanField()
 
 
 class QueueSerializer(serializers.Serializer):
