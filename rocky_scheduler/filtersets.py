@@ -91,7 +91,20 @@ class SchedulerFilter(django_filters.CharFilter):
         return qs.filter(scheduler_id=known_scheduler(value)) if value else qs
 
 
-class TaskFilter(django_filters.FilterSet):
+class QueryFilterSet(django_filters.FilterSet):
+    """A FilterSet whose form class is built once per class: django-filter builds it on every request (a new
+    field per filter, each with a generated label), a third of a list request's filtering time."""
+
+    _form_classes: dict[type, type[forms.Form]] = {}
+
+    def get_form_class(self) -> type[forms.Form]:
+        form_class = self._form_classes.get(type(self))
+        if form_class is None:
+            form_class = self._form_classes[type(self)] = super().get_form_class()
+        return form_class
+
+
+class TaskFilter(QueryFilterSet):
     scheduler_id = SchedulerFilter(strip=False)
     organisation = django_filters.CharFilter(field_name="organisation", strip=False)
     # OpenKAT's older spellings of organisation and task_type, still sent by some clients.
@@ -113,7 +126,7 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(Q(data__boefje__id=value) | Q(data__normalizer__id=value))
 
 
-class ScheduleFilter(django_filters.FilterSet):
+class ScheduleFilter(QueryFilterSet):
     scheduler_id = SchedulerFilter(strip=False)
     organisation = django_filters.CharFilter(field_name="organisation", strip=False)
     enabled = ParsedFilter("enabled", parse_bool, field_name="enabled")
@@ -129,7 +142,7 @@ class ScheduleFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-def filtered(filterset_class: type[django_filters.FilterSet], params: Any, queryset: QuerySet) -> QuerySet:
+def filtered(filterset_class: type[QueryFilterSet], params: Any, queryset: QuerySet) -> QuerySet:
     """`queryset` narrowed by the query parameters `params` (a QueryDict or a plain dict)."""
     filterset = filterset_class(data=params, queryset=queryset)
     # Every refusal is raised by a parser as InvalidInput/NotFound; a form error left here would be ours.
