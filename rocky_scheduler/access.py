@@ -25,6 +25,7 @@ from rocky_scheduler.conf import app_settings
 # A message, shown as the `detail` of a 403: the organisation is named by the caller, so naming it leaks nothing.
 MAY_NOT_CHANGE_ORGANISATION = "You may not change the work of organisation {organisation!r}."
 WORKER_PERMISSION = "rocky_scheduler.pop_task"
+APP_LABEL = "rocky_scheduler"
 
 
 @dataclass(frozen=True)
@@ -152,3 +153,20 @@ def request_scope(request: Any) -> OrganisationScope:
 
 def request_may_change(request: Any, organisation: str) -> bool:
     return user_may_change(getattr(request, "user", None), organisation)
+
+
+def holds_permission(user: Any, codename: str) -> bool:
+    """Whether `user` is signed in and holds the app's model permission `codename` (push_task, cancel_task, ...)."""
+    return bool(user is not None and user.is_authenticated and user.has_perm(f"{APP_LABEL}.{codename}"))
+
+
+def actor_name(user: Any) -> str:
+    """How history names `user`: the API, the admin and the in-process client write the same form."""
+    if user is not None and user.is_authenticated:
+        return f"user:{user.get_username()}"
+    return "api:anonymous"
+
+
+def actor_of(request: Any) -> str:
+    """How history names whoever made the request (an admin or an API request)."""
+    return actor_name(getattr(request, "user", None))

@@ -55,7 +55,7 @@ def plugin_schedule_everywhere(organisation: str, plugin_id: str) -> dict:
 
 
 def plugins_reconcile() -> dict:
-    from rocky_scheduler.services.scheduling.plugin_sync import plugins_reconcile as reconcile
+    from rocky_scheduler.services.scheduling.plugin_reconcile import plugins_reconcile as reconcile
 
     result = dataclasses.asdict(reconcile())
     _log("plugin reconciliation", result)

@@ -8,18 +8,14 @@ from django.db import connection
 from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from rocky_scheduler import __version__
 from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope
 from rocky_scheduler.catalogue.health import catalogue_health
-from rocky_scheduler.errors import TASK_NOT_FOUND, UNKNOWN_SCHEDULER, InvalidInput, NotFound
+from rocky_scheduler.errors import TASK_NOT_FOUND, NotFound
+from rocky_scheduler.filtersets import ScheduleFilter, TaskFilter, filtered, known_scheduler
 from rocky_scheduler.models import Schedule, Scheduler, Task, TaskStatus
 from rocky_scheduler.queue.store import get_store
-
-DATETIME_INVALID = "{name} must be an ISO 8601 date-time, got {value!r}."
-STATUS_UNKNOWN = "status must be one of {choices}, got {value!r}."
-BOOLEAN_INVALID = "{name} must be true or false, got {value!r}."
 
 
 def get_task(task_id: Any, *, scope: OrganisationScope = EVERY_ORGANISATION) -> Task:
@@ -28,13 +24,6 @@ def get_task(task_id: Any, *, scope: OrganisationScope = EVERY_ORGANISATION) -> 
         return scope.filter(Task.objects.all()).get(pk=task_id)
     except (Task.DoesNotExist, ValidationError, ValueError):
         raise NotFound(TASK_NOT_FOUND.format(task_id=task_id), field="id") from None
-
-
-def known_scheduler(scheduler_id: str) -> str:
-    """`scheduler_id` if a scheduler has it; a filter on one that does not is a 404, as its own paths are."""
-    if not Scheduler.objects.filter(pk=scheduler_id).exists():
-        raise NotFound(UNKNOWN_SCHEDULER.format(scheduler_id=scheduler_id), field="scheduler_id")
-    return scheduler_id
 
 
 def service_health() -> dict[str, Any]:
@@ -117,51 +106,11 @@ def oldest_queued(scheduler_id: str | None = None) -> dict[str, datetime.datetim
     return {row["scheduler_id"]: row["oldest"] for row in rows}
 
 
-def parse_time(name: str, value: Any) -> datetime.datetime:
-    try:
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-    except ValueError:
-        # Well-formed but impossible (month 13, hour 99): Django raises rather than returning None.
-        parsed = None
-    if parsed is None:
-        raise InvalidInput(DATETIME_INVALID.format(name=name, value=value), field=name)
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, datetime.UTC)
-    return parsed
-
-
-def parse_bool(name: str, value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in {"true", "1", "yes"}:
-        return True
-    if lowered in {"false", "0", "no"}:
-        return False
-    raise InvalidInput(BOOLEAN_INVALID.format(name=name, value=value), field=name)
-
-
 def task_list(
     *, params: dict[str, str], filters: Q | None = None, scope: OrganisationScope = EVERY_ORGANISATION
 ) -> QuerySet[Task]:
-    """Tasks newest first, narrowed by OpenKAT's query parameters and an optional filter tree."""
-    queryset = scope.filter(Task.objects.all())
-    if value := params.get("scheduler_id"):
-        queryset = queryset.filter(scheduler_id=known_scheduler(value))
-    if value := params.get("organisation") or params.get("organisation_id"):
-        queryset = queryset.filter(organisation=value)
-    if value := params.get("task_type") or params.get("type"):
-        queryset = queryset.filter(type=value)
-    if value := params.get("status"):
-        if value not in TaskStatus.values:
-            raise InvalidInput(STATUS_UNKNOWN.format(choices=", ".join(TaskStatus.values), value=value), field="status")
-        queryset = queryset.filter(status=value)
-    if value := params.get("input_ooi"):
-        queryset = queryset.filter(data__input_ooi=value)
-    if value := params.get("plugin_id"):
-        queryset = queryset.filter(Q(data__boefje__id=value) | Q(data__normalizer__id=value))
-    if value := params.get("min_created_at"):
-        queryset = queryset.filter(created_at__gte=parse_time("min_created_at", value))
-    if value := params.get("max_created_at"):
-        queryset = queryset.filter(created_at__lte=parse_time("max_created_at", value))
+    """Tasks newest first, narrowed by the query parameters (filtersets.TaskFilter) and an optional filter tree."""
+    queryset = filtered(TaskFilter, params, scope.filter(Task.objects.all()))
     if filters is not None:
         queryset = queryset.filter(filters)
     return queryset.order_by("-created_at", "-id")
@@ -201,23 +150,8 @@ def task_stats(
 def schedule_list(
     *, params: dict[str, str], filters: Q | None = None, scope: OrganisationScope = EVERY_ORGANISATION
 ) -> QuerySet[Schedule]:
-    queryset = scope.filter(Schedule.objects.all())
-    if value := params.get("scheduler_id"):
-        queryset = queryset.filter(scheduler_id=known_scheduler(value))
-    if value := params.get("organisation"):
-        queryset = queryset.filter(organisation=value)
-    if value := params.get("enabled"):
-        queryset = queryset.filter(enabled=parse_bool("enabled", value))
-    if value := params.get("schedule_hash") or params.get("hash"):
-        queryset = queryset.filter(hash=value)
-    if value := params.get("min_deadline_at"):
-        queryset = queryset.filter(deadline_at__gte=parse_time("min_deadline_at", value))
-    if value := params.get("max_deadline_at"):
-        queryset = queryset.filter(deadline_at__lte=parse_time("max_deadline_at", value))
-    if value := params.get("min_created_at"):
-        queryset = queryset.filter(created_at__gte=parse_time("min_created_at", value))
-    if value := params.get("max_created_at"):
-        queryset = queryset.filter(created_at__lte=parse_time("max_created_at", value))
+    """Schedules newest first, narrowed by the query parameters (filtersets.ScheduleFilter) and a filter tree."""
+    queryset = filtered(ScheduleFilter, params, scope.filter(Schedule.objects.all()))
     if filters is not None:
         queryset = queryset.filter(filters)
     return queryset.order_by("-created_at", "-id")

@@ -17,7 +17,3 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 POP_ONLY: frozenset[tuple[str, str]] = frozenset({(S.QUEUED, S.DISPATCHED)})
-
-
-def is_allowed(from_status: str, to_status: str) -> bool:
-    return to_status in TRANSITIONS.get(from_status, frozenset())

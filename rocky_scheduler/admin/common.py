@@ -22,9 +22,9 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from rocky_scheduler.access import holds_permission
 from rocky_scheduler.errors import SchedulerError
 
-APP = "rocky_scheduler"
 # One action request runs its service this many times at most: beyond that the request would
 # outlive any proxy timeout, and "select all" on a million tasks is almost always a slip.
 ACTION_LIMIT = 5_000
@@ -71,13 +71,8 @@ def id_prefix_q(term: str, field: str = "pk") -> Q | None:
     return Q(**{f"{field}__gte": bounds[0], f"{field}__lte": bounds[1]})
 
 
-def actor_of(request: HttpRequest) -> str:
-    """How history names the person: the same form the API uses (rocky_scheduler.api.permissions)."""
-    return f"user:{request.user.get_username()}"
-
-
 def user_has(request: HttpRequest, codename: str) -> bool:
-    return request.user.has_perm(f"{APP}.{codename}")
+    return holds_permission(request.user, codename)
 
 
 def pretty_json(value: Any) -> SafeString:

@@ -14,13 +14,12 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope, request_scope
-from rocky_scheduler.admin.common import RefuseNulQueryMixin, actor_of, run_each
+from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope, actor_of, request_scope
+from rocky_scheduler.admin.common import RefuseNulQueryMixin, run_each
 from rocky_scheduler.errors import SchedulerError
 from rocky_scheduler.models import Scheduler, Task, TaskStatus
 from rocky_scheduler.rankers import SHIPPED_RANKERS
-from rocky_scheduler.services.scheduler_configure import CONFIGURABLE, check_ranker, scheduler_configure
-from rocky_scheduler.services.scheduler_settings import scheduler_update
+from rocky_scheduler.services.scheduler_settings import CONFIGURABLE, check_ranker, scheduler_configure
 
 RANKER_LIST_ID = "rocky-scheduler-rankers"
 
@@ -139,7 +138,7 @@ class SchedulerAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
         def operation(pk: str) -> bool:
             if pk in already:
                 return False
-            scheduler = scheduler_update(scheduler_id=pk, actor=actor, paused=paused)
+            scheduler = scheduler_configure(scheduler_id=pk, actor=actor, paused=paused)
             # Schedulers have no history table; the admin's own log records who paused what.
             self.log_change(request, scheduler, "Paused" if paused else "Resumed")
             return True

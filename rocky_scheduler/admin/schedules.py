@@ -1,11 +1,12 @@
-"""Schedules in the admin: switch them on and off, change their cron or deadline, run them now."""
+"""Schedules in the admin: switch them on and off, change their cron or deadline, run them now.
+
+The change form and the history inline are in `schedule_forms`."""
 
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_value
-from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
@@ -18,11 +19,10 @@ from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from rocky_scheduler.access import actor_of
 from rocky_scheduler.admin.common import (
     ADMIN_CSS,
-    HistoryInline,
     RefuseNulQueryMixin,
-    actor_of,
     confirm_first,
     exact_time,
     id_prefix_q,
@@ -32,46 +32,18 @@ from rocky_scheduler.admin.common import (
     user_has,
 )
 from rocky_scheduler.admin.filters import OrganisationFilter
+from rocky_scheduler.admin.schedule_forms import ScheduleEventInline, ScheduleForm
 from rocky_scheduler.admin.scoping import OrganisationScopedAdmin
 from rocky_scheduler.errors import SchedulerError
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.models import Schedule, ScheduleEvent
 from rocky_scheduler.services.schedule_admin import schedule_run_now, schedule_set_enabled
-from rocky_scheduler.services.schedules import check_cron, schedule_delete, schedule_update
+from rocky_scheduler.services.schedules import schedule_delete, schedule_update
 
 ENABLE_REASON = "enabled in the admin"
 # Characters of the OOI the list shows (all of it in the tooltip and on the schedule's page).
 OOI_SHOWN = 30
 DISABLE_REASON = "disabled in the admin"
-
-
-class ScheduleForm(forms.ModelForm):
-    class Meta:
-        model = Schedule
-        fields = ("enabled", "schedule", "deadline_at")
-
-    def clean_schedule(self) -> str | None:
-        try:
-            return check_cron(self.cleaned_data.get("schedule"))
-        except SchedulerError as error:
-            raise ValidationError(error.message) from None
-
-
-class ScheduleEventInline(HistoryInline):
-    model = ScheduleEvent
-    fields = ("at_exact", "kind", "deadline_change", "actor", "reason")
-    readonly_fields = fields
-    verbose_name_plural = "history (latest first)"
-
-    @admin.display(description=_("at"))
-    def at_exact(self, event: ScheduleEvent) -> str:
-        return exact_time(event.at)
-
-    @admin.display(description=_("deadline"))
-    def deadline_change(self, event: ScheduleEvent) -> str:
-        if event.kind != ScheduleEvent.Kind.DEADLINE:
-            return ""
-        return f"{exact_time(event.deadline_from)} → {exact_time(event.deadline_to)}"
 
 
 @admin.register(Schedule)

@@ -1,5 +1,7 @@
 """Tasks in the admin. Every change goes through the services (status machine,
-heap cache, history with the acting user); what the scheduler owns is read-only."""
+heap cache, history with the acting user); what the scheduler owns is read-only.
+
+The priority form is in `task_forms`, the list actions (front, requeue, cancel, retry) in `task_actions`."""
 
 import uuid
 
@@ -7,9 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.core.validators import MinValueValidator
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
@@ -20,37 +21,28 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from rocky_scheduler.access import MAY_NOT_CHANGE_ORGANISATION
+from rocky_scheduler.access import MAY_NOT_CHANGE_ORGANISATION, actor_of
 from rocky_scheduler.admin.common import (
     ADMIN_CSS,
     HistoryInline,
     RefuseNulQueryMixin,
-    actor_of,
-    confirm_first,
     exact_time,
     id_prefix_q,
     pretty_json,
-    run_each,
     short_text,
     user_has,
 )
 from rocky_scheduler.admin.filters import OrganisationFilter
 from rocky_scheduler.admin.scoping import OrganisationScopedAdmin
-from rocky_scheduler.errors import NOT_REPRIORITISABLE, SchedulerError
+from rocky_scheduler.admin.task_actions import TaskActions
+from rocky_scheduler.admin.task_forms import REPRIORITISABLE, TaskPriorityForm
+from rocky_scheduler.errors import SchedulerError
 from rocky_scheduler.hashing import digest
-from rocky_scheduler.models import Task, TaskEvent, TaskStatus
-from rocky_scheduler.services import task_set_priority, task_transition
-from rocky_scheduler.services.task_push import USER_PRIORITY
-from rocky_scheduler.services.task_retry import task_retry
+from rocky_scheduler.models import Task, TaskEvent
+from rocky_scheduler.services import task_set_priority
 
-# task_set_priority accepts these; the list shows the others' priority read-only.
-REPRIORITISABLE = (TaskStatus.QUEUED, TaskStatus.PENDING)
-REQUEUE_REASON = "requeued in the admin"
-CANCEL_REASON = "cancelled in the admin"
-CANCELLED = TaskStatus.CANCELLED.value
 # Characters of the OOI the list shows (all of it in the tooltip and on the task's page).
 OOI_SHOWN = 30
-QUEUED = TaskStatus.QUEUED.value
 
 SCHEDULER_OWNED = (
     "id",
@@ -68,34 +60,6 @@ SCHEDULER_OWNED = (
     "created_at",
     "modified_at",
 )
-
-
-class TaskPriorityForm(forms.ModelForm):
-    """Priority is the one thing a person sets on a task, and only while it waits in the queue."""
-
-    class Meta:
-        model = Task
-        fields = ("priority",)
-        widgets = {"priority": forms.NumberInput(attrs={"class": "vIntegerField rocky-priority", "min": 1})}
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Not a declared field: the change form leaves priority out (read-only) for tasks not queued.
-        field = self.fields.get("priority")
-        if field is None:
-            return
-        field.min_value = 1
-        field.validators.append(MinValueValidator(1))
-        if self.instance.pk and self.instance.status not in REPRIORITISABLE:
-            # Shown, not editable; clean_priority still refuses a change posted anyway.
-            field.widget.attrs.update(readonly=True, title=NOT_REPRIORITISABLE.format(status=self.instance.status))
-
-    def clean_priority(self) -> int:
-        priority = self.cleaned_data["priority"]
-        # The instance is read again on POST, so this sees the status at save time, not at page load.
-        if priority != self.instance.priority and self.instance.status not in REPRIORITISABLE:
-            raise ValidationError(NOT_REPRIORITISABLE.format(status=self.instance.status))
-        return priority
 
 
 # The task's own history page: a long run's heartbeats fill pages, so it is paged.
@@ -127,7 +91,7 @@ def with_data_columns(queryset: QuerySet) -> QuerySet:
 
 
 @admin.register(Task)
-class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
+class TaskAdmin(TaskActions, OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
     form = TaskPriorityForm
     list_display = (
         # What fits 1280 px beside the filters; the scheduler follows from the plugin, and the rest of the
@@ -300,69 +264,3 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
         except SchedulerError as error:
             # The task left the queue between validation and save.
             self.message_user(request, f"Task {obj.pk}: {error.message}", messages.ERROR)
-
-    # -- actions ------------------------------------------------------------------------------
-
-    @admin.action(description="Move to the front (priority 1)", permissions=["reprioritise"])
-    def move_to_front(self, request: HttpRequest, queryset: QuerySet) -> None:
-        actor = actor_of(request)
-        report = run_each(
-            self, request, queryset, lambda pk: task_set_priority(task_id=pk, priority=USER_PRIORITY, actor=actor)
-        )
-        if report:
-            report.send(self, request, done="Moved {count} {name} to the front of their queue.")
-
-    @admin.action(description="Requeue (back into the queue)", permissions=["reprioritise"])
-    def requeue(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
-        # A running task's work is dropped and its worker's lease taken away: asked first.
-        confirmation = confirm_first(
-            self,
-            request,
-            queryset,
-            question=_("Put these tasks back into the queue? A worker running one of them loses it."),
-            button=_("Yes, requeue"),
-        )
-        if confirmation is not None:
-            return confirmation
-        actor = actor_of(request)
-        report = run_each(
-            self,
-            request,
-            queryset,
-            lambda pk: task_transition(task_id=pk, status=QUEUED, actor=actor, reason=REQUEUE_REASON),
-        )
-        if report:
-            report.send(self, request, done="Requeued {count} {name}.")
-        return None
-
-    @admin.action(description="Cancel", permissions=["cancel"])
-    def cancel(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
-        # A cancelled task never runs again (cancelled is final): asked first.
-        confirmation = confirm_first(
-            self,
-            request,
-            queryset,
-            question=_("Cancel these tasks? A cancelled task cannot be queued again; retry makes a new one."),
-            button=_("Yes, cancel"),
-        )
-        if confirmation is not None:
-            return confirmation
-        actor = actor_of(request)
-        report = run_each(
-            self,
-            request,
-            queryset,
-            # task_cancel, with the plain value: task_cancel passes the enum, whose repr
-            # ("TaskStatus.CANCELLED") would end up in the refusal message the user reads.
-            lambda pk: task_transition(task_id=pk, status=CANCELLED, actor=actor, reason=CANCEL_REASON),
-        )
-        if report:
-            report.send(self, request, done="Cancelled {count} {name}.")
-        return None
-
-    @admin.action(description="Retry as a new task (finished tasks)", permissions=["push"])
-    def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
-        actor = actor_of(request)
-        report = run_each(self, request, queryset, lambda pk: task_retry(task_id=pk, actor=actor))
-        if report:
-            report.send(self, request, done="Retried {count} {name} (queued as new tasks at priority 1).")

@@ -1,14 +1,11 @@
 """A JSON parser that refuses oversized bodies (413) and malformed JSON (400) before anything runs."""
 
-import json
-import math
-
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from rocky_scheduler.api.errors import PayloadTooLarge
 from rocky_scheduler.conf import app_settings
-from rocky_scheduler.jsontext import contains_nul, contains_surrogate
+from rocky_scheduler.jsontext import JSONRefusal, Refusal, decode_json
 
 BODY_TOO_LARGE = "Request body larger than {limit} bytes."
 BODY_NOT_UTF8 = "Request body is not valid UTF-8."
@@ -20,6 +17,14 @@ BODY_HAS_SURROGATE = "Strings in the body must not contain unpaired UTF-16 surro
 # PostgreSQL's jsonb refuses it and psycopg2 cannot even encode it into a query.
 
 
+_MESSAGES = {
+    Refusal.NOT_UTF8: BODY_NOT_UTF8,
+    Refusal.TOO_DEEP: BODY_TOO_DEEP,
+    Refusal.HAS_NUL: BODY_HAS_NUL,
+    Refusal.HAS_SURROGATE: BODY_HAS_SURROGATE,
+}
+
+
 class LimitedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         limit = app_settings.MAX_BODY_BYTES
@@ -27,34 +32,8 @@ class LimitedJSONParser(JSONParser):
         if len(raw) > limit:
             raise PayloadTooLarge(BODY_TOO_LARGE.format(limit=limit))
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ParseError(BODY_NOT_UTF8) from None
-        try:
-            parsed = json.loads(text, parse_constant=_reject_constant, parse_float=finite_float)
-        except RecursionError:
-            raise ParseError(BODY_TOO_DEEP) from None
-        except ValueError as error:
-            raise ParseError(BODY_NOT_JSON.format(error=error)) from None
-        if "\\u0000" in text.lower() and contains_nul(parsed):
-            raise ParseError(BODY_HAS_NUL)
-        if "\\ud" in text.lower() and contains_surrogate(parsed):
-            raise ParseError(BODY_HAS_SURROGATE)
-        return parsed
-
-
-def _reject_constant(name: str) -> None:
-    # NaN and Infinity are not JSON and PostgreSQL's jsonb refuses them.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def finite_float(text: str) -> float:
-    """A JSON number as a float, refused when it overflows to infinity (`1e400`).
-
-    Python reads such a literal as `inf`, which jsonb refuses when the row is written: a database
-    error, a 500 in the API and a dead letter for the wrong reason in the consumer.
-    """
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {text[:40]} is out of range")
-    return value
+            return decode_json(raw)
+        except JSONRefusal as refusal:
+            if refusal.reason is Refusal.NOT_JSON:
+                raise ParseError(BODY_NOT_JSON.format(error=refusal.error)) from None
+            raise ParseError(_MESSAGES[refusal.reason]) from None

@@ -8,7 +8,11 @@ from django.conf import settings
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from rocky_scheduler.access import MAY_NOT_CHANGE_ORGANISATION, request_may_change
+from rocky_scheduler.access import (
+    MAY_NOT_CHANGE_ORGANISATION,
+    holds_permission,
+    request_may_change,
+)
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.models import TaskStatus
 
@@ -70,26 +74,13 @@ def user_has(request, codename: str) -> bool:
 
 def user_may(user, codename: str) -> bool:
     """Whether `user` holds the model permission `codename` of the app (anyone may, in anonymous mode)."""
-    if anonymous_mode():
-        return True
-    return bool(user and user.is_authenticated and user.has_perm(f"{APP}.{codename}"))
+    return anonymous_mode() or holds_permission(user, codename)
 
 
 def may_change_status(user, status: str) -> bool:
     """Cancelling needs cancel_task (analysts); any other status change is a worker's (pop_task)."""
     needed = "cancel_task" if status == TaskStatus.CANCELLED else "pop_task"
     return user_may(user, needed) or user_may(user, "pop_task")
-
-
-def actor_of(request) -> str:
-    """How history names whoever made the request."""
-    return actor_name(getattr(request, "user", None))
-
-
-def actor_name(user) -> str:
-    if user is not None and user.is_authenticated:
-        return f"user:{user.get_username()}"
-    return "api:anonymous"
 
 
 def refuse_unless_may_change(request, organisation: str) -> None:

@@ -1,4 +1,8 @@
-"""Request bodies (validated here) and response shapes (for the OpenAPI schema)."""
+"""Request bodies (validated here) and response shapes: the one definition of each JSON shape the API writes.
+
+The response serializers (TaskSerializer, ScheduleSerializer, SchedulerSerializer) give the OpenAPI schema
+and, through `api.representations.writer_for`, the JSON itself: a field added here is written and documented.
+"""
 
 from typing import Any
 
@@ -6,9 +10,7 @@ from rest_framework import serializers
 
 from rocky_scheduler.api.task_data import TaskDataField
 from rocky_scheduler.models import TaskStatus
-from rocky_scheduler.rankers import Ranker
 
-RANKER_INVALID = "ranker must be the dotted path of a Ranker class."
 TASK_PATCH_UNKNOWN_FIELD = "Unknown field {field!r}: give status, priority and/or reason."
 # A worker's reason is usually an exception message; a whole traceback belongs in its logs, not the history.
 REASON_MAX_LENGTH = 2000
@@ -76,18 +78,6 @@ class SchedulerPatchSerializer(serializers.Serializer):
     paused = serializers.BooleanField(required=False)
     ranker = serializers.CharField(required=False, max_length=255)
     deduplicate = serializers.BooleanField(required=False)
-
-    def validate_ranker(self, value: str) -> str:
-        from django.utils.module_loading import import_string
-
-        try:
-            ranker_class = import_string(value)
-        except (ImportError, ValueError, TypeError):
-            # A relative path (".x", "..x") fails in importlib with ValueError or TypeError, not ImportError.
-            raise serializers.ValidationError(RANKER_INVALID) from None
-        if not (isinstance(ranker_class, type) and issubclass(ranker_class, Ranker)):
-            raise serializers.ValidationError(RANKER_INVALID)
-        return value
 
 
 class ScheduleCreateSerializer(serializers.Serializer):
@@ -160,6 +150,10 @@ class SchedulerSerializer(serializers.Serializer):
     maxsize = serializers.IntegerField()
     paused = serializers.BooleanField()
     ranker = serializers.CharField()
+    allow_replace = serializers.BooleanField()
+    allow_updates = serializers.BooleanField()
+    allow_priority_updates = serializers.BooleanField()
+    deduplicate = serializers.BooleanField()
 
 
 class QueueSerializer(serializers.Serializer):

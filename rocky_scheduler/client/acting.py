@@ -16,8 +16,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
-from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope, user_may_change, user_scope
-from rocky_scheduler.api.permissions import actor_name, anonymous_mode, may_change_status, user_may
+from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope, actor_name, user_may_change, user_scope
+from rocky_scheduler.api.permissions import anonymous_mode, may_change_status, user_may
 
 PROCESS_ACTOR = "process"
 MIDDLEWARE_MISSING = (

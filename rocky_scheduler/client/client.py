@@ -7,23 +7,19 @@ of errors.
 """
 
 import collections
-import datetime
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
 from types import ModuleType
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError as SerializerError
-from rest_framework.serializers import Serializer
 
 from rocky_scheduler import errors as service_errors
 from rocky_scheduler import selectors
 from rocky_scheduler.access import MAY_NOT_CHANGE_ORGANISATION
 from rocky_scheduler.api.errors import summarise_errors
-from rocky_scheduler.api.pagination import page_of, page_window
 from rocky_scheduler.api.representations import schedule_json, task_json
 from rocky_scheduler.api.serializers import (
     PushSerializer,
@@ -34,6 +30,7 @@ from rocky_scheduler.api.serializers import (
 from rocky_scheduler.api.views.schedules import DISABLE_REASON, ENABLE_REASON, PATCH_EMPTY
 from rocky_scheduler.client import models as names
 from rocky_scheduler.client.acting import Actor, acting
+from rocky_scheduler.client.arguments import as_data, page, plain, query_params, validated
 from rocky_scheduler.client.models import ClientModels
 from rocky_scheduler.filters import SCHEDULE_COLUMNS, parse_filters
 from rocky_scheduler.services import task_pop, task_push, task_transition
@@ -76,8 +73,8 @@ class SchedulerClient:
     def list_schedules(self, **kwargs: Any) -> Any:
         with self._errors(READ):
             actor = self._allow()
-            queryset = selectors.schedule_list(params=_params(kwargs), scope=actor.scope())
-            return self.models.parse(names.SCHEDULE_PAGE, _page(queryset, schedule_json, kwargs))
+            queryset = selectors.schedule_list(params=query_params(kwargs), scope=actor.scope())
+            return self.models.parse(names.SCHEDULE_PAGE, page(queryset, schedule_json, kwargs))
 
     def get_schedule_details(self, schedule_id: str) -> Any:
         with self._errors(READ):
@@ -87,8 +84,8 @@ class SchedulerClient:
     def post_schedule_search(self, filters: dict[str, Any]) -> Any:
         with self._errors(READ):
             actor = self._allow()
-            page = self._schedule_search(filters, actor)
-            return self.models.parse(names.SCHEDULE_PAGE, page)
+            found = self._schedule_search(filters, actor)
+            return self.models.parse(names.SCHEDULE_PAGE, found)
 
     def get_scheduled_reports(self) -> list[dict[str, Any]]:
         """Plain data in any case, as Rocky's client answers here."""
@@ -100,7 +97,7 @@ class SchedulerClient:
     def post_schedule(self, schedule: Any) -> Any:
         with self._errors(WRITE):
             actor = self._allow("add_schedule")
-            body = _validated(ScheduleCreateSerializer, _as_data(schedule))
+            body = validated(ScheduleCreateSerializer, as_data(schedule))
             self._require_change(actor, body["organisation"])
             return self.models.parse(names.SCHEDULE, schedule_json(schedule_create(**body, actor=actor.name)))
 
@@ -108,7 +105,7 @@ class SchedulerClient:
         with self._errors(WRITE):
             actor = self._allow("change_schedule")
             self._require_change(actor, get_schedule(schedule_id, scope=actor.scope()).organisation)
-            changes = _validated(SchedulePatchSerializer, dict(params))
+            changes = validated(SchedulePatchSerializer, dict(params))
             if not changes:
                 raise service_errors.InvalidInput(PATCH_EMPTY, field="body")
             reason = ENABLE_REASON if changes.get("enabled") else DISABLE_REASON
@@ -128,8 +125,8 @@ class SchedulerClient:
             actor = self._allow()
             body = kwargs.get("filters")
             filters = parse_filters(body) if body is not None else None
-            queryset = selectors.task_list(params=_params(kwargs), filters=filters, scope=actor.scope())
-            return self.models.parse(names.TASK_PAGE, _page(queryset, task_json, kwargs))
+            queryset = selectors.task_list(params=query_params(kwargs), filters=filters, scope=actor.scope())
+            return self.models.parse(names.TASK_PAGE, page(queryset, task_json, kwargs))
 
     def get_task_details(self, task_id: str) -> Any:
         with self._errors(READ, not_found="SchedulerTaskNotFound"):
@@ -140,11 +137,11 @@ class SchedulerClient:
         """`item`: Rocky's TaskPush or Task, or their JSON data; pushed to the scheduler it names."""
         with self._errors(WRITE):
             actor = self._allow("push_task")
-            body = _as_data(item)
+            body = as_data(item)
             scheduler_id = body.get("scheduler_id")
             if not scheduler_id:
                 raise service_errors.InvalidInput(PUSH_SCHEDULER_REQUIRED, field="scheduler_id")
-            push = _validated(PushSerializer, body)
+            push = validated(PushSerializer, body)
             self._require_change(actor, push["organisation"])
             task_push(
                 scheduler_id=scheduler_id,
@@ -167,7 +164,7 @@ class SchedulerClient:
     def patch_task(self, task_id: uuid.UUID | str, status: Any) -> None:
         with self._errors(WRITE, not_found="SchedulerTaskNotFound"):
             actor = self._allow()
-            change = _validated(TaskPatchSerializer, {"status": _plain(status)})
+            change = validated(TaskPatchSerializer, {"status": plain(status)})
             if not actor.may_change_status(change["status"]):
                 raise self._refusal(MAY_NOT_CHANGE_STATUS)
             if not actor.is_process:
@@ -224,7 +221,7 @@ class SchedulerClient:
             own = [{"column": "organisation", "operator": "eq", "value": self.organization_code}]
             ours = parse_filters(own, columns=SCHEDULE_COLUMNS)
             filters = ours if filters is None else filters & ours
-        return _page(selectors.schedule_list(params={}, filters=filters, scope=actor.scope()), schedule_json, {})
+        return page(selectors.schedule_list(params={}, filters=filters, scope=actor.scope()), schedule_json, {})
 
     def _allow(self, codename: str | None = None) -> Actor:
         """The acting user, when it may read (and hold `codename`); the API's rules (api/permissions.py)."""
@@ -264,39 +261,3 @@ class SchedulerClient:
 def scheduler_client(organization_code: str | None, *, models: ModuleType | str | None = None) -> SchedulerClient:
     """The factory Rocky's `rocky.scheduler.scheduler_client` becomes (one line, docs/rocky-integration.md)."""
     return SchedulerClient(organization_code, models=models)
-
-
-def _as_data(item: Any) -> dict[str, Any]:
-    """A pydantic object as the JSON Rocky's client would send for it (its None fields left out, as Rocky does)."""
-    if hasattr(item, "model_dump"):
-        return item.model_dump(mode="json", exclude_none=True)
-    if isinstance(item, Mapping):
-        return dict(item)
-    raise service_errors.InvalidInput(f"Expected a pydantic model or a mapping, got {type(item).__name__}.")
-
-
-def _validated(serializer_class: type[Serializer], data: dict[str, Any]) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _plain(value: Any) -> Any:
-    """A keyword argument as the query string would carry it."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
-def _params(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The query parameters of Rocky's call: its None values dropped, the body (`filters`) apart."""
-    return {key: str(_plain(value)) for key, value in kwargs.items() if value is not None and key != "filters"}
-
-
-def _page(queryset: Any, serialize: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-    limit, offset = page_window(_params(kwargs))
-    return page_of(queryset, serialize, limit=limit, offset=offset)

@@ -43,9 +43,6 @@ POSITIVE = (
 )
 ALL_NAMES = (*POSITIVE, *NEGATIONS, *SYMBOLS)
 
-ORDERING = (GT, LT, GTE, LTE)
-PATTERNS = (LIKE, ILIKE, CONTAINS, STARTS_WITH)
-
 
 def normalise(name: str) -> tuple[str, bool] | None:
     """The positive operator behind `name` and whether it is negated; None for an unknown name."""

@@ -2,24 +2,10 @@
 
 One connection, one channel, a consumer per queue. Every message goes through
 `services.ingest.ingest_message` (the same code path as HTTP ingest) and is acknowledged only after
-that call returned, i.e. after its tasks were committed. What can go wrong, and what happens:
-
-- a malformed message (not UTF-8, not JSON, refused by the parser): republished, with the reason
-  and the source queue in its headers, to our durable dead-letter queue (with a publisher confirm),
-  then acked; the consumer carries on with the next message;
-- the broker connection is lost: reconnect with exponential backoff; unacked messages go back to
-  their queue and come back flagged `redelivered`, which `ingest_message` turns into a no-op when the
-  message was already committed;
-- the database is unreachable: nack the message with requeue, let Django drop the broken
-  connection, close the broker connection (the broker requeues the other prefetched messages) and
-  back off before trying again;
-- KATalogus or Octopoes does not answer (the OpenKAT catalogue's CatalogueUnavailable): the same,
-  nack with requeue and back off; the event is not dead-lettered for an outage of someone else;
-- the event's object is not in Octopoes yet, after OBJECT_CONFIRM_SECONDS of looking (ObjectNotConfirmed,
-  OpenKAT #2488): the message goes back to the end of its queue once, counted in a header, and is acked;
-  if its object is still missing on that delivery, it is dead-lettered with the reason. No task is queued
-  for an object Octopoes does not have;
-- anything else a message triggers: logged and dead-lettered, so one bad message cannot stop ingestion.
+that call returned, i.e. after its tasks were committed. What can go wrong with a message, and what
+happens then, is `ingest.handling`'s part. A lost broker connection is this loop's: it reconnects with
+exponential backoff (`ingest.connection`); unacked messages go back to their queue and come back flagged
+`redelivered`, which `ingest_message` turns into a no-op when the message was already committed.
 
 A run ends by finishing the messages already delivered to it (acks held back, so the broker sends no
 more) rather than handing them back, because a handed-back message returns flagged `redelivered`.
@@ -32,27 +18,24 @@ are applied in the order they were published, never by two consumers at once.
 
 import logging
 import math
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import partial
 from typing import Any
 
 import pika
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import close_old_connections
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.exceptions import AMQPError, ChannelClosedByBroker
 from pika.spec import Basic, BasicProperties
 
-from rocky_scheduler.catalogue.base import CatalogueUnavailable
 from rocky_scheduler.conf import app_settings
-from rocky_scheduler.errors import InvalidInput, ObjectNotConfirmed
-from rocky_scheduler.ingest.bodies import MalformedBody, decode_body
-from rocky_scheduler.ingest.dead_letter import OBJECT_RETRIES_HEADER, dead_letter_publish, republish
-from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message
+from rocky_scheduler.ingest.connection import backoff_seconds, broker_name, connection_parameters, prepare_channel
+from rocky_scheduler.ingest.handling import ConsumerStats, MessageHandler
+from rocky_scheduler.ingest.held_acks import HeldAcks
+from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +45,7 @@ INGEST_QUEUES: Mapping[str, str] = {
     RAW_FILE_RECEIVED: RAW_FILE_RECEIVED,
 }
 
-UNEXPECTED = "unexpected error while ingesting: {error_type}: {error}"
 UNKNOWN_KIND = "queue {queue!r} maps to {kind!r}, which is not one of {kinds}"
-OBJECT_STILL_MISSING = "{error} It was retried {retries} time(s) before."
 
 LOG_NO_AMQP_URL = "ingest: AMQP_URL is not set: no RabbitMQ ingestion (HTTP ingest still works)"
 LOG_AMQP_MODE = "ingest: consuming %s from RabbitMQ at %s, in runs of %.0f s"
@@ -74,11 +55,6 @@ LOG_CONNECTION_LOST = "ingest: broker connection to %s lost or refused (%s: %s);
 LOG_LOOP_ERROR = "ingest: unexpected error in the consumer loop; retrying in %.1f s"
 LOG_QUEUE_BUSY = "ingest: another consumer holds the queues on %s; waiting for it to finish"
 LOG_CONSUMER_CANCELLED = "ingest: the broker cancelled our consumer (queue deleted?); reconnecting"
-LOG_DATABASE_ERROR = "ingest: database error on a message from %s (%s: %s); requeued, backing off"
-LOG_CATALOGUE_ERROR = "ingest: catalogue error on a message from %s (%s); requeued, backing off"
-LOG_DEAD_LETTER = "ingest: message from %s dead-lettered to %s: %s"
-LOG_OBJECT_RETRY = "ingest: message from %s put back at the end of its queue: %s"
-LOG_UNEXPECTED = "ingest: unexpected error on a message from %s; dead-lettering it"
 
 # A poll of the connection lasts at most this long, so stop() and the end of a run take effect within it.
 POLL_SECONDS = 1.0
@@ -89,44 +65,9 @@ BUSY_RETRY_SECONDS = 1.0
 # drain ends when no delivery arrived for this long (or, at the latest, after DRAIN_MAX_SECONDS).
 DRAIN_QUIET_SECONDS = 0.2
 DRAIN_MAX_SECONDS = 30.0
-BACKOFF_INITIAL_SECONDS = 0.5
-BACKOFF_MAX_SECONDS = 30.0
-# A message whose object is not in Octopoes yet goes back to its queue this often before it is dead-lettered.
-OBJECT_RETRIES = 1
-# A broker under a resource alarm blocks publishers (our dead-letter publish) indefinitely; give up after
-# this long and reconnect, so a run still ends on time (URLs may set their own blocked_connection_timeout).
-BLOCKED_CONNECTION_TIMEOUT_SECONDS = 60.0
 
 Connect = Callable[[pika.connection.Parameters], BlockingConnection]
 AfterCommit = Callable[[str, bytes], None]
-
-
-@dataclass
-class ConsumerStats:
-    processed: int = 0
-    dead_lettered: int = 0
-    reconnects: int = 0
-    database_errors: int = 0
-    # KATalogus or Octopoes (the OpenKAT catalogue) did not answer: the message was requeued.
-    catalogue_errors: int = 0
-    # The event's object was not in Octopoes yet: the message went back to the end of its queue.
-    object_retries: int = 0
-
-
-def backoff_seconds(failures: int) -> float:
-    """0.5 s after the first failure, doubling up to 30 s."""
-    return min(BACKOFF_MAX_SECONDS, BACKOFF_INITIAL_SECONDS * 2 ** max(failures - 1, 0))
-
-
-def object_retries(properties: BasicProperties) -> int:
-    """How often this message went back to its queue because its object was not in Octopoes yet."""
-    retries = (properties.headers or {}).get(OBJECT_RETRIES_HEADER)
-    return retries if isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0 else 0
-
-
-def default_connection_name() -> str:
-    # Shown by `rabbitmqctl list_connections client_properties`, so an operator can tell consumers apart.
-    return f"rocky_scheduler ingest {socket.gethostname()} pid {os.getpid()}"
 
 
 class AmqpConsumer:
@@ -156,14 +97,14 @@ class AmqpConsumer:
         for queue, kind in self.queues.items():
             if kind not in INGEST_QUEUES.values():
                 raise ValueError(UNKNOWN_KIND.format(queue=queue, kind=kind, kinds=sorted(INGEST_QUEUES.values())))
-        self.parameters = pika.URLParameters(url)
-        self.parameters.client_properties = {"connection_name": connection_name or default_connection_name()}
-        if self.parameters.blocked_connection_timeout is None:
-            self.parameters.blocked_connection_timeout = BLOCKED_CONNECTION_TIMEOUT_SECONDS
+        self.parameters = connection_parameters(url, connection_name=connection_name)
         self.run_seconds = run_seconds
         self.prefetch = prefetch
         self.dead_letter_queue = dead_letter_queue
         self.stats = ConsumerStats()
+        self._handler = MessageHandler(
+            stats=self.stats, dead_letter_queue=dead_letter_queue, request_reconnect=self._request_reconnect
+        )
         self._connect = connect
         self._sleep = sleep
         self._monotonic = monotonic
@@ -178,11 +119,11 @@ class AmqpConsumer:
         self._deadline = math.inf
         # While draining, acks are held back so the broker sends nothing more (the prefetch window stays full).
         self._draining = False
-        self._held_acks: dict[str, list[int]] = {}
+        self._held_acks = HeldAcks(self.queues)
 
     @property
     def broker(self) -> str:
-        return f"{self.parameters.host}:{self.parameters.port}{self.parameters.virtual_host}"
+        return broker_name(self.parameters)
 
     def stop(self) -> None:
         """Ask `run()` to return after the message in hand (safe from another thread or a signal handler)."""
@@ -198,7 +139,7 @@ class AmqpConsumer:
             connection = None
             self._reconnect_requested = False
             self._draining = False
-            self._held_acks = {queue: [] for queue in self.queues}
+            self._held_acks = HeldAcks(self.queues)
             try:
                 connection = self._connect(self.parameters)
                 self._open_channel(connection)
@@ -236,14 +177,7 @@ class AmqpConsumer:
 
     def _open_channel(self, connection: BlockingConnection) -> None:
         self._channel = channel = connection.channel()
-        # Exactly as OpenKAT's publishers declare them (durable, no arguments, default exchange): a
-        # declaration that differs in any of these is refused by the broker for whoever comes second.
-        for queue in self.queues:
-            channel.queue_declare(queue=queue, durable=True)
-        channel.queue_declare(queue=self.dead_letter_queue, durable=True)
-        # Confirms make the dead-letter publish durable before we ack the original message.
-        channel.confirm_delivery()
-        channel.basic_qos(prefetch_count=self.prefetch)
+        prepare_channel(channel, queues=self.queues, dead_letter_queue=self.dead_letter_queue, prefetch=self.prefetch)
         channel.add_on_cancel_callback(self._on_cancelled_by_broker)
         self._consumer_tags = [
             channel.basic_consume(
@@ -260,43 +194,22 @@ class AmqpConsumer:
                 self._failures = 0
 
     def _drain(self, connection: BlockingConnection) -> None:
-        """End the run without handing delivered messages back to the broker.
-
-        A message handed back (nack, cancel, close) returns flagged `redelivered`, and ingest_message
-        skips a redelivered message whose content it has processed before, which is right for a
-        message we committed but wrong for one we never processed that merely repeats an earlier one.
-        So: process what was delivered, holding the acks back so the prefetch window stays full and
-        the broker sends nothing more; then cancel the consumers and ack.
-        """
+        """End the run without handing delivered messages back to the broker (why: ingest.held_acks)."""
         assert self._channel is not None
         self._draining = True
         give_up_at = self._monotonic() + DRAIN_MAX_SECONDS
         while not self._reconnect_requested and self._monotonic() < give_up_at:
             delivered = self._deliveries
             connection.process_data_events(time_limit=DRAIN_QUIET_SECONDS)
-            if self._deliveries == delivered and not self._deliveries_owed():
+            if self._deliveries == delivered and not self._held_acks.deliveries_owed(self._channel, self.prefetch):
                 break
         for tag in self._consumer_tags:
             # Anything still arriving before the broker confirms the cancel is handed back by pika (unprocessed).
             self._channel.basic_cancel(tag)
-        for delivery_tags in self._held_acks.values():
-            for delivery_tag in delivery_tags:
-                self._channel.basic_ack(delivery_tag=delivery_tag)
-                self.stats.processed += 1
-            delivery_tags.clear()
+        self.stats.processed += self._held_acks.ack_all(self._channel)
 
-    def _deliveries_owed(self) -> bool:
-        """Whether the broker will still send us something: a queue with ready messages and room in our window.
-
-        A quiet moment alone does not tell: a busy broker may send the last in-window delivery late.
-        """
-        assert self._channel is not None
-        for queue, held in self._held_acks.items():
-            if self.prefetch and len(held) >= self.prefetch:
-                continue
-            if self._channel.queue_declare(queue=queue, durable=True, passive=True).method.message_count:
-                return True
-        return False
+    def _request_reconnect(self) -> None:
+        self._reconnect_requested = True
 
     def _on_cancelled_by_broker(self, frame: Any) -> None:
         logger.warning(LOG_CONSUMER_CANCELLED)
@@ -320,76 +233,15 @@ class AmqpConsumer:
             # Checked here, not only between polls: under a backlog every ack pulls in the next delivery
             # and one poll never returns. Holding acks from now on lets it return (see _drain).
             self._draining = True
-        try:
-            ingest_message(queue=kind, payload=decode_body(body), redelivered=bool(method.redelivered))
-        except (MalformedBody, InvalidInput) as error:
-            self._dead_letter(channel, queue, method, properties, body, reason=str(error))
-            return
-        except (OperationalError, InterfaceError) as error:
-            self.stats.database_errors += 1
-            logger.warning(LOG_DATABASE_ERROR, queue, type(error).__name__, error)
-            # Drops the broken connection so the next message gets a fresh one.
-            close_old_connections()
-            channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
-            self._reconnect_requested = True
-            return
-        except CatalogueUnavailable as error:
-            # KATalogus or Octopoes is down: the event waits in its queue (not with the dead letters) and the
-            # reconnect backoff spaces the attempts, so an outage costs no events and no busy loop.
-            self.stats.catalogue_errors += 1
-            logger.warning(LOG_CATALOGUE_ERROR, queue, error)
-            channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
-            self._reconnect_requested = True
-            return
-        except ObjectNotConfirmed as error:
-            # Once back to the end of the queue (a later delivery may find the object), then the dead letters.
-            # A copy with the count in a header rather than a nack: the count survives the end of this run and
-            # a change of consumer, and the retry comes after what was queued behind it, not at once.
-            retries = object_retries(properties)
-            if retries >= OBJECT_RETRIES:
-                reason = OBJECT_STILL_MISSING.format(error=error.message, retries=retries)
-                self._dead_letter(channel, queue, method, properties, body, reason=reason)
-                return
-            logger.info(LOG_OBJECT_RETRY, queue, error.message)
-            headers = {OBJECT_RETRIES_HEADER: retries + 1}
-            republish(channel, queue=queue, properties=properties, body=body, headers=headers)
-            channel.basic_ack(delivery_tag=method.delivery_tag)
-            self.stats.object_retries += 1
-            return
-        except Exception as error:
-            logger.exception(LOG_UNEXPECTED, queue)
-            reason = UNEXPECTED.format(error_type=type(error).__name__, error=error)
-            self._dead_letter(channel, queue, method, properties, body, reason=reason)
+        if not self._handler.handle(channel, queue, kind, method, properties, body):
             return
         if self._after_commit_before_ack is not None:
             self._after_commit_before_ack(queue, body)
         if self._draining:
-            self._held_acks[queue].append(method.delivery_tag)
+            self._held_acks.hold(queue, method.delivery_tag)
             return
         channel.basic_ack(delivery_tag=method.delivery_tag)
         self.stats.processed += 1
-
-    def _dead_letter(
-        self,
-        channel: BlockingChannel,
-        queue: str,
-        method: Basic.Deliver,
-        properties: BasicProperties,
-        body: bytes,
-        *,
-        reason: str,
-    ) -> None:
-        logger.warning(LOG_DEAD_LETTER, queue, self.dead_letter_queue, reason)
-        dead_letter_publish(
-            channel,
-            dead_letter_queue=self.dead_letter_queue,
-            source_queue=queue,
-            properties=properties,
-            body=body,
-            reason=reason,
-        )
-        channel.basic_ack(delivery_tag=method.delivery_tag)
-        self.stats.dead_lettered += 1
 
     def _back_off(self, deadline: float) -> None:
         if self._failures == 0 or self._finished(deadline):
@@ -439,6 +291,5 @@ def log_ingest_setup() -> None:
     if not url:
         logger.info(LOG_NO_AMQP_URL)
         return
-    parameters = pika.URLParameters(url)
-    broker = f"{parameters.host}:{parameters.port}{parameters.virtual_host}"
+    broker = broker_name(pika.URLParameters(url))
     logger.info(LOG_AMQP_MODE, ", ".join(INGEST_QUEUES), broker, app_settings.INGEST_RUN_SECONDS)

@@ -39,28 +39,6 @@ class _Prepared:
         cursor.execute(self._execute, params)
 
 
-class PreparedStatement(_Prepared):
-    """One statement with `%s` placeholders, executed as EXECUTE of a per-connection PREPARE.
-
-    `types` are the parameters' PostgreSQL types, in order; declaring them spares PostgreSQL from
-    guessing (a parameter feeding an INSERT ... SELECT has no type it could infer).
-    """
-
-    def __init__(self, name: str, sql: str, types: Sequence[str]) -> None:
-        placeholders = sql.count("%s")
-        if placeholders != len(types):
-            raise ValueError(f"{name}: {placeholders} placeholders, {len(types)} types")
-        self.name = name
-        self.sql = sql
-        self.types = tuple(types)
-        counter = iter(range(1, placeholders + 1))
-        numbered = re.sub(r"%s", lambda _: f"${next(counter)}", sql)
-        self._prepare = f"PREPARE {name} ({', '.join(self.types)}) AS {numbered}"
-        # The values are still sent as literals (psycopg2 binds client-side): each cast to its type,
-        # so an array literal (text[] to psycopg2) becomes the uuid[] the statement was prepared for.
-        self._execute = f"EXECUTE {name} ({', '.join(f'%s::{kind}' for kind in self.types)})"
-
-
 def _prepared_names() -> set[str]:
     """The statements prepared in the current database session (a new session has none)."""
     raw = connection.connection

@@ -27,7 +27,7 @@ def get_scheduler(scheduler_id: str, *, for_update: bool = False) -> Scheduler:
 class _SchedulerCache:
     """Scheduler settings per process for up to a second: every push and pop reads them.
 
-    A change made in this process is seen at once (scheduler_update clears the cache); one made
+    A change made in this process is seen at once (scheduler_configure clears the cache); one made
     elsewhere within SCHEDULER_CACHE_SECONDS, the same bound as the heap cache's.
     """
 

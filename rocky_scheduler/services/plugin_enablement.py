@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
-from django.utils import timezone
 
 from rocky_scheduler.catalogue import Catalogue, PluginInfo, get_catalogue
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import NotFound
-from rocky_scheduler.models import Organisation, Plugin, PluginEnablement, PluginType
+from rocky_scheduler.models import Plugin, PluginEnablement, PluginType
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
-from rocky_scheduler.services.scheduling.plugins import plugin_set_enabled
+from rocky_scheduler.services.scheduling.plugins import plugin_set_enabled, plugin_switch
 
 PLUGIN_NOT_FOUND = "Plugin {plugin_id!r} does not exist."
 SCHEDULE_EVERYWHERE_JOB = "rocky_scheduler.jobs.plugin_schedule_everywhere"
@@ -89,15 +88,7 @@ def more_objects_than(
 def _enable_deferred(*, organisation: str, plugin: Plugin, defer: Defer) -> EnablementResult:
     # The same switch as plugin_set_enabled's, without its inline scheduling.
     with transaction.atomic():
-        org, _ = Organisation.objects.get_or_create(code=organisation, defaults={"name": organisation})
-        enablement, created = PluginEnablement.objects.select_for_update().get_or_create(
-            organisation=org, plugin=plugin, defaults={"enabled": True}
-        )
-        newly_enabled = created or not enablement.enabled
-        if not created and not enablement.enabled:
-            enablement.enabled = True
-            enablement.modified_at = timezone.now()
-            enablement.save(update_fields=["enabled", "modified_at"])
+        enablement, newly_enabled = plugin_switch(organisation=organisation, plugin=plugin, enabled=True)
         if newly_enabled:
             # After commit: the job must see the plugin enabled, or it would schedule nothing.
             transaction.on_commit(partial(defer, organisation, plugin.pk))

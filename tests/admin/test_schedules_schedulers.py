@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, TaskEvent, TaskStatus
 from rocky_scheduler.services import task_pop, task_transition
-from rocky_scheduler.services.scheduler_configure import check_ranker
+from rocky_scheduler.services.scheduler_settings import check_ranker
 from tests.admin.conftest import change, changelist, messages_of, push_tasks, run_action, staff_client
 from tests.support.users import actor
 

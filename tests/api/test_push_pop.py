@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from rocky_scheduler.models import Scheduler, Task, TaskStatus
-from rocky_scheduler.services.scheduler_settings import scheduler_update
+from rocky_scheduler.services.scheduler_settings import scheduler_configure
 from tests.factories import boefje_data
 from tests.support.api_clients import PREFIX
 
@@ -185,6 +185,6 @@ def test_bad_filter_is_400(worker_api):
 def test_paused_scheduler_pops_empty(worker_api):
     push(worker_api)
     worker_api.post(POP + "?limit=0")  # this process has now read the scheduler's settings
-    scheduler_update(scheduler_id="boefje", paused=True)
+    scheduler_configure(scheduler_id="boefje", paused=True)
     assert worker_api.post(POP).json() == {"results": []}
     assert Task.objects.get().status == TaskStatus.QUEUED

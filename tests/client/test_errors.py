@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from rocky_scheduler import client as errors
 from rocky_scheduler.client import SchedulerClient
 from rocky_scheduler.errors import DUPLICATE_QUEUED, QUEUE_FULL
-from rocky_scheduler.services.scheduler_settings import scheduler_update
+from rocky_scheduler.services.scheduler_settings import scheduler_configure
 from rocky_scheduler.services.schedules import DUPLICATE_SCHEDULE
 from tests.client import rocky_stand_in
 from tests.client.test_schedules import report_request
@@ -31,7 +31,7 @@ def test_a_duplicate_push_is_a_conflict(client):
 
 
 def test_a_full_queue_is_too_many_requests_and_user_work_still_goes_in(client):
-    scheduler_update(scheduler_id="boefje", maxsize=1)
+    scheduler_configure(scheduler_id="boefje", maxsize=1)
     push(client, boefje_data())
     with pytest.raises(errors.SchedulerTooManyRequestError) as raised:
         push(client, boefje_data())

@@ -20,7 +20,8 @@ import pytest
 from django.db import connections
 from pika.exceptions import ChannelClosedByBroker
 
-from rocky_scheduler.ingest.consumer import AmqpConsumer, ConsumerStats
+from rocky_scheduler.ingest.consumer import AmqpConsumer
+from rocky_scheduler.ingest.handling import ConsumerStats
 
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 WAIT_SECONDS = 30.0

@@ -7,8 +7,8 @@ from django.test import override_settings
 
 from rocky_scheduler.catalogue import EmbeddedCatalogue, OOIInfo
 from rocky_scheduler.ingest.bodies import HAS_NUL, NOT_JSON, NOT_UTF8, TOO_DEEP
-from rocky_scheduler.ingest.consumer import UNEXPECTED
 from rocky_scheduler.ingest.dead_letter import REASON_HEADER, SOURCE_QUEUE_HEADER
+from rocky_scheduler.ingest.handling import UNEXPECTED
 from rocky_scheduler.messages import NOT_A_STRING, NOT_AN_OBJECT, UNKNOWN_OPERATION, VALUE_REQUIRED
 from rocky_scheduler.models import Task
 from tests.ingest.broker import needs_rabbitmqctl, queue_info

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
-from rocky_scheduler.ingest.consumer import backoff_seconds
+from rocky_scheduler.ingest.connection import backoff_seconds
 from rocky_scheduler.models import Task
 from tests.ingest.broker import close_connection_named, needs_rabbitmqctl, queue_info, unique_suffix, wait_until
 from tests.ingest.payloads import mutation

@@ -36,6 +36,7 @@ HOST_VERSIONS = {
     "django": ["5.1", "5.1.14", "5.2"],
     "djangorestframework": ["3.15.0", "3.16.1"],
     "django-q2": ["1.10.0", "1.11.1"],  # 1.10: the last release for Django 5.1
+    "django-filter": ["25.1", "26.2"],  # 25.1: the Django 5.1 job's (.ci/django51.txt)
 }
 
 

@@ -17,7 +17,8 @@ from rocky_scheduler.catalogue.base import OOIInfo
 from rocky_scheduler.errors import NotFound
 from rocky_scheduler.models import JobCursor, Organisation, PluginEnablement, Schedule, Task, TaskStatus
 from rocky_scheduler.services.schedule_admin import schedule_set_enabled
-from rocky_scheduler.services.scheduling.plugin_sync import PluginEvent, plugin_event_apply, plugins_reconcile
+from rocky_scheduler.services.scheduling.plugin_reconcile import plugins_reconcile
+from rocky_scheduler.services.scheduling.plugin_sync import PluginEvent, plugin_event_apply
 from tests.support.api_clients import PREFIX
 from tests.support.doc_snippets import snippet
 from tests.support.katalogus_standin import KATalogusStandIn

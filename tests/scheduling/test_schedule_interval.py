@@ -13,7 +13,7 @@ from rocky_scheduler.models import Plugin, Schedule, ScheduleEvent, Task, TaskSt
 from rocky_scheduler.services import task_pop, task_push, task_transition
 from rocky_scheduler.services.ingest import SCAN_PROFILE_MUTATIONS, ingest_message
 from rocky_scheduler.services.scheduling import schedule_due_push
-from rocky_scheduler.services.scheduling.plugin_sync import plugins_reconcile
+from rocky_scheduler.services.scheduling.plugin_reconcile import plugins_reconcile
 from tests.factories import boefje_data
 from tests.scheduling.conftest import mutation
 from tests.support.api_clients import PREFIX

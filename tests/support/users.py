@@ -22,7 +22,7 @@ def login_of(name: str) -> str:
 
 
 def actor(name: str) -> str:
-    """How the task history names `name` (rocky_scheduler.api.permissions.actor_name)."""
+    """How the task history names `name` (rocky_scheduler.access.actor_name)."""
     return f"user:{login_of(name)}"
 
 

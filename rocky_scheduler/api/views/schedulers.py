@@ -3,8 +3,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
-from rocky_scheduler.access import OrganisationScope, request_scope
-from rocky_scheduler.api.permissions import StaffOnly, actor_of, refuse_unless_may_change
+from rocky_scheduler.access import OrganisationScope, actor_of, request_scope
+from rocky_scheduler.api.permissions import StaffOnly, refuse_unless_may_change
 from rocky_scheduler.api.representations import scheduler_json, task_json
 from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.serializers import (
@@ -24,7 +24,7 @@ from rocky_scheduler.filters import parse_filters
 from rocky_scheduler.models import Scheduler
 from rocky_scheduler.services import task_push
 from rocky_scheduler.services.common import get_scheduler
-from rocky_scheduler.services.scheduler_settings import scheduler_update
+from rocky_scheduler.services.scheduler_settings import scheduler_configure
 from rocky_scheduler.services.task_pop import task_pop_outcome
 
 POP_LIMIT_INVALID = "limit must be an integer between 1 and {maximum}."
@@ -91,7 +91,7 @@ class SchedulerDetailView(SchedulerApiView):
         changes = self.validated(SchedulerPatchSerializer, self.body())
         if not changes:
             raise InvalidInput("Nothing to change: give maxsize, paused, ranker or deduplicate.", field="body")
-        scheduler = scheduler_update(scheduler_id=scheduler_id, actor=actor_of(request), **changes)
+        scheduler = scheduler_configure(scheduler_id=scheduler_id, actor=actor_of(request), **changes)
         scope = request_scope(request)
         return Response(_overview(scheduler, selectors.queue_sizes(scope=scope), scope))
 

@@ -3,9 +3,9 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
-from rocky_scheduler.access import request_scope
+from rocky_scheduler.access import actor_of, request_scope
 from rocky_scheduler.api.pagination import paginate
-from rocky_scheduler.api.permissions import actor_of, refuse_unless_may_change
+from rocky_scheduler.api.permissions import refuse_unless_may_change
 from rocky_scheduler.api.representations import schedule_json
 from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.serializers import (

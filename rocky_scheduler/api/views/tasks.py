@@ -6,9 +6,9 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
-from rocky_scheduler.access import request_scope, user_may_change_everywhere
+from rocky_scheduler.access import actor_of, request_scope, user_may_change_everywhere
 from rocky_scheduler.api.pagination import paginate
-from rocky_scheduler.api.permissions import actor_of, may_change_status, refuse_unless_may_change, user_has
+from rocky_scheduler.api.permissions import may_change_status, refuse_unless_may_change, user_has
 from rocky_scheduler.api.representations import task_json
 from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.serializers import PopSerializer, TaskPageSerializer, TaskPatchSerializer, TaskSerializer

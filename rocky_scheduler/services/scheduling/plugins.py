@@ -27,17 +27,8 @@ def plugin_set_enabled(
     clock: Clock = default_clock,
 ) -> SchedulingOutcome:
     """Switch a plugin on or off for an organisation; switching a boefje on schedules it, batch by batch."""
-    with transaction.atomic():
-        org, _ = Organisation.objects.get_or_create(code=organisation, defaults={"name": organisation})
-        plugin = Plugin.objects.get(pk=plugin_id)
-        enablement, created = PluginEnablement.objects.select_for_update().get_or_create(
-            organisation=org, plugin=plugin, defaults={"enabled": enabled}
-        )
-        newly_enabled = enabled and (created or not enablement.enabled)
-        if not created and enablement.enabled != enabled:
-            enablement.enabled = enabled
-            enablement.modified_at = timezone.now()
-            enablement.save(update_fields=["enabled", "modified_at"])
+    plugin = Plugin.objects.get(pk=plugin_id)
+    _, newly_enabled = plugin_switch(organisation=organisation, plugin=plugin, enabled=enabled)
     outcome = SchedulingOutcome()
     if enabled and plugin.type == PluginType.BOEFJE:
         # Schedules from before the switch (parked, or made while the interval was another) take the current one.
@@ -93,6 +84,21 @@ def plugin_intervals_reconcile(
             plugin_id=plugin_id, interval=plugins[plugin_id].interval, organisation=organisation, clock=clock
         )
     return changed
+
+
+@transaction.atomic
+def plugin_switch(*, organisation: str, plugin: Plugin, enabled: bool) -> tuple[PluginEnablement, bool]:
+    """Only the switch (no scheduling): the enablement row, and whether this call newly enabled the plugin."""
+    org, _ = Organisation.objects.get_or_create(code=organisation, defaults={"name": organisation})
+    enablement, created = PluginEnablement.objects.select_for_update().get_or_create(
+        organisation=org, plugin=plugin, defaults={"enabled": enabled}
+    )
+    newly_enabled = enabled and (created or not enablement.enabled)
+    if not created and enablement.enabled != enabled:
+        enablement.enabled = enabled
+        enablement.modified_at = timezone.now()
+        enablement.save(update_fields=["enabled", "modified_at"])
+    return enablement, newly_enabled
 
 
 def plugin_schedule_everywhere(

@@ -24,7 +24,6 @@ REASON_PLUGIN_DISABLED = "plugin {plugin!r} is not enabled for {organisation!r}"
 REASON_PLUGIN_GONE = "plugin {plugin!r} does not exist"
 REASON_INVALID = "its data is no longer valid: {error}"
 REASON_ACTIVE = "a task of this schedule is still active"
-REASON_FULL = "the queue is full; retried next run"
 REASON_RESCHEDULED = "rescheduled: its work is queued or active"
 
 

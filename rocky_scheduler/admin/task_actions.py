@@ -1,0 +1,89 @@
+"""The task list's actions: move to the front, requeue, cancel, retry; each through its service, per task."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from rocky_scheduler.access import actor_of
+from rocky_scheduler.admin.common import confirm_first, run_each
+from rocky_scheduler.models import TaskStatus
+from rocky_scheduler.services import task_set_priority, task_transition
+from rocky_scheduler.services.task_push import USER_PRIORITY
+from rocky_scheduler.services.task_retry import task_retry
+
+REQUEUE_REASON = "requeued in the admin"
+CANCEL_REASON = "cancelled in the admin"
+CANCELLED = TaskStatus.CANCELLED.value
+QUEUED = TaskStatus.QUEUED.value
+
+
+class TaskActions:
+    """Mixed into TaskAdmin (whose `actions` names these); the permissions are TaskAdmin's has_*_permission."""
+
+    # -- actions ------------------------------------------------------------------------------
+
+    @admin.action(description="Move to the front (priority 1)", permissions=["reprioritise"])
+    def move_to_front(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = actor_of(request)
+        report = run_each(
+            self, request, queryset, lambda pk: task_set_priority(task_id=pk, priority=USER_PRIORITY, actor=actor)
+        )
+        if report:
+            report.send(self, request, done="Moved {count} {name} to the front of their queue.")
+
+    @admin.action(description="Requeue (back into the queue)", permissions=["reprioritise"])
+    def requeue(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        # A running task's work is dropped and its worker's lease taken away: asked first.
+        confirmation = confirm_first(
+            self,
+            request,
+            queryset,
+            question=_("Put these tasks back into the queue? A worker running one of them loses it."),
+            button=_("Yes, requeue"),
+        )
+        if confirmation is not None:
+            return confirmation
+        actor = actor_of(request)
+        report = run_each(
+            self,
+            request,
+            queryset,
+            lambda pk: task_transition(task_id=pk, status=QUEUED, actor=actor, reason=REQUEUE_REASON),
+        )
+        if report:
+            report.send(self, request, done="Requeued {count} {name}.")
+        return None
+
+    @admin.action(description="Cancel", permissions=["cancel"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        # A cancelled task never runs again (cancelled is final): asked first.
+        confirmation = confirm_first(
+            self,
+            request,
+            queryset,
+            question=_("Cancel these tasks? A cancelled task cannot be queued again; retry makes a new one."),
+            button=_("Yes, cancel"),
+        )
+        if confirmation is not None:
+            return confirmation
+        actor = actor_of(request)
+        report = run_each(
+            self,
+            request,
+            queryset,
+            # task_cancel, with the plain value: task_cancel passes the enum, whose repr
+            # ("TaskStatus.CANCELLED") would end up in the refusal message the user reads.
+            lambda pk: task_transition(task_id=pk, status=CANCELLED, actor=actor, reason=CANCEL_REASON),
+        )
+        if report:
+            report.send(self, request, done="Cancelled {count} {name}.")
+        return None
+
+    @admin.action(description="Retry as a new task (finished tasks)", permissions=["push"])
+    def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = actor_of(request)
+        report = run_each(self, request, queryset, lambda pk: task_retry(task_id=pk, actor=actor))
+        if report:
+            report.send(self, request, done="Retried {count} {name} (queued as new tasks at priority 1).")
