@@ -9,6 +9,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler import __version__
 from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope
@@ -17,9 +18,9 @@ from rocky_scheduler.errors import TASK_NOT_FOUND, UNKNOWN_SCHEDULER, InvalidInp
 from rocky_scheduler.models import Schedule, Scheduler, Task, TaskStatus
 from rocky_scheduler.queue.store import get_store
 
-DATETIME_INVALID = "{name} must be an ISO 8601 date-time, got {value!r}."
-STATUS_UNKNOWN = "status must be one of {choices}, got {value!r}."
-BOOLEAN_INVALID = "{name} must be true or false, got {value!r}."
+DATETIME_INVALID = _("{name} must be an ISO 8601 date-time, got {value!r}.")
+STATUS_UNKNOWN = _("status must be one of {choices}, got {value!r}.")
+BOOLEAN_INVALID = _("{name} must be true or false, got {value!r}.")
 
 
 def get_task(task_id: Any, *, scope: OrganisationScope = EVERY_ORGANISATION) -> Task:

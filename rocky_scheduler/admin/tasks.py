@@ -106,7 +106,7 @@ class TaskEventInline(HistoryInline):
     model = TaskEvent
     fields = ("at_exact", "kind", "from_status", "to_status", "from_priority", "to_priority", "actor", "reason")
     readonly_fields = fields
-    verbose_name_plural = "history (latest first)"
+    verbose_name_plural = _("history (latest first)")
 
     @admin.display(description=_("at"))
     def at_exact(self, event: TaskEvent) -> str:
@@ -161,9 +161,9 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
     readonly_fields = SCHEDULER_OWNED
     fieldsets = (
         (None, {"fields": ("id", "scheduler", "schedule_link", "organisation", "type", "status", "priority")}),
-        ("Data", {"fields": ("hash", "data_pretty")}),
-        ("Lease", {"fields": ("attempts", "dispatched_at", "lease_owner", "lease_expires_at")}),
-        ("Times", {"fields": ("created_at", "modified_at")}),
+        (_("Data"), {"fields": ("hash", "data_pretty")}),
+        (_("Lease"), {"fields": ("attempts", "dispatched_at", "lease_owner", "lease_expires_at")}),
+        (_("Times"), {"fields": ("created_at", "modified_at")}),
     )
 
     class Media:
@@ -230,15 +230,15 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
             results = results | queryset.filter(exact)
         return results, may_have_duplicates
 
-    @admin.display(description="task", ordering="id")
+    @admin.display(description=_("task"), ordering="id")
     def short_id(self, task: Task) -> SafeString:
         return format_html('<span title="{}">{}</span>', task.pk, str(task.pk)[:8])
 
-    @admin.display(description="plugin")
+    @admin.display(description=_("plugin"))
     def plugin(self, task: Task) -> str:
         return getattr(task, "plugin_id", None) or "–"
 
-    @admin.display(description="OOI")
+    @admin.display(description=_("OOI"))
     def ooi(self, task: Task) -> SafeString | str:
         return short_text(getattr(task, "input_ooi", None), length=OOI_SHOWN)
 
@@ -275,11 +275,11 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
             return (*SCHEDULER_OWNED, "priority")
         return SCHEDULER_OWNED
 
-    @admin.display(description="data")
+    @admin.display(description=_("data"))
     def data_pretty(self, task: Task) -> SafeString:
         return pretty_json(task.data)
 
-    @admin.display(description="schedule")
+    @admin.display(description=_("schedule"))
     def schedule_link(self, task: Task) -> SafeString | str:
         if task.schedule_id is None:
             return "–"
@@ -293,26 +293,26 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
         if not self.may_change_object(request, obj):
             # A list edit posted for a row of an organisation the user may only see.
             reason = MAY_NOT_CHANGE_ORGANISATION.format(organisation=obj.organisation)
-            self.message_user(request, f"Task {obj.pk}: {reason}", messages.ERROR)
+            self.message_user(request, _("Task {id}: {reason}").format(id=obj.pk, reason=reason), messages.ERROR)
             return
         try:
             task_set_priority(task_id=obj.pk, priority=form.cleaned_data["priority"], actor=actor_of(request))
         except SchedulerError as error:
             # The task left the queue between validation and save.
-            self.message_user(request, f"Task {obj.pk}: {error.message}", messages.ERROR)
+            self.message_user(request, _("Task {id}: {reason}").format(id=obj.pk, reason=error.message), messages.ERROR)
 
     # -- actions ------------------------------------------------------------------------------
 
-    @admin.action(description="Move to the front (priority 1)", permissions=["reprioritise"])
+    @admin.action(description=_("Move to the front (priority 1)"), permissions=["reprioritise"])
     def move_to_front(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = actor_of(request)
         report = run_each(
             self, request, queryset, lambda pk: task_set_priority(task_id=pk, priority=USER_PRIORITY, actor=actor)
         )
         if report:
-            report.send(self, request, done="Moved {count} {name} to the front of their queue.")
+            report.send(self, request, done=_("Moved {count} {name} to the front of their queue."))
 
-    @admin.action(description="Requeue (back into the queue)", permissions=["reprioritise"])
+    @admin.action(description=_("Requeue (back into the queue)"), permissions=["reprioritise"])
     def requeue(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
         # A running task's work is dropped and its worker's lease taken away: asked first.
         confirmation = confirm_first(
@@ -332,10 +332,10 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
             lambda pk: task_transition(task_id=pk, status=QUEUED, actor=actor, reason=REQUEUE_REASON),
         )
         if report:
-            report.send(self, request, done="Requeued {count} {name}.")
+            report.send(self, request, done=_("Requeued {count} {name}."))
         return None
 
-    @admin.action(description="Cancel", permissions=["cancel"])
+    @admin.action(description=_("Cancel"), permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
         # A cancelled task never runs again (cancelled is final): asked first.
         confirmation = confirm_first(
@@ -357,12 +357,12 @@ class TaskAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
             lambda pk: task_transition(task_id=pk, status=CANCELLED, actor=actor, reason=CANCEL_REASON),
         )
         if report:
-            report.send(self, request, done="Cancelled {count} {name}.")
+            report.send(self, request, done=_("Cancelled {count} {name}."))
         return None
 
-    @admin.action(description="Retry as a new task (finished tasks)", permissions=["push"])
+    @admin.action(description=_("Retry as a new task (finished tasks)"), permissions=["push"])
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = actor_of(request)
         report = run_each(self, request, queryset, lambda pk: task_retry(task_id=pk, actor=actor))
         if report:
-            report.send(self, request, done="Retried {count} {name} (queued as new tasks at priority 1).")
+            report.send(self, request, done=_("Retried {count} {name} (queued as new tasks at priority 1)."))

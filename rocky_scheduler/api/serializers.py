@@ -2,17 +2,18 @@
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from rocky_scheduler.api.task_data import TaskDataField
 from rocky_scheduler.models import TaskStatus
 from rocky_scheduler.rankers import Ranker
 
-RANKER_INVALID = "ranker must be the dotted path of a Ranker class."
-TASK_PATCH_UNKNOWN_FIELD = "Unknown field {field!r}: give status, priority and/or reason."
+RANKER_INVALID = _("ranker must be the dotted path of a Ranker class.")
+TASK_PATCH_UNKNOWN_FIELD = _("Unknown field {field!r}: give status, priority and/or reason.")
 # A worker's reason is usually an exception message; a whole traceback belongs in its logs, not the history.
 REASON_MAX_LENGTH = 2000
-MUST_BE_STRING = "Must be a string."
+MUST_BE_STRING = _("Must be a string.")
 
 
 class StringField(serializers.CharField):

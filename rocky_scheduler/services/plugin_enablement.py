@@ -12,6 +12,7 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.catalogue import Catalogue, PluginInfo, get_catalogue
 from rocky_scheduler.conf import app_settings
@@ -20,7 +21,7 @@ from rocky_scheduler.models import Organisation, Plugin, PluginEnablement, Plugi
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
 from rocky_scheduler.services.scheduling.plugins import plugin_set_enabled
 
-PLUGIN_NOT_FOUND = "Plugin {plugin_id!r} does not exist."
+PLUGIN_NOT_FOUND = _("Plugin {plugin_id!r} does not exist.")
 SCHEDULE_EVERYWHERE_JOB = "rocky_scheduler.jobs.plugin_schedule_everywhere"
 
 Defer = Callable[[str, str], None]

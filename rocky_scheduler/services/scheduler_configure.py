@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.models import Scheduler
@@ -11,8 +12,8 @@ from rocky_scheduler.rankers import Ranker
 from rocky_scheduler.services.common import get_scheduler
 from rocky_scheduler.services.scheduler_settings import EDITABLE, scheduler_update
 
-RANKER_INVALID = "ranker must be the dotted path of a Ranker class, got {value!r}."
-NOT_CONFIGURABLE = "not configurable: {names}"
+RANKER_INVALID = _("ranker must be the dotted path of a Ranker class, got {value!r}.")
+NOT_CONFIGURABLE = _("not configurable: {names}")
 
 CONFIGURABLE = (
     *EDITABLE,

@@ -7,6 +7,7 @@ from typing import Any
 from croniter import croniter
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope
 from rocky_scheduler.errors import SCHEDULE_NOT_FOUND, Conflict, InvalidInput, NotFound
@@ -14,9 +15,9 @@ from rocky_scheduler.models import Schedule, ScheduleEvent
 from rocky_scheduler.services.common import Clock, default_clock, get_scheduler
 from rocky_scheduler.taskdata import validate_task_data
 
-CRON_INVALID = "schedule is not a valid cron expression: {value!r}."
-CRON_OR_DEADLINE_REQUIRED = "A schedule needs a cron expression (schedule) or a deadline_at."
-DUPLICATE_SCHEDULE = "A schedule with this hash already exists."
+CRON_INVALID = _("schedule is not a valid cron expression: {value!r}.")
+CRON_OR_DEADLINE_REQUIRED = _("A schedule needs a cron expression (schedule) or a deadline_at.")
+DUPLICATE_SCHEDULE = _("A schedule with this hash already exists.")
 
 
 def next_cron_time(expression: str, after: datetime.datetime) -> datetime.datetime:

@@ -3,6 +3,7 @@
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import TASK_NOT_FOUND, InvalidInput, NotFound
 from rocky_scheduler.models import FINAL_STATUSES, Task, TaskStatus
@@ -10,7 +11,7 @@ from rocky_scheduler.queue.store import TransitionRequest, get_store
 from rocky_scheduler.services.common import Clock, default_clock, publish_queue_state
 from rocky_scheduler.services.deadlines import correct_provisional_deadline, plugin_intervals_json, provisional_deadline
 
-STATUS_INVALID = "status must be one of {choices}, got {status!r}."
+STATUS_INVALID = _("status must be one of {choices}, got {status!r}.")
 
 
 def task_transition(

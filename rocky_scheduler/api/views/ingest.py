@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -11,9 +12,9 @@ from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTA
 from rocky_scheduler.services.scheduling.plugin_sync import parse_plugin_event, plugin_event_apply
 
 MAX_MESSAGES = 1000
-TOO_MANY = "At most {maximum} messages per request."
-EMPTY = "Send one message (a JSON object) or a list of them."
-CATALOGUE_DOWN = "The catalogue did not answer ({detail}); send the event again shortly."
+TOO_MANY = _("At most {maximum} messages per request.")
+EMPTY = _("Send one message (a JSON object) or a list of them.")
+CATALOGUE_DOWN = _("The catalogue did not answer ({detail}); send the event again shortly.")
 CATALOGUE_RETRY_AFTER_SECONDS = 30
 
 
