@@ -14,6 +14,8 @@ from rocky_scheduler.services.scheduling.plugin_sync import parse_plugin_event, 
 MAX_MESSAGES = 1000
 TOO_MANY = _("At most {maximum} messages per request.")
 EMPTY = _("Send one message (a JSON object) or a list of them.")
+# Which message of a batch was refused, and why.
+MESSAGE_INVALID = _("message {index}: {reason}")
 CATALOGUE_DOWN = _("The catalogue did not answer ({detail}); send the event again shortly.")
 CATALOGUE_RETRY_AFTER_SECONDS = 30
 
@@ -45,7 +47,9 @@ class IngestView(SchedulerApiView):
             try:
                 organisations.add(ingest_validate(queue=self.queue, payload=message))
             except InvalidInput as error:
-                raise InvalidInput(f"message {index}: {error.message}", field=error.field) from None
+                raise InvalidInput(
+                    MESSAGE_INVALID.format(index=index, reason=error.message), field=error.field
+                ) from None
         # An event makes work for its organisation: the access policy decides, as for a push.
         for organisation in sorted(organisations):
             refuse_unless_may_change(request, organisation)
