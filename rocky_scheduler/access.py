@@ -19,11 +19,12 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.conf import app_settings
 
 # A message, shown as the `detail` of a 403: the organisation is named by the caller, so naming it leaks nothing.
-MAY_NOT_CHANGE_ORGANISATION = "You may not change the work of organisation {organisation!r}."
+MAY_NOT_CHANGE_ORGANISATION = _("You may not change the work of organisation {organisation!r}.")
 WORKER_PERMISSION = "rocky_scheduler.pop_task"
 APP_LABEL = "rocky_scheduler"
 

@@ -4,19 +4,21 @@ Each carries a `code` the HTTP layer maps to a status (see rocky_scheduler.api),
 message built from the constants below so tests can assert on them.
 """
 
-UNKNOWN_SCHEDULER = "Scheduler {scheduler_id!r} does not exist."
-TASK_NOT_FOUND = "Task {task_id} does not exist."
-SCHEDULE_NOT_FOUND = "Schedule {schedule_id} does not exist."
-PRIORITY_INVALID = "priority must be an integer >= 1, got {priority!r}."
-SCHEDULER_MISMATCH = "scheduler_id {given!r} does not match the scheduler {expected!r} of this path."
-ILLEGAL_TRANSITION = "A task cannot go from {from_status!r} to {to_status!r}."
-POP_ONLY_TRANSITION = "A task becomes 'dispatched' only by being popped."
-NOT_REPRIORITISABLE = "Only queued tasks can be re-prioritised; this one is {status!r}."
-DUPLICATE_QUEUED = "A task with this hash is already queued on scheduler {scheduler_id!r}."
-DUPLICATE_ACTIVE = "The schedule of this task already has an active task."
-DUPLICATE_ID = "A task with id {task_id} already exists."
-QUEUE_FULL = "Scheduler {scheduler_id!r} is full: {queued} tasks queued, its limit is {maxsize}; retry later."
-OBJECT_NOT_CONFIRMED = (
+from django.utils.translation import gettext_lazy as _
+
+UNKNOWN_SCHEDULER = _("Scheduler {scheduler_id!r} does not exist.")
+TASK_NOT_FOUND = _("Task {task_id} does not exist.")
+SCHEDULE_NOT_FOUND = _("Schedule {schedule_id} does not exist.")
+PRIORITY_INVALID = _("priority must be an integer >= 1, got {priority!r}.")
+SCHEDULER_MISMATCH = _("scheduler_id {given!r} does not match the scheduler {expected!r} of this path.")
+ILLEGAL_TRANSITION = _("A task cannot go from {from_status!r} to {to_status!r}.")
+POP_ONLY_TRANSITION = _("A task becomes 'dispatched' only by being popped.")
+NOT_REPRIORITISABLE = _("Only queued tasks can be re-prioritised; this one is {status!r}.")
+DUPLICATE_QUEUED = _("A task with this hash is already queued on scheduler {scheduler_id!r}.")
+DUPLICATE_ACTIVE = _("The schedule of this task already has an active task.")
+DUPLICATE_ID = _("A task with id {task_id} already exists.")
+QUEUE_FULL = _("Scheduler {scheduler_id!r} is full: {queued} tasks queued, its limit is {maxsize}; retry later.")
+OBJECT_NOT_CONFIRMED = _(
     "Object {primary_key!r} of organisation {organisation!r} is not in Octopoes after {seconds:g} s; "
     "no task queued for it (retry later)."
 )
@@ -28,6 +30,9 @@ class SchedulerError(Exception):
     code = "error"
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
+        # Translated now, in the language of the request that ran into it (English for clients that send no
+        # Accept-Language, and for background work): later readers (history, dead letters, logs) get plain text.
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.field = field

@@ -15,13 +15,14 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import UNKNOWN_SCHEDULER, InvalidInput, NotFound
 from rocky_scheduler.models import Schedule, Scheduler, Task, TaskStatus
 
-DATETIME_INVALID = "{name} must be an ISO 8601 date-time, got {value!r}."
-STATUS_UNKNOWN = "status must be one of {choices}, got {value!r}."
-BOOLEAN_INVALID = "{name} must be true or false, got {value!r}."
+DATETIME_INVALID = _("{name} must be an ISO 8601 date-time, got {value!r}.")
+STATUS_UNKNOWN = _("status must be one of {choices}, got {value!r}.")
+BOOLEAN_INVALID = _("{name} must be true or false, got {value!r}.")
 
 
 def known_scheduler(scheduler_id: str) -> str:

@@ -9,17 +9,21 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from rocky_scheduler.errors import InvalidInput
 
-NOT_AN_OBJECT = "{path} must be a JSON object."
-NOT_A_STRING = "{path} must be a non-empty string."
-NOT_A_LEVEL = "{path} must be an integer scan level between 0 and 4."
-UNKNOWN_OPERATION = "operation must be one of create, update, delete; got {value!r}."
-VALUE_REQUIRED = "value is required for a {operation} mutation."
-NOT_A_LIST = "{path} must be a list."
-TOO_LONG = "{path} must be at most {maximum} characters."
-DESCHEDULE_WITHOUT_BOEFJE = "A raw file of mime type {mime_type} must name its boefje (raw_data.boefje_meta.boefje.id)."
-INPUT_OOI_INVALID = "raw_data.boefje_meta.input_ooi must be a string or null."
+NOT_AN_OBJECT = _("{path} must be a JSON object.")
+NOT_A_STRING = _("{path} must be a non-empty string.")
+NOT_A_LEVEL = _("{path} must be an integer scan level between 0 and 4.")
+UNKNOWN_OPERATION = _("operation must be one of create, update, delete; got {value!r}.")
+VALUE_REQUIRED = _("value is required for a {operation} mutation.")
+NOT_A_LIST = _("{path} must be a list.")
+TOO_LONG = _("{path} must be at most {maximum} characters.")
+DESCHEDULE_WITHOUT_BOEFJE = _(
+    "A raw file of mime type {mime_type} must name its boefje (raw_data.boefje_meta.boefje.id)."
+)
+INPUT_OOI_INVALID = _("raw_data.boefje_meta.input_ooi must be a string or null.")
 
 # A boefje's "this object will never give results": the raw file holds its reason, not output to parse.
 DESCHEDULE_MIME_TYPE = "openkat/deschedule"

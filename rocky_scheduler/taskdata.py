@@ -8,17 +8,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.models import TaskType
 
-MUST_BE_OBJECT = "{path} must be a JSON object."
-MUST_BE_STRING = "{path} must be a non-empty string."
-MUST_BE_STRING_OR_NULL = "{path} must be a string or null."
-MUST_BE_UUID = "{path} must be a UUID."
-ORGANISATION_MISMATCH = "{path} ({given!r}) does not match organisation {expected!r}."
-ORGANISATION_REQUIRED = "organisation must be a non-empty string."
-DEDUPLICATION_KEY_INVALID = "data.deduplication_key must be a UUID or null."
+MUST_BE_OBJECT = _("{path} must be a JSON object.")
+MUST_BE_STRING = _("{path} must be a non-empty string.")
+MUST_BE_STRING_OR_NULL = _("{path} must be a string or null.")
+MUST_BE_UUID = _("{path} must be a UUID.")
+ORGANISATION_MISMATCH = _("{path} ({given!r}) does not match organisation {expected!r}.")
+ORGANISATION_REQUIRED = _("organisation must be a non-empty string.")
+DEDUPLICATION_KEY_INVALID = _("data.deduplication_key must be a UUID or null.")
 
 
 @dataclass(frozen=True)

@@ -411,7 +411,7 @@ def test_schedules_are_filtered_from_their_own_allow_list():
 def assert_message(error: InvalidInput, template: str, field: str) -> None:
     """The error was built from `template` (placeholders may hold anything) and names `field`."""
     pattern = "".join(
-        ".*" if index % 2 else re.escape(part) for index, part in enumerate(re.split(r"(\{[^}]*\})", template))
+        ".*" if index % 2 else re.escape(part) for index, part in enumerate(re.split(r"(\{[^}]*\})", str(template)))
     )
     assert re.fullmatch(pattern, error.message, flags=re.DOTALL), error.message
     assert error.field == field

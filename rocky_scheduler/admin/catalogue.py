@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.admin.common import RefuseNulQueryMixin, run_each
 from rocky_scheduler.admin.filters import ScanLevelFilter, VisibleOrganisationsFilter
@@ -19,9 +20,9 @@ from rocky_scheduler.services.plugin_enablement import EnablementResult, plugin_
 from rocky_scheduler.services.scheduling import SchedulingOutcome, boefjes_schedule_for_mutation
 from rocky_scheduler.services.scheduling.plugins import plugin_interval, plugin_interval_apply
 
-DEFERRED = "{plugin} enabled for {organisation}; its tasks are being scheduled in the background (django-q2)."
-SCHEDULED = "{plugin} enabled for {organisation}: {scheduled} tasks queued, {skipped} skipped."
-OOI_SCHEDULED = "{ooi}: {scheduled} tasks queued, {skipped} skipped, {cancelled} cancelled."
+DEFERRED = _("{plugin} enabled for {organisation}; its tasks are being scheduled in the background (django-q2).")
+SCHEDULED = _("{plugin} enabled for {organisation}: {scheduled} tasks queued, {skipped} skipped.")
+OOI_SCHEDULED = _("{ooi}: {scheduled} tasks queued, {skipped} skipped, {cancelled} cancelled.")
 
 
 class EmbeddedCatalogueOnlyMixin:
@@ -58,7 +59,7 @@ class PluginAdmin(EmbeddedCatalogueOnlyMixin, RefuseNulQueryMixin, admin.ModelAd
     list_filter = ("type", "scan_level")
     search_fields = ("id", "name")
 
-    @admin.display(description="consumes")
+    @admin.display(description=_("consumes"))
     def consumes_list(self, plugin: Plugin) -> str:
         return ", ".join(plugin.consumes or ()) or "–"
 
@@ -94,7 +95,7 @@ class PluginEnablementAdmin(EmbeddedCatalogueOnlyMixin, OrganisationScopedAdmin,
         # Which plugin for which organisation is the row's identity; switch it, or add another.
         return ("organisation", "plugin", "modified_at") if obj is not None else ("modified_at",)
 
-    @admin.display(description="type", ordering="plugin__type")
+    @admin.display(description=_("type"), ordering="plugin__type")
     def plugin_type(self, enablement: PluginEnablement) -> str:
         return enablement.plugin.get_type_display()
 
@@ -121,11 +122,11 @@ class PluginEnablementAdmin(EmbeddedCatalogueOnlyMixin, OrganisationScopedAdmin,
                 messages.INFO,
             )
 
-    @admin.action(description="Enable (and schedule)", permissions=["change"])
+    @admin.action(description=_("Enable (and schedule)"), permissions=["change"])
     def enable(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_enabled(request, queryset, enabled=True)
 
-    @admin.action(description="Disable", permissions=["change"])
+    @admin.action(description=_("Disable"), permissions=["change"])
     def disable(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_enabled(request, queryset, enabled=False)
 
@@ -145,13 +146,16 @@ class PluginEnablementAdmin(EmbeddedCatalogueOnlyMixin, OrganisationScopedAdmin,
         if report is None:
             return
         if enabled and (scheduled or deferred):
-            report.notes.append(f"{scheduled} tasks queued; {deferred} handed to the background (django-q2).")
-        verb = "Enabled" if enabled else "Disabled"
+            report.notes.append(
+                _("{scheduled} tasks queued; {deferred} handed to the background (django-q2).").format(
+                    scheduled=scheduled, deferred=deferred
+                )
+            )
         report.send(
             self,
             request,
-            done=verb + " {count} {name}.",
-            unchanged="{count} {name} already " + ("enabled." if enabled else "disabled."),
+            done=_("Enabled {count} {name}.") if enabled else _("Disabled {count} {name}."),
+            unchanged=_("{count} {name} already enabled.") if enabled else _("{count} {name} already disabled."),
         )
 
 

@@ -28,9 +28,11 @@ from rocky_scheduler.errors import SchedulerError
 # One action request runs its service this many times at most: beyond that the request would
 # outlive any proxy timeout, and "select all" on a million tasks is almost always a slip.
 ACTION_LIMIT = 5_000
-TOO_MANY_SELECTED = "More than {limit} selected; an action runs on at most {limit} at a time. Filter the list first."
+TOO_MANY_SELECTED = _("More than {limit} selected; an action runs on at most {limit} at a time. Filter the list first.")
 # Long-running tasks heartbeat often; the page shows the latest events, not all of them.
 HISTORY_LIMIT = 200
+# How an action reports rows it did not change, e.g. "2 tasks refused: <reason>".
+REFUSED = _("{count} {name} refused: {reason}")
 # Served from the app's static files (no inline styles: a host's CSP may forbid them).
 ADMIN_CSS = {"all": ["rocky_scheduler/admin/admin.css"]}
 
@@ -110,9 +112,10 @@ class ActionReport:
             modeladmin.message_user(request, note, messages.INFO)
         # Most frequent first, then alphabetical: the same selection always reads the same.
         for reason, count in sorted(self.refusals.items(), key=lambda item: (-item[1], item[0])):
-            modeladmin.message_user(request, f"{count} {_name(modeladmin, count)} refused: {reason}", messages.WARNING)
+            refused = REFUSED.format(count=count, name=_name(modeladmin, count), reason=reason)
+            modeladmin.message_user(request, refused, messages.WARNING)
         if not (self.done or self.unchanged or self.refusals or self.notes):
-            modeladmin.message_user(request, "Nothing was selected.", messages.INFO)
+            modeladmin.message_user(request, _("Nothing was selected."), messages.INFO)
 
 
 def _name(modeladmin: admin.ModelAdmin, count: int) -> str:
@@ -226,7 +229,7 @@ class HistoryInline(admin.TabularInline):
         return False
 
 
-NUL_IN_QUERY = "Filters and searches must not contain NUL characters."
+NUL_IN_QUERY = _("Filters and searches must not contain NUL characters.")
 
 
 class RefuseNulQueryMixin:
@@ -234,5 +237,5 @@ class RefuseNulQueryMixin:
 
     def changelist_view(self, request, extra_context=None):
         if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
-            return HttpResponseBadRequest(NUL_IN_QUERY)
+            return HttpResponseBadRequest(str(NUL_IN_QUERY))
         return super().changelist_view(request, extra_context)

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.access import OrganisationScope, request_scope
 from rocky_scheduler.models import Organisation, TaskStatus
@@ -11,7 +12,7 @@ from rocky_scheduler.models import Organisation, TaskStatus
 class OrganisationFilter(admin.SimpleListFilter):
     """Organisations from the catalogue: a DISTINCT over the task table would scan all of it."""
 
-    title = "organisation"
+    title = _("organisation")
     parameter_name = "organisation"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
@@ -45,7 +46,7 @@ class VisibleOrganisationsFilter(admin.RelatedFieldListFilter):
 class ToStatusFilter(admin.SimpleListFilter):
     """The status a history row moved to, from the fixed list of statuses."""
 
-    title = "to status"
+    title = _("to status")
     parameter_name = "to_status"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
@@ -59,7 +60,7 @@ class ToStatusFilter(admin.SimpleListFilter):
 class ScanLevelFilter(admin.SimpleListFilter):
     """OOI scan levels 0-4."""
 
-    title = "scan level"
+    title = _("scan level")
     parameter_name = "scan_level"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:

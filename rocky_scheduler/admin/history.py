@@ -80,7 +80,7 @@ class TaskEventAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAd
     def priority_change(self, event: TaskEvent) -> str:
         return _change(event.from_priority, event.to_priority)
 
-    @admin.display(description="task", ordering="task_id")
+    @admin.display(description=_("task"), ordering="task_id")
     def task_link(self, event: TaskEvent) -> SafeString:
         url = reverse(f"{self.admin_site.name}:rocky_scheduler_task_change", args=[event.task_id])
         return format_html('<a href="{}" title="{}">{}</a>', url, event.task_id, str(event.task_id)[:8])

@@ -27,7 +27,7 @@ class ScheduleEventInline(HistoryInline):
     model = ScheduleEvent
     fields = ("at_exact", "kind", "deadline_change", "actor", "reason")
     readonly_fields = fields
-    verbose_name_plural = "history (latest first)"
+    verbose_name_plural = _("history (latest first)")
 
     @admin.display(description=_("at"))
     def at_exact(self, event: ScheduleEvent) -> str:

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope, actor_of, request_scope
 from rocky_scheduler.admin.common import RefuseNulQueryMixin, run_each
@@ -42,7 +43,7 @@ class SchedulerForm(forms.ModelForm):
         model = Scheduler
         fields = CONFIGURABLE
         widgets = {"ranker": RankerInput()}
-        help_texts = {"ranker": "Dotted path of a Ranker class; the shipped ones are suggested."}
+        help_texts = {"ranker": _("Dotted path of a Ranker class; the shipped ones are suggested.")}
 
     def clean_ranker(self) -> str:
         try:
@@ -84,10 +85,10 @@ class SchedulerAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     readonly_fields = ("id", "type", "queued", "created_at", "modified_at")
     fieldsets = (
         (None, {"fields": ("id", "type", "queued", "paused", "maxsize", "ranker")}),
-        ("Duplicates", {"fields": ("allow_replace", "allow_updates", "allow_priority_updates", "deduplicate")}),
-        ("Leases", {"fields": ("dispatch_timeout_seconds", "run_timeout_seconds", "requeue_on_run_timeout")}),
-        ("Attempts", {"fields": ("max_attempts",)}),
-        ("Times", {"fields": ("created_at", "modified_at")}),
+        (_("Duplicates"), {"fields": ("allow_replace", "allow_updates", "allow_priority_updates", "deduplicate")}),
+        (_("Leases"), {"fields": ("dispatch_timeout_seconds", "run_timeout_seconds", "requeue_on_run_timeout")}),
+        (_("Attempts"), {"fields": ("max_attempts",)}),
+        (_("Times"), {"fields": ("created_at", "modified_at")}),
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -104,13 +105,13 @@ class SchedulerAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(queued_tasks=queued_count(request_scope(request)))
 
-    @admin.display(description="queued", ordering="queued_tasks")
+    @admin.display(description=_("queued"), ordering="queued_tasks")
     def queued(self, scheduler: Scheduler) -> SafeString:
         url = reverse(f"{self.admin_site.name}:rocky_scheduler_task_changelist")
         query = urlencode({"scheduler__id__exact": scheduler.pk, "status__exact": TaskStatus.QUEUED})
         return format_html('<a href="{}?{}">{}</a>', url, query, getattr(scheduler, "queued_tasks", "–"))
 
-    @admin.display(description="ranker", ordering="ranker")
+    @admin.display(description=_("ranker"), ordering="ranker")
     def ranker_name(self, scheduler: Scheduler) -> SafeString:
         return format_html('<span title="{}">{}</span>', scheduler.ranker, scheduler.ranker.rsplit(".", 1)[-1])
 
@@ -121,13 +122,15 @@ class SchedulerAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
         try:
             scheduler_configure(scheduler_id=obj.pk, actor=actor_of(request), **changes)
         except SchedulerError as error:
-            self.message_user(request, f"Scheduler {obj.pk}: {error.message}", messages.ERROR)
+            self.message_user(
+                request, _("Scheduler {id}: {reason}").format(id=obj.pk, reason=error.message), messages.ERROR
+            )
 
-    @admin.action(description="Pause (pops return nothing; pushes still queue)", permissions=["change"])
+    @admin.action(description=_("Pause (pops return nothing; pushes still queue)"), permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_paused(request, queryset, paused=True)
 
-    @admin.action(description="Resume", permissions=["change"])
+    @admin.action(description=_("Resume"), permissions=["change"])
     def resume(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_paused(request, queryset, paused=False)
 
@@ -149,5 +152,5 @@ class SchedulerAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
                 self,
                 request,
                 done=("Paused" if paused else "Resumed") + " {count} {name}.",
-                unchanged="{count} {name} already " + ("paused." if paused else "running."),
+                unchanged=_("{count} {name} already paused.") if paused else _("{count} {name} already running."),
             )

@@ -113,8 +113,8 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
                 "file (in Bytes) holds its reason. Enabling the schedule clears this.",
             },
         ),
-        ("Data", {"fields": ("hash", "data_pretty")}),
-        ("Times", {"fields": ("created_at", "modified_at")}),
+        (_("Data"), {"fields": ("hash", "data_pretty")}),
+        (_("Times"), {"fields": ("created_at", "modified_at")}),
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -155,15 +155,15 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
             results = results | queryset.filter(indexed)
         return results, may_have_duplicates
 
-    @admin.display(description="schedule", ordering="id")
+    @admin.display(description=_("schedule"), ordering="id")
     def short_id(self, schedule: Schedule) -> SafeString:
         return format_html('<span title="{}">{}</span>', schedule.pk, str(schedule.pk)[:8])
 
-    @admin.display(description="plugin")
+    @admin.display(description=_("plugin"))
     def plugin(self, schedule: Schedule) -> str:
         return getattr(schedule, "plugin_id", None) or "–"
 
-    @admin.display(description="OOI")
+    @admin.display(description=_("OOI"))
     def ooi(self, schedule: Schedule) -> SafeString | str:
         return short_text(getattr(schedule, "input_ooi", None), length=OOI_SHOWN)
 
@@ -180,7 +180,7 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
     def deadline(self, schedule: Schedule) -> str:
         return exact_time(schedule.deadline_at)
 
-    @admin.display(description="de-scheduled", ordering="descheduled_at")
+    @admin.display(description=_("de-scheduled"), ordering="descheduled_at")
     def descheduled(self, schedule: Schedule) -> SafeString | str:
         if schedule.descheduled_at is None:
             return "–"
@@ -191,19 +191,19 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
             schedule.descheduled_by_raw_file[:8],
         )
 
-    @admin.display(description="disabled because")
+    @admin.display(description=_("disabled because"))
     def disabled_because(self, schedule: Schedule) -> SafeString | str:
         if schedule.enabled:
             return "–"
         # The start of the reason in the list; the whole text is in the tooltip and on the schedule's page.
         return short_text(getattr(schedule, "last_disabled_reason", None), length=60)
 
-    @admin.display(description="tasks")
+    @admin.display(description=_("tasks"))
     def tasks_link(self, schedule: Schedule) -> SafeString:
         url = reverse(f"{self.admin_site.name}:rocky_scheduler_task_changelist")
         return format_html('<a href="{}?{}">tasks</a>', url, urlencode({"schedule": schedule.pk}))
 
-    @admin.display(description="data")
+    @admin.display(description=_("data"))
     def data_pretty(self, schedule: Schedule) -> SafeString:
         return pretty_json(schedule.data)
 
@@ -221,7 +221,9 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
             if timing:
                 schedule_update(schedule_id=obj.pk, actor=actor_of(request), **timing)
         except SchedulerError as error:
-            self.message_user(request, f"Schedule {obj.pk}: {error.message}", messages.ERROR)
+            self.message_user(
+                request, _("Schedule {id}: {reason}").format(id=obj.pk, reason=error.message), messages.ERROR
+            )
 
     def delete_model(self, request: HttpRequest, obj: Schedule) -> None:
         schedule_delete(schedule_id=obj.pk)
@@ -230,11 +232,11 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
         for pk in queryset.values_list("pk", flat=True):
             schedule_delete(schedule_id=pk)
 
-    @admin.action(description="Enable", permissions=["change"])
+    @admin.action(description=_("Enable"), permissions=["change"])
     def enable(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_enabled(request, queryset, enabled=True)
 
-    @admin.action(description="Disable", permissions=["change"])
+    @admin.action(description=_("Disable"), permissions=["change"])
     def disable(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
         # A disabled schedule stops scanning its object without anyone noticing: asked first.
         confirmation = confirm_first(
@@ -263,12 +265,12 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
                 self,
                 request,
                 done=verb + " {count} {name}.",
-                unchanged="{count} {name} already " + ("enabled." if enabled else "disabled."),
+                unchanged=_("{count} {name} already enabled.") if enabled else _("{count} {name} already disabled."),
             )
 
-    @admin.action(description="Run now (queue its task at priority 1)", permissions=["push"])
+    @admin.action(description=_("Run now (queue its task at priority 1)"), permissions=["push"])
     def run_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = actor_of(request)
         report = run_each(self, request, queryset, lambda pk: schedule_run_now(schedule_id=pk, actor=actor))
         if report:
-            report.send(self, request, done="Queued a task for {count} {name}.")
+            report.send(self, request, done=_("Queued a task for {count} {name}."))

@@ -17,6 +17,7 @@ from rocky_scheduler.access import (
     request_scope,
     user_may_change_everywhere,
 )
+from rocky_scheduler.admin.common import REFUSED
 
 
 class OrganisationScopedAdmin:
@@ -73,7 +74,7 @@ class OrganisationScopedAdmin:
             # As ActionReport words a refusal: "2 tasks refused: <reason>".
             name = opts.verbose_name if count == 1 else opts.verbose_name_plural
             reason = MAY_NOT_CHANGE_ORGANISATION.format(organisation=code)
-            self.message_user(request, f"{count} {name} refused: {reason}", messages.WARNING)
+            self.message_user(request, REFUSED.format(count=count, name=name, reason=reason), messages.WARNING)
         if not closed:
             return queryset
         remaining = queryset.exclude(**{f"{field}__in": closed})

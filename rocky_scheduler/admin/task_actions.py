@@ -24,16 +24,16 @@ class TaskActions:
 
     # -- actions ------------------------------------------------------------------------------
 
-    @admin.action(description="Move to the front (priority 1)", permissions=["reprioritise"])
+    @admin.action(description=_("Move to the front (priority 1)"), permissions=["reprioritise"])
     def move_to_front(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = actor_of(request)
         report = run_each(
             self, request, queryset, lambda pk: task_set_priority(task_id=pk, priority=USER_PRIORITY, actor=actor)
         )
         if report:
-            report.send(self, request, done="Moved {count} {name} to the front of their queue.")
+            report.send(self, request, done=_("Moved {count} {name} to the front of their queue."))
 
-    @admin.action(description="Requeue (back into the queue)", permissions=["reprioritise"])
+    @admin.action(description=_("Requeue (back into the queue)"), permissions=["reprioritise"])
     def requeue(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
         # A running task's work is dropped and its worker's lease taken away: asked first.
         confirmation = confirm_first(
@@ -53,10 +53,10 @@ class TaskActions:
             lambda pk: task_transition(task_id=pk, status=QUEUED, actor=actor, reason=REQUEUE_REASON),
         )
         if report:
-            report.send(self, request, done="Requeued {count} {name}.")
+            report.send(self, request, done=_("Requeued {count} {name}."))
         return None
 
-    @admin.action(description="Cancel", permissions=["cancel"])
+    @admin.action(description=_("Cancel"), permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
         # A cancelled task never runs again (cancelled is final): asked first.
         confirmation = confirm_first(
@@ -78,12 +78,12 @@ class TaskActions:
             lambda pk: task_transition(task_id=pk, status=CANCELLED, actor=actor, reason=CANCEL_REASON),
         )
         if report:
-            report.send(self, request, done="Cancelled {count} {name}.")
+            report.send(self, request, done=_("Cancelled {count} {name}."))
         return None
 
-    @admin.action(description="Retry as a new task (finished tasks)", permissions=["push"])
+    @admin.action(description=_("Retry as a new task (finished tasks)"), permissions=["push"])
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = actor_of(request)
         report = run_each(self, request, queryset, lambda pk: task_retry(task_id=pk, actor=actor))
         if report:
-            report.send(self, request, done="Retried {count} {name} (queued as new tasks at priority 1).")
+            report.send(self, request, done=_("Retried {count} {name} (queued as new tasks at priority 1)."))

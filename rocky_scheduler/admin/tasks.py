@@ -70,7 +70,7 @@ class TaskEventInline(HistoryInline):
     model = TaskEvent
     fields = ("at_exact", "kind", "from_status", "to_status", "from_priority", "to_priority", "actor", "reason")
     readonly_fields = fields
-    verbose_name_plural = "history (latest first)"
+    verbose_name_plural = _("history (latest first)")
 
     @admin.display(description=_("at"))
     def at_exact(self, event: TaskEvent) -> str:
@@ -125,9 +125,9 @@ class TaskAdmin(TaskActions, OrganisationScopedAdmin, RefuseNulQueryMixin, admin
     readonly_fields = SCHEDULER_OWNED
     fieldsets = (
         (None, {"fields": ("id", "scheduler", "schedule_link", "organisation", "type", "status", "priority")}),
-        ("Data", {"fields": ("hash", "data_pretty")}),
-        ("Lease", {"fields": ("attempts", "dispatched_at", "lease_owner", "lease_expires_at")}),
-        ("Times", {"fields": ("created_at", "modified_at")}),
+        (_("Data"), {"fields": ("hash", "data_pretty")}),
+        (_("Lease"), {"fields": ("attempts", "dispatched_at", "lease_owner", "lease_expires_at")}),
+        (_("Times"), {"fields": ("created_at", "modified_at")}),
     )
 
     class Media:
@@ -194,15 +194,15 @@ class TaskAdmin(TaskActions, OrganisationScopedAdmin, RefuseNulQueryMixin, admin
             results = results | queryset.filter(exact)
         return results, may_have_duplicates
 
-    @admin.display(description="task", ordering="id")
+    @admin.display(description=_("task"), ordering="id")
     def short_id(self, task: Task) -> SafeString:
         return format_html('<span title="{}">{}</span>', task.pk, str(task.pk)[:8])
 
-    @admin.display(description="plugin")
+    @admin.display(description=_("plugin"))
     def plugin(self, task: Task) -> str:
         return getattr(task, "plugin_id", None) or "–"
 
-    @admin.display(description="OOI")
+    @admin.display(description=_("OOI"))
     def ooi(self, task: Task) -> SafeString | str:
         return short_text(getattr(task, "input_ooi", None), length=OOI_SHOWN)
 
@@ -239,11 +239,11 @@ class TaskAdmin(TaskActions, OrganisationScopedAdmin, RefuseNulQueryMixin, admin
             return (*SCHEDULER_OWNED, "priority")
         return SCHEDULER_OWNED
 
-    @admin.display(description="data")
+    @admin.display(description=_("data"))
     def data_pretty(self, task: Task) -> SafeString:
         return pretty_json(task.data)
 
-    @admin.display(description="schedule")
+    @admin.display(description=_("schedule"))
     def schedule_link(self, task: Task) -> SafeString | str:
         if task.schedule_id is None:
             return "–"
@@ -257,10 +257,10 @@ class TaskAdmin(TaskActions, OrganisationScopedAdmin, RefuseNulQueryMixin, admin
         if not self.may_change_object(request, obj):
             # A list edit posted for a row of an organisation the user may only see.
             reason = MAY_NOT_CHANGE_ORGANISATION.format(organisation=obj.organisation)
-            self.message_user(request, f"Task {obj.pk}: {reason}", messages.ERROR)
+            self.message_user(request, _("Task {id}: {reason}").format(id=obj.pk, reason=reason), messages.ERROR)
             return
         try:
             task_set_priority(task_id=obj.pk, priority=form.cleaned_data["priority"], actor=actor_of(request))
         except SchedulerError as error:
             # The task left the queue between validation and save.
-            self.message_user(request, f"Task {obj.pk}: {error.message}", messages.ERROR)
+            self.message_user(request, _("Task {id}: {reason}").format(id=obj.pk, reason=error.message), messages.ERROR)

@@ -6,6 +6,7 @@ Read-only, and no key or digest is shown: keys are issued by `manage.py schedule
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.admin.common import RefuseNulQueryMixin
 from rocky_scheduler.models import ApiToken
@@ -17,7 +18,7 @@ class ApiTokenAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     list_select_related = ("user",)
     list_filter = ("name",)
     search_fields = (f"user__{get_user_model().USERNAME_FIELD}", "name")
-    search_help_text = "The holder's login or the token's name."
+    search_help_text = _("The holder's login or the token's name.")
     ordering = ("-created", "-id")
     # The digest stays out of every page: it is not the key, but nothing about the key belongs on a screen.
     fields = readonly_fields = ("user", "name", "created", "last_used")

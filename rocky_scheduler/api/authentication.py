@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -25,7 +26,7 @@ from rocky_scheduler.services.tokens import is_scheduler_key, key_digest, token_
 
 # More distinct tokens than this in one window is no worker fleet; start over rather than grow.
 _MAX_ENTRIES = 4096
-INVALID_TOKEN = "Invalid token."  # noqa: S105 - a message, not a secret
+INVALID_TOKEN = _("Invalid token.")  # noqa: S105 - a message, not a secret
 
 
 class _RecentTokens:

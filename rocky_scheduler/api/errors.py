@@ -3,6 +3,7 @@
 import logging
 
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -15,8 +16,8 @@ logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before retrying a duplicate, a full queue or while KATalogus or Octopoes is down.
 RETRY_AFTER_SECONDS = 5
-DATABASE_UNAVAILABLE = "The database is unavailable; retry shortly."
-CATALOGUE_UNAVAILABLE = "{service} is unavailable, so this request cannot be handled now; retry shortly."
+DATABASE_UNAVAILABLE = _("The database is unavailable; retry shortly.")
+CATALOGUE_UNAVAILABLE = _("{service} is unavailable, so this request cannot be handled now; retry shortly.")
 # How the services are called in messages people read.
 SERVICE_NAMES = {"katalogus": "KATalogus", "octopoes": "Octopoes"}
 
@@ -30,7 +31,7 @@ _STATUS = {
 
 class PayloadTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
+    default_detail = _("Request body too large.")
     default_code = "payload_too_large"
 
 

@@ -4,6 +4,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -13,8 +14,8 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
 # PostgreSQL's OFFSET is a bigint: a larger value would be a database error, not an empty page.
 MAX_OFFSET = 2**63 - 1
-LIMIT_INVALID = "limit must be an integer between 0 and {maximum}."
-OFFSET_INVALID = "offset must be an integer between 0 and {maximum}."
+LIMIT_INVALID = _("limit must be an integer between 0 and {maximum}.")
+OFFSET_INVALID = _("offset must be an integer between 0 and {maximum}.")
 
 
 def _int_param(params: Mapping[str, Any], name: str, default: int, maximum: int | None, message: str) -> int:

@@ -1,5 +1,6 @@
 """A JSON parser that refuses oversized bodies (413) and malformed JSON (400) before anything runs."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -7,12 +8,12 @@ from rocky_scheduler.api.errors import PayloadTooLarge
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.jsontext import JSONRefusal, Refusal, decode_json
 
-BODY_TOO_LARGE = "Request body larger than {limit} bytes."
-BODY_NOT_UTF8 = "Request body is not valid UTF-8."
-BODY_NOT_JSON = "Malformed JSON: {error}"
-BODY_TOO_DEEP = "Malformed JSON: nested too deeply."
-BODY_HAS_NUL = "Strings in the body must not contain NUL (\\u0000) characters."
-BODY_HAS_SURROGATE = "Strings in the body must not contain unpaired UTF-16 surrogates (\\ud800-\\udfff)."
+BODY_TOO_LARGE = _("Request body larger than {limit} bytes.")
+BODY_NOT_UTF8 = _("Request body is not valid UTF-8.")
+BODY_NOT_JSON = _("Malformed JSON: {error}")
+BODY_TOO_DEEP = _("Malformed JSON: nested too deeply.")
+BODY_HAS_NUL = _("Strings in the body must not contain NUL (\\u0000) characters.")
+BODY_HAS_SURROGATE = _("Strings in the body must not contain unpaired UTF-16 surrogates (\\ud800-\\udfff).")
 # A lone surrogate escape (`"\\ud800"`) is valid JSON and a valid Python string, but no UTF-8 text:
 # PostgreSQL's jsonb refuses it and psycopg2 cannot even encode it into a query.
 

@@ -5,6 +5,7 @@ allowed, as on OpenKAT's trusted network.
 """
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -17,7 +18,7 @@ from rocky_scheduler.conf import app_settings
 from rocky_scheduler.models import TaskStatus
 
 APP = "rocky_scheduler"
-CROSS_SITE_REFUSED = (
+CROSS_SITE_REFUSED = _(
     "Anonymous API access takes no writes a browser sent from another site (Origin {origin}); "
     "API clients send no Origin header, and CSRF_TRUSTED_ORIGINS lists sites that may."
 )

@@ -6,15 +6,16 @@ and, through `api.representations.writer_for`, the JSON itself: a field added he
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from rocky_scheduler.api.task_data import TaskDataField
 from rocky_scheduler.models import TaskStatus
 
-TASK_PATCH_UNKNOWN_FIELD = "Unknown field {field!r}: give status, priority and/or reason."
+TASK_PATCH_UNKNOWN_FIELD = _("Unknown field {field!r}: give status, priority and/or reason.")
 # A worker's reason is usually an exception message; a whole traceback belongs in its logs, not the history.
 REASON_MAX_LENGTH = 2000
-MUST_BE_STRING = "Must be a string."
+MUST_BE_STRING = _("Must be a string.")
 
 
 class StringField(serializers.CharField):

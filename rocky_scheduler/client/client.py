@@ -238,7 +238,7 @@ class SchedulerClient:
 
     def _refusal(self, message: str) -> Exception:
         # The message is what Rocky shows the user (`error.message`): what they may not do.
-        return self.models.error("SchedulerPermissionError", str(message), message=message)
+        return self.models.error("SchedulerPermissionError", str(message), message=str(message))
 
     @contextmanager
     def _errors(self, invalid: str, *, not_found: str | None = None) -> Iterator[None]:

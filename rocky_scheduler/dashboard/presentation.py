@@ -41,16 +41,25 @@ def format_age(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     seconds = max(0, int(seconds))
+    # The units are translated (Dutch writes hours as `u`), the numbers stay as they are.
     if seconds < 60:
-        return f"{seconds} s"
+        return gettext("{seconds} s").format(seconds=seconds)
     minutes = seconds // 60
     if minutes < 60:
-        return f"{minutes} min"
+        return gettext("{minutes} min").format(minutes=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes:02d} min"
+        return gettext("{hours} h {minutes} min").format(hours=hours, minutes=f"{minutes:02d}")
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    return gettext("{days} d {hours} h").format(days=days, hours=hours)
+
+
+def status_label(status: str) -> str:
+    """A task status as people read it, in the request's language; the raw value stays in the data for scripts."""
+    try:
+        return str(TaskStatus(status).label).lower()
+    except ValueError:
+        return status
 
 
 def format_rate(per_minute: float) -> str:
@@ -82,12 +91,13 @@ def _scheduler(summary: SchedulerSummary, now: datetime.datetime, changelist: st
         "type": summary.type,
         "paused": summary.paused,
         "maxsize": summary.maxsize,
-        "maxsize_display": format_count(summary.maxsize) if summary.maxsize else "unbounded",
+        "maxsize_display": format_count(summary.maxsize) if summary.maxsize else gettext("unbounded"),
         "queued": queued,
         "queued_display": format_count(queued),
         "statuses": [
             {
                 "status": status,
+                "status_label": status_label(status),
                 "count": count,
                 "count_display": format_count(count),
                 "alert": bool(count) and status in ALERT_STATUSES,
@@ -117,6 +127,7 @@ def _task(row: TaskRow, now: datetime.datetime) -> dict[str, Any]:
         "scheduler_id": row.scheduler_id,
         "organisation": row.organisation,
         "status": row.status,
+        "status_label": status_label(row.status),
         "priority": row.priority,
         "plugin": row.plugin or "–",
         "input_ooi": row.input_ooi or "",

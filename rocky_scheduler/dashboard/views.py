@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -64,26 +64,37 @@ def dashboard_url(name: str, request: HttpRequest | None = None) -> str:
 # The words dashboard.js writes when it rebuilds the page on refresh, in the request's language; handed over
 # through json_script because the CSP (script-src 'self') forbids inline scripts.
 JS_LABELS = (
-    "paused",
-    "Queued",
-    "Oldest queued",
-    "Stuck",
-    "Tasks by status",
-    "pushes",
-    "pops",
-    "Task",
-    "Scheduler",
-    "Organisation",
-    "Status",
-    "Expired",
-    "Worker",
-    "Failed",
-    "Attempts",
-    "Reason",
-    "By scheduler",
-    "Nothing queued.",
-    "No stuck tasks.",
-    "No failed tasks.",
+    gettext_noop("paused"),
+    gettext_noop("Queued"),
+    gettext_noop("Oldest queued"),
+    gettext_noop("Stuck"),
+    gettext_noop("Tasks by status"),
+    gettext_noop("pushes"),
+    gettext_noop("pops"),
+    gettext_noop("Task"),
+    gettext_noop("Scheduler"),
+    gettext_noop("Organisation"),
+    gettext_noop("Status"),
+    gettext_noop("Expired"),
+    gettext_noop("Worker"),
+    gettext_noop("Failed"),
+    gettext_noop("Attempts"),
+    gettext_noop("Reason"),
+    gettext_noop("By scheduler"),
+    gettext_noop("Nothing queued."),
+    gettext_noop("No stuck tasks."),
+    gettext_noop("No failed tasks."),
+    # Chart captions and units; dashboard.js fills in the {placeholders}.
+    gettext_noop("max {limit}"),
+    gettext_noop("avg. last {minutes} min"),
+    gettext_noop("Pushes and pops per minute, last {hours} h"),
+    gettext_noop("Pushes and pops"),
+    gettext_noop("per minute"),
+    gettext_noop("averaged over {minutes} min"),
+    gettext_noop("times in UTC"),
+    gettext_noop("{time} UTC: {pushes} pushes, {pops} pops per minute"),
+    gettext_noop("refresh failed"),
+    gettext_noop("refresh failed (HTTP {status})"),
 )
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.filters import operators as op
@@ -10,12 +11,12 @@ from rocky_scheduler.filters import values
 from rocky_scheduler.filters.columns import Column, column_q
 from rocky_scheduler.filters.data import data_path_q, parse_path
 
-CONDITION_UNKNOWN_KEYS = "{where}: unknown key(s) {keys}; a condition has 'column', 'field', 'operator' and 'value'."
-COLUMN_UNKNOWN = "{where}: unknown column {column}; filterable columns are {allowed}."
-FIELD_NOT_ALLOWED = "{where}: 'field' is only allowed with column {walkable}, not with {column!r}."
-OPERATOR_UNKNOWN = "{where}: unknown operator {operator}; supported are {allowed}."
-OPERATOR_NOT_FOR_COLUMN = "{where}: operator {operator!r} does not apply to column {column!r}; it takes {allowed}."
-VALUE_MISSING = "{where}: operator {operator!r} needs a 'value'."
+CONDITION_UNKNOWN_KEYS = _("{where}: unknown key(s) {keys}; a condition has 'column', 'field', 'operator' and 'value'.")
+COLUMN_UNKNOWN = _("{where}: unknown column {column}; filterable columns are {allowed}.")
+FIELD_NOT_ALLOWED = _("{where}: 'field' is only allowed with column {walkable}, not with {column!r}.")
+OPERATOR_UNKNOWN = _("{where}: unknown operator {operator}; supported are {allowed}.")
+OPERATOR_NOT_FOR_COLUMN = _("{where}: operator {operator!r} does not apply to column {column!r}; it takes {allowed}.")
+VALUE_MISSING = _("{where}: operator {operator!r} needs a 'value'.")
 
 CONDITION_KEYS = frozenset({"column", "field", "operator", "value"})
 DEFAULT_OPERATOR = op.EQ

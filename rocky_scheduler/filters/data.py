@@ -34,17 +34,18 @@ from django.db.models.lookups import (
     LessThanOrEqual,
     StartsWith,
 )
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.filters import operators as op
 from rocky_scheduler.filters import values
 from rocky_scheduler.filters.expressions import ILike, IsJSONNumber, JSONText, Like, never, require_json_containment
 
-FIELD_INVALID = (
+FIELD_INVALID = _(
     "{where}: {field} is not a JSON path: keys of letters, digits, '_' or '-' joined by '__', "
     "at most {max_keys} keys of at most {max_length} characters."
 )
-VALUE_NOT_FOR_OPERATOR = "{where}: operator {operator!r} on a data path takes {expected}, got {got}."
+VALUE_NOT_FOR_OPERATOR = _("{where}: operator {operator!r} on a data path takes {expected}, got {got}.")
 
 MAX_PATH_KEYS = 10
 MAX_KEY_LENGTH = 100

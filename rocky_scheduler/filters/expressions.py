@@ -3,10 +3,11 @@
 from django.db import NotSupportedError, connection
 from django.db.models import BooleanField, Func, Q, TextField
 from django.db.models.lookups import Contains, IContains, PatternLookup
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import InvalidInput
 
-JSON_CONTAINMENT_UNSUPPORTED = "{where}: JSON containment ({operator!r}) needs PostgreSQL; this database lacks it."
+JSON_CONTAINMENT_UNSUPPORTED = _("{where}: JSON containment ({operator!r}) needs PostgreSQL; this database lacks it.")
 
 
 class Like(Contains):

@@ -3,21 +3,22 @@
 from collections.abc import Mapping
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.filters import values
 from rocky_scheduler.filters.columns import TASK_COLUMNS, Column
 from rocky_scheduler.filters.conditions import condition_q
 
-REQUEST_UNKNOWN_KEYS = "Unknown key(s) {keys} in the filter request; it holds only 'filters'."
-FILTERS_MALFORMED = "{where} must be a list of conditions or an object with 'and', 'or' or 'not' lists, got {got}."
-GROUP_NOT_A_LIST = "{where} must be a list of conditions or groups, got {got}."
-ITEM_MALFORMED = (
+REQUEST_UNKNOWN_KEYS = _("Unknown key(s) {keys} in the filter request; it holds only 'filters'.")
+FILTERS_MALFORMED = _("{where} must be a list of conditions or an object with 'and', 'or' or 'not' lists, got {got}.")
+GROUP_NOT_A_LIST = _("{where} must be a list of conditions or groups, got {got}.")
+ITEM_MALFORMED = _(
     "{where} must be a condition (an object with a 'column') or a group (an object with only "
     "'and', 'or' or 'not'), got {got}."
 )
-TOO_DEEP = "{where}: filter groups nest at most {maximum} deep."
-TOO_MANY = "{where}: a filter holds at most {maximum} conditions and groups."
+TOO_DEEP = _("{where}: filter groups nest at most {maximum} deep.")
+TOO_MANY = _("{where}: a filter holds at most {maximum} conditions and groups.")
 
 MAX_DEPTH = 5
 MAX_TERMS = 50

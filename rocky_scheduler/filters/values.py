@@ -10,14 +10,16 @@ import math
 import uuid
 from collections.abc import Sequence
 
+from django.utils.translation import gettext_lazy as _
+
 from rocky_scheduler.errors import InvalidInput
 
-VALUE_WRONG_TYPE = "{where}: expected {expected}, got {got}."
-VALUE_TOO_LONG = "{where}: strings are limited to {maximum} characters."
-VALUE_HAS_NUL = "{where}: strings must not contain NUL characters."
-LIST_REQUIRED = "{where}: operator {operator!r} needs a list of at most {maximum} values, got {got}."
-LIKE_TRAILING_ESCAPE = "{where}: a LIKE pattern must not end with the escape character '\\'."
-JSON_TOO_BIG = "{where}: JSON values nest at most {depth} deep and hold at most {items} items."
+VALUE_WRONG_TYPE = _("{where}: expected {expected}, got {got}.")
+VALUE_TOO_LONG = _("{where}: strings are limited to {maximum} characters.")
+VALUE_HAS_NUL = _("{where}: strings must not contain NUL characters.")
+LIST_REQUIRED = _("{where}: operator {operator!r} needs a list of at most {maximum} values, got {got}.")
+LIKE_TRAILING_ESCAPE = _("{where}: a LIKE pattern must not end with the escape character '\\'.")
+JSON_TOO_BIG = _("{where}: JSON values nest at most {depth} deep and hold at most {items} items.")
 
 MAX_STRING_LENGTH = 4096
 MAX_LIST_LENGTH = 1000

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class PluginSync(models.Model):
@@ -12,12 +13,14 @@ class PluginSync(models.Model):
     event followed by the reconciliation, schedules once.
     """
 
-    organisation = models.CharField(max_length=255)
-    plugin_id = models.CharField(max_length=255)
-    enabled = models.BooleanField()
-    modified_at = models.DateTimeField(default=timezone.now)
+    organisation = models.CharField(max_length=255, verbose_name=_("organisation"))
+    plugin_id = models.CharField(max_length=255, verbose_name=_("plugin"))
+    enabled = models.BooleanField(verbose_name=_("enabled"))
+    modified_at = models.DateTimeField(default=timezone.now, verbose_name=_("modified at"))
 
     class Meta:
+        verbose_name = _("plugin sync state")
+        verbose_name_plural = _("plugin sync states")
         constraints = [
             models.UniqueConstraint(fields=["organisation", "plugin_id"], name="pluginsync_organisation_plugin")
         ]
@@ -29,9 +32,13 @@ class PluginSync(models.Model):
 class JobCursor(models.Model):
     """Where a round-robin background job stopped, so its next run goes on from there."""
 
-    name = models.CharField(primary_key=True, max_length=64)
-    position = models.CharField(max_length=255, blank=True, default="")
-    modified_at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(primary_key=True, max_length=64, verbose_name=_("name"))
+    position = models.CharField(max_length=255, blank=True, default="", verbose_name=_("position"))
+    modified_at = models.DateTimeField(default=timezone.now, verbose_name=_("modified at"))
+
+    class Meta:
+        verbose_name = _("job cursor")
+        verbose_name_plural = _("job cursors")
 
     def __str__(self) -> str:
         return f"{self.name} at {self.position!r}"

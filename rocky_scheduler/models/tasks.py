@@ -2,25 +2,26 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.models.schedulers import TaskType
 
 
 class TaskStatus(models.TextChoices):
     # Created but not yet offered to workers (kept for OpenKAT compatibility).
-    PENDING = "pending", "Pending"
+    PENDING = "pending", _("Pending")
     # In the queue, waiting for a pop.
-    QUEUED = "queued", "Queued"
+    QUEUED = "queued", _("Queued")
     # Handed to a worker by a pop; its lease runs until the worker reports.
-    DISPATCHED = "dispatched", "Dispatched"
+    DISPATCHED = "dispatched", _("Dispatched")
     # The worker said it started; heartbeats (running -> running) renew the lease.
-    RUNNING = "running", "Running"
+    RUNNING = "running", _("Running")
     # Final: the work is done.
-    COMPLETED = "completed", "Completed"
+    COMPLETED = "completed", _("Completed")
     # Final: the work failed, or its lease expired too often.
-    FAILED = "failed", "Failed"
+    FAILED = "failed", _("Failed")
     # Final: withdrawn before it finished.
-    CANCELLED = "cancelled", "Cancelled"
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 ACTIVE_STATUSES = (TaskStatus.QUEUED, TaskStatus.DISPATCHED, TaskStatus.RUNNING)
@@ -29,30 +30,43 @@ FINAL_STATUSES = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
 
 
 class Task(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    scheduler = models.ForeignKey("rocky_scheduler.Scheduler", on_delete=models.PROTECT, related_name="tasks")
-    schedule = models.ForeignKey(
-        "rocky_scheduler.Schedule", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    scheduler = models.ForeignKey(
+        "rocky_scheduler.Scheduler", on_delete=models.PROTECT, related_name="tasks", verbose_name=_("scheduler")
     )
-    organisation = models.CharField(max_length=255)
-    priority = models.IntegerField(help_text="Lower runs sooner; 1 is reserved for user-initiated work.")
-    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.QUEUED)
-    type = models.CharField(max_length=16, choices=TaskType.choices)
+    schedule = models.ForeignKey(
+        "rocky_scheduler.Schedule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+        verbose_name=_("schedule"),
+    )
+    organisation = models.CharField(max_length=255, verbose_name=_("organisation"))
+    priority = models.IntegerField(
+        help_text=_("Lower runs sooner; 1 is reserved for user-initiated work."), verbose_name=_("priority")
+    )
+    status = models.CharField(
+        max_length=16, choices=TaskStatus.choices, default=TaskStatus.QUEUED, verbose_name=_("status")
+    )
+    type = models.CharField(max_length=16, choices=TaskType.choices, verbose_name=_("type"))
     # A digest of the dedup identity (see rocky_scheduler.hashing).
-    hash = models.CharField(max_length=64)
-    data = models.JSONField(default=dict)
+    hash = models.CharField(max_length=64, verbose_name=_("hash"))
+    data = models.JSONField(default=dict, verbose_name=_("data"))
     # `data.deduplication_key` as a column: tasks that share it (one boefje run for an object several
     # organisations hold) are popped together, which needs an index, not a JSON path.
-    deduplication_key = models.UUIDField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    modified_at = models.DateTimeField(default=timezone.now)
+    deduplication_key = models.UUIDField(null=True, blank=True, verbose_name=_("deduplication key"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    modified_at = models.DateTimeField(default=timezone.now, verbose_name=_("modified at"))
     # Lease bookkeeping: how often a lease expired, and who holds the current one until when.
-    attempts = models.PositiveIntegerField(default=0)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    lease_owner = models.CharField(max_length=255, blank=True, default="")
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    dispatched_at = models.DateTimeField(null=True, blank=True, verbose_name=_("dispatched at"))
+    lease_owner = models.CharField(max_length=255, blank=True, default="", verbose_name=_("lease owner"))
+    lease_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("lease expires at"))
 
     class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
         ordering = ["-created_at"]
         permissions = [
             ("push_task", "Can push tasks onto a queue"),
@@ -115,25 +129,29 @@ class TaskEvent(models.Model):
     """Append-only history: every status or priority change of a task, by whom and why."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        STATUS = "status", "Status changed"
-        PRIORITY = "priority", "Priority changed"
-        DATA = "data", "Data updated"
-        LEASE_EXPIRED = "lease_expired", "Lease expired"
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        PRIORITY = "priority", _("Priority changed")
+        DATA = "data", _("Data updated")
+        LEASE_EXPIRED = "lease_expired", _("Lease expired")
 
     # No index of its own: "taskevent_task_at" (task, at) serves every look-up by task, and one index fewer
     # to write matters here, two history rows being written per popped and completed task.
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events", db_index=False)
-    at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    from_status = models.CharField(max_length=16, blank=True, default="")
-    to_status = models.CharField(max_length=16, blank=True, default="")
-    from_priority = models.IntegerField(null=True, blank=True)
-    to_priority = models.IntegerField(null=True, blank=True)
-    actor = models.CharField(max_length=255, blank=True, default="")
-    reason = models.TextField(blank=True, default="")
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, related_name="events", db_index=False, verbose_name=_("task")
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    from_status = models.CharField(max_length=16, blank=True, default="", verbose_name=_("from status"))
+    to_status = models.CharField(max_length=16, blank=True, default="", verbose_name=_("to status"))
+    from_priority = models.IntegerField(null=True, blank=True, verbose_name=_("from priority"))
+    to_priority = models.IntegerField(null=True, blank=True, verbose_name=_("to priority"))
+    actor = models.CharField(max_length=255, blank=True, default="", verbose_name=_("actor"))
+    reason = models.TextField(blank=True, default="", verbose_name=_("reason"))
 
     class Meta:
+        verbose_name = _("task event")
+        verbose_name_plural = _("task events")
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["task", "at"], name="taskevent_task_at"),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.messages import parse_raw_file_received, parse_scan_profile_mutation
@@ -20,7 +21,7 @@ from rocky_scheduler.services.scheduling import (
 
 SCAN_PROFILE_MUTATIONS = "scan_profile_mutations"
 RAW_FILE_RECEIVED = "raw_file_received"
-UNKNOWN_QUEUE = "Unknown ingest queue {queue!r}."
+UNKNOWN_QUEUE = _("Unknown ingest queue {queue!r}.")
 
 
 def _mutation(payload: Any, clock: Clock) -> SchedulingOutcome:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.catalogue import Catalogue, PluginInfo, get_catalogue
 from rocky_scheduler.conf import app_settings
@@ -19,7 +20,7 @@ from rocky_scheduler.models import Plugin, PluginEnablement, PluginType
 from rocky_scheduler.services.scheduling.outcome import SchedulingOutcome
 from rocky_scheduler.services.scheduling.plugins import plugin_set_enabled, plugin_switch
 
-PLUGIN_NOT_FOUND = "Plugin {plugin_id!r} does not exist."
+PLUGIN_NOT_FOUND = _("Plugin {plugin_id!r} does not exist.")
 SCHEDULE_EVERYWHERE_JOB = "rocky_scheduler.jobs.plugin_schedule_everywhere"
 
 Defer = Callable[[str, str], None]

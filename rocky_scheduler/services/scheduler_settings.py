@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.models import Scheduler
@@ -13,8 +14,8 @@ from rocky_scheduler.services.common import get_scheduler, scheduler_cache
 
 logger = logging.getLogger(__name__)
 
-RANKER_INVALID = "ranker must be the dotted path of a Ranker class, got {value!r}."
-NOT_CONFIGURABLE = "not configurable: {names}"
+RANKER_INVALID = _("ranker must be the dotted path of a Ranker class, got {value!r}.")
+NOT_CONFIGURABLE = _("not configurable: {names}")
 
 # What the API's PATCH may change; the admin's change form may change all of CONFIGURABLE.
 EDITABLE = ("maxsize", "paused", "ranker", "deduplicate")

@@ -9,6 +9,7 @@ from typing import Any
 from croniter import croniter
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope
 from rocky_scheduler.catalogue import Catalogue, PluginInfo, get_catalogue
@@ -18,9 +19,9 @@ from rocky_scheduler.queue.store.deadlines import REASON_CREATED, REASON_EDITED,
 from rocky_scheduler.services.common import Clock, default_clock, get_scheduler
 from rocky_scheduler.taskdata import validate_task_data
 
-CRON_INVALID = "schedule is not a valid cron expression: {value!r}."
-CRON_OR_DEADLINE_REQUIRED = "A schedule needs a cron expression (schedule) or a deadline_at."
-DUPLICATE_SCHEDULE = "A schedule with this hash already exists."
+CRON_INVALID = _("schedule is not a valid cron expression: {value!r}.")
+CRON_OR_DEADLINE_REQUIRED = _("A schedule needs a cron expression (schedule) or a deadline_at.")
+DUPLICATE_SCHEDULE = _("A schedule with this hash already exists.")
 
 logger = logging.getLogger(__name__)
 

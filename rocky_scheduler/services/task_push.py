@@ -7,6 +7,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.catalogue import PluginInfo
 from rocky_scheduler.errors import (
@@ -30,7 +31,7 @@ from rocky_scheduler.taskdata import ValidatedData, validate_task_data
 
 logger = logging.getLogger(__name__)
 
-TASK_ID_INVALID = "id must be a UUID."
+TASK_ID_INVALID = _("id must be a UUID.")
 USER_PRIORITY = 1
 # Task types whose `data` is a BoefjeMeta/NormalizerMeta for the worker, with the task's id in `data.id`.
 CARRIES_DATA_ID = (TaskType.BOEFJE, TaskType.NORMALIZER)
@@ -195,7 +196,7 @@ def _schedule_for(
 
 
 def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str, reason: str, room_checked: bool) -> Task:
-    for _ in range(_INSERT_TRIES):
+    for _attempt in range(_INSERT_TRIES):
         if _insert(task, actor=actor, reason=reason, room_checked=room_checked):
             publish_queue_state(task)
             count_on_commit(TASKS_PUSHED, scheduler=task.scheduler_id)

@@ -4,6 +4,7 @@ import copy
 import uuid
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler import selectors
 from rocky_scheduler.errors import IllegalTransition
@@ -11,7 +12,7 @@ from rocky_scheduler.models import FINAL_STATUSES, Task
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.task_push import USER_PRIORITY, task_push
 
-RETRY_NOT_FINAL = "Only completed, failed or cancelled tasks can be retried; this one is {status!r}."
+RETRY_NOT_FINAL = _("Only completed, failed or cancelled tasks can be retried; this one is {status!r}.")
 RETRY_REASON = "retry of task {task_id}"
 
 

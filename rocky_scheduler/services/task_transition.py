@@ -3,13 +3,14 @@
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import TASK_NOT_FOUND, InvalidInput, NotFound
 from rocky_scheduler.models import Task, TaskStatus
 from rocky_scheduler.queue.store import TransitionRequest, get_store
 from rocky_scheduler.services.common import Clock, default_clock, publish_queue_state
 
-STATUS_INVALID = "status must be one of {choices}, got {status!r}."
+STATUS_INVALID = _("status must be one of {choices}, got {status!r}.")
 
 
 def task_transition(

@@ -12,6 +12,7 @@ import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.models import ApiToken
 from rocky_scheduler.services.common import Clock, default_clock
@@ -23,8 +24,8 @@ DEFAULT_NAME = "default"
 LAST_USED_INTERVAL = datetime.timedelta(minutes=5)
 
 # Messages, not secrets (S105).
-TOKEN_EXISTS = "{user} already has a token named {name!r}; replace it (--replace) or choose another name."  # noqa: S105
-TOKEN_NOT_FOUND = "{user} has no token named {name!r}."  # noqa: S105
+TOKEN_EXISTS = _("{user} already has a token named {name!r}; replace it (--replace) or choose another name.")  # noqa: S105
+TOKEN_NOT_FOUND = _("{user} has no token named {name!r}.")  # noqa: S105
 
 
 class TokenError(Exception):

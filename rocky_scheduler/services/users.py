@@ -12,12 +12,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.models import ApiToken
 from rocky_scheduler.services.tokens import token_issue
 
-USER_NOT_FOUND = "No user with {field} {login!r}."
-EMAIL_NEEDED = "{model} needs a unique {field}: give one (--email)."
+USER_NOT_FOUND = _("No user with {field} {login!r}.")
+EMAIL_NEEDED = _("{model} needs a unique {field}: give one (--email).")
 
 
 class UserError(Exception):

@@ -138,5 +138,5 @@ def test_ingest_command_consumes_in_the_foreground(demo, vhost):
 
 
 def test_ingest_command_without_amqp_url_says_so():
-    with override_settings(ROCKY_SCHEDULER={"AMQP_URL": None}), pytest.raises(CommandError, match=NO_AMQP_URL):
+    with override_settings(ROCKY_SCHEDULER={"AMQP_URL": None}), pytest.raises(CommandError, match=str(NO_AMQP_URL)):
         call_command("ingest", seconds=1)

@@ -176,7 +176,7 @@ def test_postgres_restart_under_load_answers_503_then_recovers_without_losing_ac
     unavailable = [o for o in outcomes if o.status == 503]
     assert unavailable, "no request met the outage"
     assert {(o.content_type, str(o.body), o.retry_after) for o in unavailable} == {
-        ("application/json", str({"detail": DATABASE_UNAVAILABLE}), "1")
+        ("application/json", str({"detail": str(DATABASE_UNAVAILABLE)}), "1")
     }
 
     pushed = {task_id for runner in runners for task_id in runner.pushed}

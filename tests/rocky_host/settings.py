@@ -77,8 +77,11 @@ TEMPLATES = [
     }
 ]
 
+# As Rocky's settings: English by default, its languages, its cookie name for the language picker (i18n/setlang/).
+# Its pages are under i18n_patterns (urls.py), so their language comes from the /nl/ prefix first.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "en"), ("nl", "nl"), ("pap", "pap"), ("it", "it")]
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGES = [("en", "en"), ("nl", "nl"), ("pap", "pap"), ("it", "it"), ("fy", "fy"), ("pl", "pl")]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

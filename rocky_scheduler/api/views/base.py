@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -13,8 +14,8 @@ from rocky_scheduler.api.parsers import LimitedJSONParser
 from rocky_scheduler.api.permissions import SchedulerApiPermission
 from rocky_scheduler.errors import InvalidInput
 
-BODY_NOT_OBJECT = "The request body must be a JSON object."
-NUL_IN_REQUEST = "The path and query parameters must not contain NUL characters."
+BODY_NOT_OBJECT = _("The request body must be a JSON object.")
+NUL_IN_REQUEST = _("The path and query parameters must not contain NUL characters.")
 
 
 class SchedulerApiView(APIView):

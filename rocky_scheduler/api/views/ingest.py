@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -11,9 +12,11 @@ from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTA
 from rocky_scheduler.services.scheduling.plugin_sync import parse_plugin_event, plugin_event_apply
 
 MAX_MESSAGES = 1000
-TOO_MANY = "At most {maximum} messages per request."
-EMPTY = "Send one message (a JSON object) or a list of them."
-CATALOGUE_DOWN = "The catalogue did not answer ({detail}); send the event again shortly."
+TOO_MANY = _("At most {maximum} messages per request.")
+EMPTY = _("Send one message (a JSON object) or a list of them.")
+# Which message of a batch was refused, and why.
+MESSAGE_INVALID = _("message {index}: {reason}")
+CATALOGUE_DOWN = _("The catalogue did not answer ({detail}); send the event again shortly.")
 CATALOGUE_RETRY_AFTER_SECONDS = 30
 
 
@@ -44,7 +47,9 @@ class IngestView(SchedulerApiView):
             try:
                 organisations.add(ingest_validate(queue=self.queue, payload=message))
             except InvalidInput as error:
-                raise InvalidInput(f"message {index}: {error.message}", field=error.field) from None
+                raise InvalidInput(
+                    MESSAGE_INVALID.format(index=index, reason=error.message), field=error.field
+                ) from None
         # An event makes work for its organisation: the access policy decides, as for a push.
         for organisation in sorted(organisations):
             refuse_unless_may_change(request, organisation)

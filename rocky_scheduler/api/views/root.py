@@ -3,6 +3,7 @@
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.permissions import AllowAny
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 from rocky_scheduler.api.schema import extend_schema
 from rocky_scheduler.api.views.base import SchedulerApiView
 
-API_PATH_NOT_FOUND = "Not found: {path} is not a path of this API."
+API_PATH_NOT_FOUND = _("Not found: {path} is not a path of this API.")
 SERVICE = "scheduler"
 # Link name -> URL name in rocky_scheduler.urls.
 LINKS = {

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import status
 from rest_framework.response import Response
@@ -27,7 +28,7 @@ from rocky_scheduler.services.common import get_scheduler
 from rocky_scheduler.services.scheduler_settings import scheduler_configure
 from rocky_scheduler.services.task_pop import task_pop_outcome
 
-POP_LIMIT_INVALID = "limit must be an integer between 1 and {maximum}."
+POP_LIMIT_INVALID = _("limit must be an integer between 1 and {maximum}.")
 # Answers a pop on a paused scheduler (with an empty result list), absent otherwise.
 PAUSED_HEADER = "X-Scheduler-Status"
 # The path parameter as "Try it out" fills it in: the default boefje scheduler, which the first example fits.

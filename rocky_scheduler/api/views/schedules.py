@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.response import Response
@@ -20,7 +21,7 @@ from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.filters import SCHEDULE_COLUMNS, parse_filters
 from rocky_scheduler.services.schedules import get_schedule, schedule_create, schedule_delete, schedule_update
 
-PATCH_EMPTY = "Nothing to change: give enabled, schedule, deadline_at or data."
+PATCH_EMPTY = _("Nothing to change: give enabled, schedule, deadline_at or data.")
 LIST_DESCRIPTION = (
     "Schedules (recurring work: each queues a task when its deadline comes), a page at a time (`limit`, "
     "`offset`), narrowed by the query parameters."

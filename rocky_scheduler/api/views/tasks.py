@@ -1,6 +1,7 @@
 from contextlib import nullcontext
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -18,9 +19,9 @@ from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.filters import parse_filters
 from rocky_scheduler.services import task_set_priority, task_transition
 
-PATCH_EMPTY = "Nothing to change: give status and/or priority."
-MAY_NOT_REPRIORITISE = "You may not change the priority of tasks."
-MAY_NOT_CHANGE_STATUS = "You may not change the status of tasks."
+PATCH_EMPTY = _("Nothing to change: give status and/or priority.")
+MAY_NOT_REPRIORITISE = _("You may not change the priority of tasks.")
+MAY_NOT_CHANGE_STATUS = _("You may not change the status of tasks.")
 LIST_DESCRIPTION = (
     "Tasks newest first, a page at a time (`limit`, `offset`; `next` and `previous` link the pages), narrowed by "
     "the query parameters. Rocky's task pages read this."

@@ -3,17 +3,19 @@ import math
 import signal
 from dataclasses import asdict
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.ingest.consumer import AmqpConsumer
+from rocky_scheduler.management.base import TranslatedCommand
 
-NO_AMQP_URL = "AMQP_URL is not set; there is no RabbitMQ to consume from."
+NO_AMQP_URL = _("AMQP_URL is not set; there is no RabbitMQ to consume from.")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class Command(BaseCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = _(
         "Consume OpenKAT's scan_profile_mutations and raw_file_received queues from AMQP_URL in the foreground. "
         "django-q2 already runs the same consumer (rocky_scheduler.ingest.consumer.ingest_run); this is for "
         "running it on its own or for debugging."
@@ -21,13 +23,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--seconds", type=float, default=None, help="stop after this long (default INGEST_RUN_SECONDS; 0: never)"
+            "--seconds", type=float, default=None, help=_("stop after this long (default INGEST_RUN_SECONDS; 0: never)")
         )
 
     def handle(self, *args, seconds: float | None, **options) -> None:
         url = app_settings.AMQP_URL
         if not url:
-            raise CommandError(NO_AMQP_URL)
+            raise CommandError(str(NO_AMQP_URL))
         if seconds is None:
             seconds = app_settings.INGEST_RUN_SECONDS
         consumer = AmqpConsumer(

@@ -1,22 +1,26 @@
 import json as _json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext_lazy as _
 
+from rocky_scheduler.management.base import TranslatedCommand
 from rocky_scheduler.services.demo_seed import DemoLogin, demo_default_login, demo_seed
 from rocky_scheduler.services.users import UserError
 
 
-class Command(BaseCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = _(
         "Load the demo catalogue (organisations acme and globex, boefjes, normalizers) and a staff user. "
         "Each run prints a new API token for that user (named 'demo'; the previous demo token stops working)."
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--username", default=None, help="the staff login (default: admin, or admin@example.com)")
-        parser.add_argument("--password", default="rocky-admin")
         parser.add_argument(
-            "--json", action="store_true", help="print the logins and tokens as one JSON object (for scripts)"
+            "--username", default=None, help=_("the staff login (default: admin, or admin@example.com)")
+        )
+        parser.add_argument("--password", default="rocky-admin", help=_("the staff password (default: %(default)s)"))
+        parser.add_argument(
+            "--json", action="store_true", help=_("print the logins and tokens as one JSON object (for scripts)")
         )
 
     def handle(self, *args, username: str | None, password: str, json: bool = False, **options) -> None:
@@ -27,9 +31,15 @@ class Command(BaseCommand):
         if json:
             self.stdout.write(_json.dumps(_as_json(login)))
             return
-        self.stdout.write(f"Demo catalogue loaded. Staff login: {login.username} / {login.password}")
-        self.stdout.write(f"Worker token for {login.worker} (role worker): {login.worker_token}")
-        self.stdout.write(f"API token for {login.username}: {login.token}")
+        self.stdout.write(
+            _("Demo catalogue loaded. Staff login: {username} / {password}").format(
+                username=login.username, password=login.password
+            )
+        )
+        self.stdout.write(
+            _("Worker token for {worker} (role worker): {token}").format(worker=login.worker, token=login.worker_token)
+        )
+        self.stdout.write(_("API token for {username}: {token}").format(username=login.username, token=login.token))
 
 
 def _as_json(login: DemoLogin) -> dict:

@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy as _
 
+from rocky_scheduler.management.base import TranslatedCommand
 from rocky_scheduler.services.background import background_schedules_declare
 
 
-class Command(BaseCommand):
-    help = "Declare the scheduler's background jobs as django-q2 schedules (idempotent)."
+class Command(TranslatedCommand):
+    help = _("Declare the scheduler's background jobs as django-q2 schedules (idempotent).")
 
     def handle(self, *args, **options) -> None:
         for name, created in background_schedules_declare():
-            self.stdout.write(f"{'created' if created else 'updated'} {name}")
+            self.stdout.write((_("created {name}") if created else _("updated {name}")).format(name=name))

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.catalogue import Catalogue, PluginInfo, get_catalogue
 from rocky_scheduler.conf import app_settings
@@ -37,11 +38,11 @@ logger = logging.getLogger(__name__)
 
 ACTOR = "system:plugin-enablement"
 REASON_ENABLED = "plugin {plugin!r} is enabled for {organisation!r} again"
-PLUGIN_NOT_FOUND = "Plugin {plugin_id!r} does not exist in the catalogue."
-BODY_NOT_OBJECT = 'Send one JSON object: {"organisation": str, "plugin_id": str, "enabled": bool}.'
-FIELD_MISSING = "{name} is required."
-FIELD_NOT_TEXT = "{name} must be a non-empty string of at most 255 characters."
-ENABLED_NOT_BOOL = "enabled must be true or false."
+PLUGIN_NOT_FOUND = _("Plugin {plugin_id!r} does not exist in the catalogue.")
+BODY_NOT_OBJECT = _('Send one JSON object: {"organisation": str, "plugin_id": str, "enabled": bool}.')
+FIELD_MISSING = _("{name} is required.")
+FIELD_NOT_TEXT = _("{name} must be a non-empty string of at most 255 characters.")
+ENABLED_NOT_BOOL = _("enabled must be true or false.")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,12 @@
   function t(text) {
     return labels[text] || text;
   }
+  // A translated text with {name} placeholders filled in (numbers, times: never markup).
+  function tf(text, values) {
+    return t(text).replace(/\{(\w+)\}/g, function (match, name) {
+      return name in values ? String(values[name]) : match;
+    });
+  }
   function ago(when) {
     return t("%s ago").replace("%s", when);
   }
@@ -43,7 +49,7 @@
     var head = h("header", { class: "card-head" }, [
       h("h3", {}, [scheduler.id]),
       scheduler.paused ? h("span", { class: "badge badge-paused" }, [t("paused")]) : null,
-      h("span", { class: "card-limit" }, ["max " + scheduler.maxsize_display]),
+      h("span", { class: "card-limit" }, [tf("max {limit}", { limit: scheduler.maxsize_display })]),
     ]);
     var kpis = h("dl", { class: "kpis" }, [
       kpi(t("Queued"), "queued", scheduler.queued_display, false),
@@ -56,7 +62,7 @@
       scheduler.statuses.map(function (row) {
         return h("li", { "data-status": row.status, class: row.alert ? "alert" : null }, [
           link(row.url, {}, [
-            h("span", { class: "depth-status" }, [row.status]),
+            h("span", { class: "depth-status" }, [row.status_label || row.status]),
             h("span", { class: "depth-count" }, [row.count_display]),
           ]),
         ]);
@@ -65,12 +71,12 @@
     var rates = h("p", { class: "rates" }, [
       h("span", { class: "legend legend-push" }, [t("pushes") + " ", h("b", { "data-kpi": "push-rate" }, [scheduler.push_rate]), "/min"]),
       h("span", { class: "legend legend-pop" }, [t("pops") + " ", h("b", { "data-kpi": "pop-rate" }, [scheduler.pop_rate]), "/min"]),
-      h("span", { class: "rates-note" }, ["avg. last " + data.rate_minutes + " min"]),
+      h("span", { class: "rates-note" }, [tf("avg. last {minutes} min", { minutes: data.rate_minutes })]),
     ]);
     var chart = h("div", {
       class: "chart",
       "data-chart": scheduler.id,
-      "aria-label": "Pushes and pops per minute, last " + data.hours + " h",
+      "aria-label": tf("Pushes and pops per minute, last {hours} h", { hours: data.hours }),
     });
     return h("article", { class: "card", "data-scheduler": scheduler.id }, [
       head,
@@ -176,7 +182,7 @@
               taskCell(task),
               cell(t("Scheduler"), task.scheduler_id),
               cell(t("Organisation"), task.organisation),
-              cell(t("Status"), task.status),
+              cell(t("Status"), task.status_label || task.status),
               cell(t("Expired"), ago(task.ago), "when"),
               cell(t("Worker"), task.lease_owner),
             ]);
@@ -268,13 +274,15 @@
     var y = function (value) {
       return pad.top + plotH - (value / peak) * plotH;
     };
-    var note = "per minute" + (per > 1 ? ", averaged over " + per + " min" : "") + ", times in UTC";
+    var note = [t("per minute")]
+      .concat(per > 1 ? [tf("averaged over {minutes} min", { minutes: per })] : [], [t("times in UTC")])
+      .join(", ");
     var root = svg("svg", {
       width: width,
       height: height,
       viewBox: "0 0 " + width + " " + height,
       role: "img",
-      "aria-label": (box.getAttribute("aria-label") || "Pushes and pops") + " (" + note + ")",
+      "aria-label": (box.getAttribute("aria-label") || t("Pushes and pops")) + " (" + note + ")",
     });
     // Gridlines at 0, half and the top; a half that is not a round number is left out.
     [0, peak / 2, peak].forEach(function (value) {
@@ -322,7 +330,11 @@
       cursor.setAttribute("x1", x(i));
       cursor.setAttribute("x2", x(i));
       cursor.setAttribute("visibility", "visible");
-      readout.textContent = span + " UTC: " + formatRate(pushRates[i]) + " pushes, " + formatRate(popRates[i]) + " pops per minute";
+      readout.textContent = tf("{time} UTC: {pushes} pushes, {pops} pops per minute", {
+        time: span,
+        pushes: formatRate(pushRates[i]),
+        pops: formatRate(popRates[i]),
+      });
     });
     root.addEventListener("pointerleave", function () {
       cursor.setAttribute("visibility", "hidden");
@@ -358,7 +370,7 @@
             throw new Error(body.detail);
           });
         }
-        if (!response.ok) throw new Error("refresh failed (HTTP " + response.status + ")");
+        if (!response.ok) throw new Error(tf("refresh failed (HTTP {status})", { status: response.status }));
         return response.json();
       })
       .then(function (data) {
@@ -367,7 +379,7 @@
         setState("", false);
       })
       .catch(function (error) {
-        setState(error.message || "refresh failed", true);
+        setState(error.message || t("refresh failed"), true);
       })
       .finally(schedule);
   }
