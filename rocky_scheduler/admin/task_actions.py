@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.access import actor_of
@@ -36,50 +37,28 @@ class TaskActions:
     @admin.action(description=_("Requeue (back into the queue)"), permissions=["reprioritise"])
     def requeue(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
         # A running task's work is dropped and its worker's lease taken away: asked first.
-        confirmation = confirm_first(
-            self,
+        return self._confirmed_transition(
             request,
             queryset,
+            status=QUEUED,
+            reason=REQUEUE_REASON,
             question=_("Put these tasks back into the queue? A worker running one of them loses it."),
             button=_("Yes, requeue"),
+            done=_("Requeued {count} {name}."),
         )
-        if confirmation is not None:
-            return confirmation
-        actor = actor_of(request)
-        report = run_each(
-            self,
-            request,
-            queryset,
-            lambda pk: task_transition(task_id=pk, status=QUEUED, actor=actor, reason=REQUEUE_REASON),
-        )
-        if report:
-            report.send(self, request, done=_("Requeued {count} {name}."))
-        return None
 
     @admin.action(description=_("Cancel"), permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
         # A cancelled task never runs again (cancelled is final): asked first.
-        confirmation = confirm_first(
-            self,
+        return self._confirmed_transition(
             request,
             queryset,
+            status=CANCELLED,
+            reason=CANCEL_REASON,
             question=_("Cancel these tasks? A cancelled task cannot be queued again; retry makes a new one."),
             button=_("Yes, cancel"),
+            done=_("Cancelled {count} {name}."),
         )
-        if confirmation is not None:
-            return confirmation
-        actor = actor_of(request)
-        report = run_each(
-            self,
-            request,
-            queryset,
-            # task_cancel, with the plain value: task_cancel passes the enum, whose repr
-            # ("TaskStatus.CANCELLED") would end up in the refusal message the user reads.
-            lambda pk: task_transition(task_id=pk, status=CANCELLED, actor=actor, reason=CANCEL_REASON),
-        )
-        if report:
-            report.send(self, request, done=_("Cancelled {count} {name}."))
-        return None
 
     @admin.action(description=_("Retry as a new task (finished tasks)"), permissions=["push"])
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -87,3 +66,28 @@ class TaskActions:
         report = run_each(self, request, queryset, lambda pk: task_retry(task_id=pk, actor=actor))
         if report:
             report.send(self, request, done=_("Retried {count} {name} (queued as new tasks at priority 1)."))
+
+    def _confirmed_transition(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        *,
+        status: str,
+        reason: str,
+        question: str | Promise,
+        button: str | Promise,
+        done: str | Promise,
+    ) -> TemplateResponse | None:
+        """Ask first; once confirmed, move each task to `status` through the status machine and report."""
+        confirmation = confirm_first(self, request, queryset, question=question, button=button)
+        if confirmation is not None:
+            return confirmation
+        actor = actor_of(request)
+        # The plain status value, not the enum: its repr ("TaskStatus.CANCELLED") would end up in the refusal
+        # message the user reads.
+        report = run_each(
+            self, request, queryset, lambda pk: task_transition(task_id=pk, status=status, actor=actor, reason=reason)
+        )
+        if report:
+            report.send(self, request, done=done)
+        return None
