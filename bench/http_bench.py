@@ -3,8 +3,9 @@ against the requests/s of near-trivial endpoints on the same server with the sam
 
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/rocky_scheduler_http_bench .venv/bin/python bench/http_bench.py
 The database named in DATABASE_URL is dropped and recreated. The server is started as
-scripts/run.sh starts it (gunicorn scheduler_project.wsgi, sync workers, access log, --workers
-from WEB_WORKERS or 2 x cores + 1), with DEBUG off and without the django-q2 cluster, which no request needs.
+scripts/run.sh starts it (gunicorn scheduler_project.wsgi with scheduler_project/gunicorn.conf.py, access log),
+or as each of `--servers` says (`--servers gthread:5x4,sync:5` compares two deployments in one run), with DEBUG
+off and without the django-q2 cluster, which no request needs.
 Prints a table and writes the raw figures to bench/results/http_bench.json.
 """
 
@@ -27,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.http_load import DRAIN, GET, PUSH, ClientJob, run_client  # noqa: E402
-from bench.http_server import CpuTracker, GunicornServer, deployed_workers  # noqa: E402
+from bench.http_server import CpuTracker, GunicornServer, ServerConfig, deployed_config  # noqa: E402
 from bench.progress import Progress  # noqa: E402
 from bench.report import results_write_and_print  # noqa: E402
 
@@ -41,6 +42,9 @@ TARGET_RATIO = 0.35  # completed tasks/s over the ceiling endpoint's requests/s
 TARGET_CLIENTS = 16
 TARGET_COMPLETED_PER_SECOND = 750.0
 TARGET_PUSHES_PER_SECOND = 1150.0
+# Issue 16 point 7, at TARGET_CLIENTS: completed tasks/s over (health requests/s / 2), pushes/s over health req/s.
+TARGET_COMPLETED_HEALTH_RATIO = 0.70
+TARGET_PUSH_HEALTH_RATIO = 0.50
 
 # The ceilings: the cheapest endpoints the API has; the brief asks for an authenticated one.
 CEILINGS = {
@@ -52,9 +56,15 @@ CEILINGS = {
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", type=int, default=deployed_workers())
     parser.add_argument(
-        "--extra-workers", default="", help="other worker counts, measured at --extra-clients only (e.g. 4)"
+        "--servers",
+        default=deployed_config().label,
+        help="gunicorn deployments measured at every client count, one after another in this run, the first judged "
+        "against the targets: `sync:5` (5 sync workers), `gthread:5x4` (5 workers of 4 threads); "
+        "default: scheduler_project/gunicorn.conf.py's",
+    )
+    parser.add_argument(
+        "--extra-servers", default="", help="other deployments, measured at --extra-clients only (e.g. sync:4)"
     )
     parser.add_argument("--clients", default="1,4,16", help="concurrent client processes per phase")
     parser.add_argument("--extra-clients", type=int, default=TARGET_CLIENTS)
@@ -212,7 +222,7 @@ def run_phase(
     """Run `clients` client processes of one kind for `seconds`; throughput, latency, CPU and duplicates."""
     from bench.db import status_counts
 
-    label = f"{name} {server.workers}w {clients}c"
+    label = f"{name} {server.config.label} {clients}c"
     if quiet_wait:
         progress.step(f"{label}: waiting up to {quiet_wait:.0f} s for a quiet machine")
     busy_before = wait_for_quiet(quiet_wait) if quiet_wait else None
@@ -272,6 +282,7 @@ def run_phase(
         "name": name,
         "kind": kind,
         "path": path,
+        "server": server.config.label,
         "workers": server.workers,
         "clients": clients,
         "seconds": wall,
@@ -324,20 +335,28 @@ def _describe(phase: dict[str, Any]) -> str:
     if phase["kind"] == DRAIN:
         extra = f" -> {phase['tasks_per_second']:.0f} tasks/s, {phase['duplicates']} duplicates"
     return (
-        f"  {phase['name']:<8} {phase['workers']}w {phase['clients']:>2}c: {phase['requests_per_second']:7.0f} req/s"
-        f"{extra}; {latency}; errors {phase['errors']}; load {phase['loadavg_after'][0]:.1f}"
+        f"  {phase['name']:<8} {phase['server']} {phase['clients']:>2}c: {phase['requests_per_second']:7.0f} req/s"
+        f"{extra}; {latency}; {phase['connects'] / max(phase['requests'], 1):.2f} connects/request; "
+        f"errors {phase['errors']}; load {phase['loadavg_after'][0]:.1f}"
     )
 
 
-def run_worker_count(
-    args: argparse.Namespace, database, token: str, progress: Progress, *, workers: int, client_counts: list[int]
+def run_server(
+    args: argparse.Namespace,
+    database,
+    token: str,
+    progress: Progress,
+    *,
+    config: ServerConfig,
+    client_counts: list[int],
 ) -> list[dict[str, Any]]:
-    """Start a server with `workers` workers and measure every phase at each client count."""
-    progress.step(f"starting gunicorn with {workers} workers")
-    server = GunicornServer(workers=workers, database_url=os.environ["DATABASE_URL"], log_path=SERVER_LOG)
+    """Start gunicorn as `config` says and measure every phase at each client count."""
+    progress.step(f"starting gunicorn {config.label}")
+    server = GunicornServer(config=config, database_url=os.environ["DATABASE_URL"], log_path=SERVER_LOG)
+    workers = config.workers * config.threads
     phases = []
     try:
-        print(f"gunicorn with {workers} sync workers on port {server.port}", flush=True)
+        print(f"gunicorn {config.label} on port {server.port}", flush=True)
         # Warm-up: every worker imports its lazy modules, connects, fills its caches; not recorded.
         progress.step(f"loading {args.backlog:,} queued tasks")
         task_id = _fresh_backlog(database, args.backlog, scheduled=args.scheduled)
@@ -351,7 +370,7 @@ def run_worker_count(
                 token=token,
                 seconds=args.warmup_seconds,
                 path=path,
-                tag=f"warmup-w{workers}",
+                tag=f"warmup-{config.label}",
                 progress=progress,
             )
         for clients in client_counts:
@@ -379,7 +398,7 @@ def run_worker_count(
             print(_describe(phases[-1]), flush=True)
             phases.append(
                 run_phase(
-                    name="push", kind=PUSH, token=token, seconds=args.seconds, tag=f"w{workers}c{clients}", **common
+                    name="push", kind=PUSH, token=token, seconds=args.seconds, tag=f"{config.label}c{clients}", **common
                 )
             )
             print(_describe(phases[-1]), flush=True)
@@ -388,8 +407,8 @@ def run_worker_count(
     return phases
 
 
-def _find(phases: list[dict[str, Any]], name: str, workers: int, clients: int) -> dict[str, Any] | None:
-    return next((p for p in phases if p["name"] == name and p["workers"] == workers and p["clients"] == clients), None)
+def _find(phases: list[dict[str, Any]], name: str, server: str, clients: int) -> dict[str, Any] | None:
+    return next((p for p in phases if p["name"] == name and p["server"] == server and p["clients"] == clients), None)
 
 
 def _cpu_bound_rate(phase: dict[str, Any], *, requests_per_unit: int) -> float:
@@ -399,13 +418,13 @@ def _cpu_bound_rate(phase: dict[str, Any], *, requests_per_unit: int) -> float:
 
 
 def summarise(phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per (workers, clients): the rates side by side and the ratio to each ceiling."""
+    """One row per (server, clients): the rates side by side and the ratio to each ceiling."""
     rows = []
-    for workers, clients in dict.fromkeys((p["workers"], p["clients"]) for p in phases):
-        drain = _find(phases, "drain", workers, clients)
-        push = _find(phases, "push", workers, clients)
+    for server, clients in dict.fromkeys((p["server"], p["clients"]) for p in phases):
+        drain = _find(phases, "drain", server, clients)
+        push = _find(phases, "push", server, clients)
         row: dict[str, Any] = {
-            "workers": workers,
+            "server": server,
             "clients": clients,
             "completed_per_second": drain["tasks_per_second"],
             "pushes_per_second": push["requests_per_second"],
@@ -422,7 +441,7 @@ def summarise(phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "ceilings": {},
         }
         for name in CEILINGS:
-            ceiling = _find(phases, name, workers, clients)
+            ceiling = _find(phases, name, server, clients)
             row["ceilings"][name] = {
                 "requests_per_second": ceiling["requests_per_second"],
                 "ratio": drain["tasks_per_second"] / ceiling["requests_per_second"],
@@ -433,9 +452,9 @@ def summarise(phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def verdicts(rows: list[dict[str, Any]], phases: list[dict[str, Any]], workers: int) -> dict[str, Any]:
-    """The brief's targets, judged on the default worker count only."""
-    mine = [row for row in rows if row["workers"] == workers]
+def verdicts(rows: list[dict[str, Any]], phases: list[dict[str, Any]], server: str) -> dict[str, Any]:
+    """The targets, judged on the first of --servers only."""
+    mine = [row for row in rows if row["server"] == server]
     at_target = next((row for row in mine if row["clients"] == TARGET_CLIENTS), None)
     result: dict[str, Any] = {
         "ratio_met": {name: all(row["ceilings"][name]["ratio"] >= TARGET_RATIO for row in mine) for name in CEILINGS},
@@ -448,7 +467,7 @@ def verdicts(rows: list[dict[str, Any]], phases: list[dict[str, Any]], workers: 
         ),
         "pushes_stored": all(p["db_queued_added"] == p["pushes"] for p in phases if p["kind"] == PUSH),
         "busy_phases": [
-            f"{p['name']} {p['workers']}w {p['clients']}c" for p in phases if p["other_cpu_share"] > BUSY_PHASE_SHARE
+            f"{p['name']} {p['server']} {p['clients']}c" for p in phases if p["other_cpu_share"] > BUSY_PHASE_SHARE
         ],
     }
     if at_target:
@@ -456,6 +475,12 @@ def verdicts(rows: list[dict[str, Any]], phases: list[dict[str, Any]], workers: 
         result["pushes_at_16"] = at_target["pushes_per_second"]
         result["completed_met"] = at_target["completed_per_second"] >= TARGET_COMPLETED_PER_SECOND
         result["pushes_met"] = at_target["pushes_per_second"] >= TARGET_PUSHES_PER_SECOND
+        health = at_target["ceilings"]["health"]["requests_per_second"]
+        # Issue 16: a completed task is two requests (pop, PATCH), a push one; each against a health request.
+        result["completed_health_ratio"] = at_target["completed_per_second"] / (health / 2)
+        result["push_health_ratio"] = at_target["pushes_per_second"] / health
+        result["completed_health_met"] = result["completed_health_ratio"] >= TARGET_COMPLETED_HEALTH_RATIO
+        result["push_health_met"] = result["push_health_ratio"] >= TARGET_PUSH_HEALTH_RATIO
     return result
 
 
@@ -467,17 +492,17 @@ def print_report(results: dict[str, Any]) -> None:
     env = results["environment"]
     print(
         f"\nrocky_scheduler HTTP benchmark, {env['date']}: {env['nproc']} CPUs ({env['cpu_model']}), "
-        f"PostgreSQL {env['postgresql']}, Python {env['python']}, gunicorn {env['gunicorn']} sync workers"
+        f"PostgreSQL {env['postgresql']}, Python {env['python']}, gunicorn {env['gunicorn']}"
     )
     print("Server, database and clients share the machine's CPUs; load = 1-minute load average after each phase.")
     print(
-        f"\n  {'workers':>7} {'clients':>7} {'done/s':>7} {'push/s':>7} {'health/s':>8} {'task/s':>7} "
+        f"\n  {'server':>13} {'clients':>7} {'done/s':>7} {'push/s':>7} {'health/s':>8} {'task/s':>7} "
         f"{'queue/s':>7} {'done/task':>9} {'done/health':>11} {'dups':>4} {'CPU-bound done/s, push/s':>25}"
     )
     for row in results["summary"]:
         ceilings = row["ceilings"]
         print(
-            f"  {row['workers']:>7} {row['clients']:>7} {row['completed_per_second']:>7.0f} "
+            f"  {row['server']:>13} {row['clients']:>7} {row['completed_per_second']:>7.0f} "
             f"{row['pushes_per_second']:>7.0f} {ceilings['health']['requests_per_second']:>8.0f} "
             f"{ceilings['task']['requests_per_second']:>7.0f} {ceilings['queue']['requests_per_second']:>7.0f} "
             f"{ceilings['task']['ratio']:>9.2f} {ceilings['health']['ratio']:>11.2f} {row['duplicates']:>4} "
@@ -488,7 +513,7 @@ def print_report(results: dict[str, Any]) -> None:
         "what the CPUs would allow without other programs"
     )
     print("\n  latency p50 / p99 in ms")
-    print(f"  {'workers':>7} {'clients':>7} {'pop':>13} {'patch':>13} {'push':>13} {'task GET':>13} {'health':>13}")
+    print(f"  {'server':>13} {'clients':>7} {'pop':>13} {'patch':>13} {'push':>13} {'task GET':>13} {'health':>13}")
     for row in results["summary"]:
         latency = {**row["latency_ms"]}
         for name in ("task", "health"):
@@ -496,7 +521,7 @@ def print_report(results: dict[str, Any]) -> None:
         cells = [
             f"{latency[k]['p50']:5.1f} / {latency[k]['p99']:5.1f}" for k in ("pop", "patch", "push", "task", "health")
         ]
-        print(f"  {row['workers']:>7} {row['clients']:>7} " + " ".join(f"{cell:>13}" for cell in cells))
+        print(f"  {row['server']:>13} {row['clients']:>7} " + " ".join(f"{cell:>13}" for cell in cells))
     print(
         "\n  CPU ms per request (server workers / PostgreSQL backends / clients / other programs), "
         "share of the machine other programs took"
@@ -504,12 +529,12 @@ def print_report(results: dict[str, Any]) -> None:
     for phase in results["phases"]:
         cpu = phase["cpu_ms_per_request"]
         print(
-            f"  {phase['name']:<7} {phase['workers']}w {phase['clients']:>2}c: {cpu['server_workers']:5.2f} / "
+            f"  {phase['name']:<7} {phase['server']} {phase['clients']:>2}c: {cpu['server_workers']:5.2f} / "
             f"{cpu['postgres_backends']:5.2f} / {cpu['clients']:5.2f} / {cpu['other']:5.2f}  "
             f"{phase['other_cpu_share']:4.0%}  load {phase['loadavg_before'][0]:.1f} -> {phase['loadavg_after'][0]:.1f}"
         )
     verdict = results["verdicts"]
-    print(f"\nTargets ({results['config']['workers']} workers)")
+    print(f"\nTargets ({results['config']['servers'].split(',')[0]})")
     for name in CEILINGS:
         print(
             f"  completed/s >= {TARGET_RATIO:.0%} of {CEILINGS[name]}: worst {verdict['worst_ratio'][name]:.2f} "
@@ -521,6 +546,12 @@ def print_report(results: dict[str, Any]) -> None:
             f"(>= {TARGET_COMPLETED_PER_SECOND:.0f}) -> {_yes(verdict['completed_met'])}; "
             f"{verdict['pushes_at_16']:.0f} pushes/s (>= {TARGET_PUSHES_PER_SECOND:.0f}) "
             f"-> {_yes(verdict['pushes_met'])}"
+        )
+        print(
+            f"  {TARGET_CLIENTS} clients: completed/s over health/2 {verdict['completed_health_ratio']:.2f} "
+            f"(>= {TARGET_COMPLETED_HEALTH_RATIO:.2f}) -> {_yes(verdict['completed_health_met'])}; pushes/s over "
+            f"health {verdict['push_health_ratio']:.2f} (>= {TARGET_PUSH_HEALTH_RATIO:.2f}) "
+            f"-> {_yes(verdict['push_health_met'])}"
         )
     if verdict["busy_phases"]:
         print(
@@ -558,15 +589,18 @@ def run_all(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
         "ceilings": CEILINGS,
         "phases": [],
     }
-    results["phases"] += run_worker_count(
-        args, database, token, progress, workers=args.workers, client_counts=_ints(args.clients)
-    )
-    for workers in _ints(args.extra_workers):
-        results["phases"] += run_worker_count(
-            args, database, token, progress, workers=workers, client_counts=[args.extra_clients]
+    servers = [ServerConfig.parse(text) for text in args.servers.split(",") if text.strip()]
+    for config in servers:
+        results["phases"] += run_server(
+            args, database, token, progress, config=config, client_counts=_ints(args.clients)
         )
+    for text in args.extra_servers.split(","):
+        if text.strip():
+            results["phases"] += run_server(
+                args, database, token, progress, config=ServerConfig.parse(text), client_counts=[args.extra_clients]
+            )
     results["summary"] = summarise(results["phases"])
-    results["verdicts"] = verdicts(results["summary"], results["phases"], args.workers)
+    results["verdicts"] = verdicts(results["summary"], results["phases"], servers[0].label)
     results["total_seconds"] = time.perf_counter() - run_started
     return results
 

@@ -7,6 +7,7 @@ went, and how much of them other programs on the machine took during a phase.
 
 import http.client
 import os
+import runpy
 import socket
 import subprocess
 import sys
@@ -19,9 +20,17 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 
 
+GUNICORN_CONF = ROOT / "scheduler_project" / "gunicorn.conf.py"
+
+
+def deployed_config() -> "ServerConfig":
+    """What scripts/run.sh starts: scheduler_project/gunicorn.conf.py read with this environment."""
+    settings = runpy.run_path(str(GUNICORN_CONF))
+    return ServerConfig(settings["worker_class"], settings["workers"], settings.get("threads", 1))
+
+
 def deployed_workers() -> int:
-    """What scripts/run.sh starts: WEB_WORKERS, else gunicorn's 2 x cores + 1."""
-    return int(os.environ.get("WEB_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
+    return deployed_config().workers
 
 
 def free_port() -> int:
@@ -30,19 +39,53 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class ServerConfig:
+    """A gunicorn deployment to measure: `sync:5` (5 sync workers) or `gthread:5x4` (5 workers of 4 threads)."""
+
+    worker_class: str
+    workers: int
+    threads: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> "ServerConfig":
+        worker_class, _, size = text.partition(":")
+        if not size:
+            deployed = deployed_config()
+            return cls(worker_class, deployed.workers, deployed.threads if worker_class == "gthread" else 1)
+        workers, _, threads = size.partition("x")
+        return cls(worker_class=worker_class, workers=int(workers), threads=int(threads or 1))
+
+    @property
+    def label(self) -> str:
+        threads = f"x{self.threads}" if self.worker_class == "gthread" else ""
+        return f"{self.worker_class}:{self.workers}{threads}"
+
+    def arguments(self) -> list[str]:
+        arguments = ["--workers", str(self.workers), "--worker-class", self.worker_class]
+        if self.worker_class == "gthread":
+            arguments += ["--threads", str(self.threads)]
+        return arguments
+
+
 class GunicornServer:
-    """`gunicorn scheduler_project.wsgi` with sync workers and an access log, as scripts/run.sh runs it."""
+    """`gunicorn scheduler_project.wsgi` with an access log, as scripts/run.sh runs it (its gunicorn.conf.py), or
+    with the worker class and counts of `config` instead."""
 
     def __init__(
         self,
         *,
-        workers: int,
+        workers: int | None = None,
+        config: ServerConfig | None = None,
         database_url: str,
         log_path: Path,
         app: str = "scheduler_project.wsgi:application",
         ready_path: str = "/api/v1/health",
     ) -> None:
-        self.workers = workers
+        deployed = deployed_config()
+        config = config or ServerConfig(deployed.worker_class, workers or deployed.workers, deployed.threads)
+        self.config = config
+        self.workers = config.workers
         self.app = app
         self.ready_path = ready_path
         self.port = free_port()
@@ -51,12 +94,11 @@ class GunicornServer:
             "-m",
             "gunicorn",
             app,
+            "--config",
+            str(GUNICORN_CONF),
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
+            *config.arguments(),
             # run.sh logs every request to stdout; here stdout goes to a file, at the same cost per request.
             "--access-logfile",
             "-",

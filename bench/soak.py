@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.db import connect, database_from_env, recreate_database  # noqa: E402
-from bench.http_server import deployed_workers  # noqa: E402
+from bench.http_server import GUNICORN_CONF  # noqa: E402
 from bench.progress import Progress  # noqa: E402
 
 RESULTS_PATH = ROOT / "bench" / "results" / "soak.json"
@@ -323,10 +323,10 @@ def _soak(args: argparse.Namespace, progress: Progress) -> int:
             "-m",
             "gunicorn",
             "scheduler_project.wsgi:application",
+            "--config",
+            str(GUNICORN_CONF),
             "--bind",
             f"127.0.0.1:{PORT}",
-            "--workers",
-            str(deployed_workers()),
         ],
         cwd=ROOT,
         env={**os.environ, "DEBUG": "0"},

@@ -8,9 +8,6 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
-# gunicorn's rule of thumb, 2 x cores + 1: a sync worker sits idle while PostgreSQL flushes a commit,
-# and with 2 workers on 2 cores pops and completions left a fifth of the CPU unused (docs/benchmarks/http.md).
-WORKERS=${WEB_WORKERS:-$(( 2 * $(nproc) + 1 ))}
 # How long the web server may take to answer its first request before the start counts as failed.
 START_SECONDS=${START_SECONDS:-60}
 # How long the web server and the cluster may take to stop before what is left of them is killed.
@@ -87,8 +84,9 @@ out=$($PY manage.py setup_schedules 2>&1) || fail "setting up the background job
 
 trap 'stop; echo; echo "rocky_scheduler stopped."; exit 0' INT TERM
 
-$PY -m gunicorn scheduler_project.wsgi:application --bind "$HOST:$PORT" --workers "$WORKERS" \
-    --access-logfile - &
+# Workers, worker class and threads: scheduler_project/gunicorn.conf.py (WEB_WORKERS, WEB_WORKER_CLASS, WEB_THREADS).
+$PY -m gunicorn scheduler_project.wsgi:application --config scheduler_project/gunicorn.conf.py \
+    --bind "$HOST:$PORT" --access-logfile - &
 WEB_PID=$!
 $PY manage.py qcluster &
 CLUSTER_PID=$!
