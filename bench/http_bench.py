@@ -265,6 +265,7 @@ def run_phase(
         raise RuntimeError(f"phase {name}: {len(processes) - len(outcomes)} clients did not report")
     cpu = tracker.used()
     load_after = os.getloadavg()
+    rss_after = server.worker_rss_mb()
     for process in processes:
         process.join(timeout=30)
     fatal = [outcome.fatal for outcome in outcomes if outcome.fatal]
@@ -299,6 +300,8 @@ def run_phase(
         "other_cpu_share": cpu["other"] / cpu["machine_capacity"] if cpu["machine_capacity"] else 0.0,
         "loadavg_before": load_before,
         "loadavg_after": load_after,
+        # Per worker pid, after the phase: the same pids from phase to phase show whether a process grows.
+        "worker_rss_mb": rss_after,
         "machine_busy_percent_before": busy_before,
     }
     if kind == DRAIN:
@@ -484,6 +487,26 @@ def verdicts(rows: list[dict[str, Any]], phases: list[dict[str, Any]], server: s
     return result
 
 
+def memory_growth(phases: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per deployment: each worker's resident memory after its first measured phase and after its last one."""
+    growth: dict[str, dict[str, float]] = {}
+    for server in dict.fromkeys(p["server"] for p in phases):
+        first: dict[str, float] = {}
+        last: dict[str, float] = {}
+        for phase in (p for p in phases if p["server"] == server):
+            for pid, mb in phase["worker_rss_mb"].items():
+                first.setdefault(str(pid), mb)
+                last[str(pid)] = mb
+        changes = [last[pid] - first[pid] for pid in last]
+        growth[server] = {
+            "workers_seen": len(last),
+            "largest_mb": max(last.values(), default=0.0),
+            "max_growth_mb": max(changes, default=0.0),
+            "min_growth_mb": min(changes, default=0.0),
+        }
+    return growth
+
+
 def _yes(flag: bool) -> str:
     return "met" if flag else "NOT met"
 
@@ -558,6 +581,11 @@ def print_report(results: dict[str, Any]) -> None:
             f"  WARNING: other programs took over {BUSY_PHASE_SHARE:.0%} of the CPUs during "
             f"{len(verdict['busy_phases'])} phases ({', '.join(verdict['busy_phases'])}): their figures are depressed"
         )
+    for server, memory in results["memory"].items():
+        print(
+            f"  memory of {server}'s {memory['workers_seen']} workers, first phase to last (MB): "
+            f"{memory['min_growth_mb']:+.1f} to {memory['max_growth_mb']:+.1f}; largest {memory['largest_mb']:.0f}"
+        )
     print(
         f"  duplicates: {'none' if verdict['no_duplicates'] else 'FOUND'}; errors: "
         f"{'none' if verdict['no_errors'] else 'FOUND'}; lost tasks: {'none' if verdict['no_losses'] else 'FOUND'}"
@@ -600,6 +628,7 @@ def run_all(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
                 args, database, token, progress, config=ServerConfig.parse(text), client_counts=[args.extra_clients]
             )
     results["summary"] = summarise(results["phases"])
+    results["memory"] = memory_growth(results["phases"])
     results["verdicts"] = verdicts(results["summary"], results["phases"], servers[0].label)
     results["total_seconds"] = time.perf_counter() - run_started
     return results

@@ -132,6 +132,16 @@ class GunicornServer:
     def worker_pids(self) -> list[int]:
         return [child.pid for child in psutil.Process(self.process.pid).children()]
 
+    def worker_rss_mb(self) -> dict[int, float]:
+        """Resident memory of each worker process, in MB (issue 16: a server process's memory stays flat)."""
+        sizes = {}
+        for pid in self.worker_pids():
+            try:
+                sizes[pid] = psutil.Process(pid).memory_info().rss / 2**20
+            except psutil.Error:
+                continue  # exited between listing and reading
+        return sizes
+
     def stop(self) -> None:
         self.process.terminate()
         try:
