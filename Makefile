@@ -18,7 +18,7 @@ SQLITE_TESTS ?= tests/queue tests/test_task_push.py tests/test_task_pop.py tests
 	tests/admin/test_task_actions.py tests/admin/test_task_priority.py tests/admin/test_confirmations_and_history.py \
 	tests/ingest/test_scheduling_rules.py tests/catalogue/test_openkat_scheduling.py tests/reliability/test_rescheduler_kill.py
 
-.PHONY: run test test-prerequisites test-standalone test-host test-sqlite test-django51 lint bench
+.PHONY: run test test-prerequisites test-standalone test-host test-sqlite test-django51 lint ruff typecheck bench
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,8 +60,16 @@ test-host: $(VENV)/.installed
 test-django51: test-prerequisites
 	PYTHON=$(PYTHON) ROCKY_HOST_TESTS="$(HOST_TESTS)" bash .ci/django51.sh $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+# ruff's lint and format check, then the type check; `.ci/run` and the pre-commit hooks run the same.
+lint: ruff typecheck
+
+ruff: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# mypy with the Django and DRF plugins over rocky_scheduler/ (settings in pyproject.toml [tool.mypy]).
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
 
 bench: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)_bench} $(PY) bench/queue_bench.py

@@ -4,7 +4,19 @@ Each carries a `code` the HTTP layer maps to a status (see rocky_scheduler.api),
 message built from the constants below so tests can assert on them.
 """
 
+from typing import TYPE_CHECKING, TypeAlias
+
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    # django-stubs' name for what gettext_lazy returns; it exists in the stubs only.
+    from django.utils.functional import _StrPromise
+
+    StrOrPromise: TypeAlias = str | _StrPromise
+else:
+    # A message: plain text or a lazy translation (as django_stubs_ext defines it, without needing that package).
+    StrOrPromise = str | Promise
 
 UNKNOWN_SCHEDULER = _("Scheduler {scheduler_id!r} does not exist.")
 TASK_NOT_FOUND = _("Task {task_id} does not exist.")
@@ -29,12 +41,12 @@ class SchedulerError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: StrOrPromise, *, field: str | None = None) -> None:
         # Translated now, in the language of the request that ran into it (English for clients that send no
         # Accept-Language, and for background work): later readers (history, dead letters, logs) get plain text.
-        message = str(message)
-        super().__init__(message)
-        self.message = message
+        text = str(message)
+        super().__init__(text)
+        self.message = text
         self.field = field
 
 

@@ -9,7 +9,7 @@ import logging
 logger = logging.getLogger(__name__)
 
 
-def _did_something(value) -> bool:
+def _did_something(value: object) -> bool:
     """Whether a job's result has a count above zero or a non-empty list of changes anywhere in it."""
     if isinstance(value, dict):
         return any(_did_something(item) for key, item in value.items() if key != "organisations")

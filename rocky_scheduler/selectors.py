@@ -98,7 +98,7 @@ def boefje_run_state(
     return get_store().boefje_run_state(scheduler_id=scheduler_id, hash=hash, automatic_actor=automatic_actor)
 
 
-def oldest_queued(scheduler_id: str | None = None) -> dict[str, datetime.datetime | None]:
+def oldest_queued(scheduler_id: str | None = None) -> dict[str, datetime.datetime]:
     queryset = Task.objects.filter(status=TaskStatus.QUEUED)
     if scheduler_id:
         queryset = queryset.filter(scheduler_id=scheduler_id)

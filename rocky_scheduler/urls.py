@@ -4,7 +4,8 @@
 The prefix itself answers with links to the parts; every other path under it is a JSON 404
 (the last pattern), whatever the method."""
 
-from django.urls import re_path
+from django.urls import URLPattern, re_path
+from rest_framework.views import APIView
 
 from rocky_scheduler.api.views.health import HealthView
 from rocky_scheduler.api.views.ingest import (
@@ -31,7 +32,7 @@ app_name = "rocky_scheduler"
 ID = r"(?P<{}>[^/]+)"
 
 
-def route(pattern: str, view, name: str):
+def route(pattern: str, view: type[APIView], name: str) -> URLPattern:
     return re_path(rf"^{pattern}/?$", view.as_view(), name=name)
 
 

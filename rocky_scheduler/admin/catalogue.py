@@ -3,13 +3,15 @@
 Switching a plugin on and changing an OOI's scan level have consequences (new tasks), so those
 go through the same services the events use."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from rocky_scheduler.admin.common import RefuseNulQueryMixin, run_each
+from rocky_scheduler.admin.common import ModelAdminMixin, ModelT, RefuseNulQueryMixin, run_each
 from rocky_scheduler.admin.filters import ScanLevelFilter, VisibleOrganisationsFilter
 from rocky_scheduler.admin.scoping import OrganisationScopedAdmin
 from rocky_scheduler.catalogue import EmbeddedCatalogue, get_catalogue
@@ -25,7 +27,7 @@ SCHEDULED = _("{plugin} enabled for {organisation}: {scheduled} tasks queued, {s
 OOI_SCHEDULED = _("{ooi}: {scheduled} tasks queued, {skipped} skipped, {cancelled} cancelled.")
 
 
-class EmbeddedCatalogueOnlyMixin:
+class EmbeddedCatalogueOnlyMixin(ModelAdminMixin[ModelT]):
     """The embedded catalogue's tables are what the scheduler reads only while that catalogue is chosen.
     With another (OpenKAT's KATalogus and Octopoes) they would be a second, dead list of organisations and
     plugins beside the host's own, so the admin hides them and refuses their pages."""
@@ -33,28 +35,33 @@ class EmbeddedCatalogueOnlyMixin:
     def _catalogue_is_embedded(self) -> bool:
         return isinstance(get_catalogue(), EmbeddedCatalogue)
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: ModelT | None = None) -> bool:
         return self._catalogue_is_embedded() and super().has_view_permission(request, obj)
 
-    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return self._catalogue_is_embedded() and super().has_add_permission(request, *args)
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: ModelT | None = None) -> bool:
         return self._catalogue_is_embedded() and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: ModelT | None = None) -> bool:
         return self._catalogue_is_embedded() and super().has_delete_permission(request, obj)
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(EmbeddedCatalogueOnlyMixin, OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
+class OrganisationAdmin(
+    EmbeddedCatalogueOnlyMixin[Organisation],
+    OrganisationScopedAdmin[Organisation],
+    RefuseNulQueryMixin[Organisation],
+    admin.ModelAdmin,
+):
     organisation_field = "code"
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
 
 @admin.register(Plugin)
-class PluginAdmin(EmbeddedCatalogueOnlyMixin, RefuseNulQueryMixin, admin.ModelAdmin):
+class PluginAdmin(EmbeddedCatalogueOnlyMixin[Plugin], RefuseNulQueryMixin[Plugin], admin.ModelAdmin):
     list_display = ("id", "type", "name", "version", "scan_level", "consumes_list", "interval", "cron")
     list_filter = ("type", "scan_level")
     search_fields = ("id", "name")
@@ -81,7 +88,12 @@ class PluginEnablementForm(forms.ModelForm):
 
 
 @admin.register(PluginEnablement)
-class PluginEnablementAdmin(EmbeddedCatalogueOnlyMixin, OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
+class PluginEnablementAdmin(
+    EmbeddedCatalogueOnlyMixin[PluginEnablement],
+    OrganisationScopedAdmin[PluginEnablement],
+    RefuseNulQueryMixin[PluginEnablement],
+    admin.ModelAdmin,
+):
     organisation_field = "organisation__code"
     form = PluginEnablementForm
     list_display = ("plugin", "plugin_type", "organisation", "enabled", "modified_at")
@@ -166,7 +178,9 @@ class OOIForm(forms.ModelForm):
 
 
 @admin.register(OOI)
-class OOIAdmin(EmbeddedCatalogueOnlyMixin, OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
+class OOIAdmin(
+    EmbeddedCatalogueOnlyMixin[OOI], OrganisationScopedAdmin[OOI], RefuseNulQueryMixin[OOI], admin.ModelAdmin
+):
     """The local projection of Octopoes' objects. A save here is a scan-profile mutation."""
 
     organisation_field = "organisation__code"

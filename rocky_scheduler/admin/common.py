@@ -1,18 +1,19 @@
 """What every scheduler admin shares: who is acting, readable JSON, read-only history inlines,
 and running a service once per selected object with counts reported back to the user."""
 
+import datetime
 import json
 import string
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, Q, QuerySet
-from django.http import HttpRequest, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -23,7 +24,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.access import holds_permission
-from rocky_scheduler.errors import SchedulerError
+from rocky_scheduler.errors import SchedulerError, StrOrPromise
 
 # One action request runs its service this many times at most: beyond that the request would
 # outlive any proxy timeout, and "select all" on a million tasks is almost always a slip.
@@ -45,8 +46,22 @@ UUID_SHAPE = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
 CONFIRM_SHOWN = 100
 CONFIRM_FIELD = "confirm"
 
+ModelT = TypeVar("ModelT", bound=Model)
 
-def exact_time(value) -> str:
+if TYPE_CHECKING:
+    # Type-checked as the ModelAdmin a mixin is mixed into, so its super() calls and self.message_user are known.
+    ModelAdminMixin = admin.ModelAdmin
+else:
+
+    class ModelAdminMixin:
+        """At run time a plain base for the admin mixins; `Mixin[Model]` is the mixin itself, as the type
+        checker reads it as ModelAdmin[Model]."""
+
+        def __class_getitem__(cls, model: Any) -> type:
+            return cls
+
+
+def exact_time(value: datetime.datetime | None) -> str:
     if value is None:
         return "–"
     return date_format(localtime(value), EXACT_TIME_FORMAT)
@@ -100,7 +115,9 @@ class ActionReport:
     refusals: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
-    def send(self, modeladmin: admin.ModelAdmin, request: HttpRequest, *, done: str, unchanged: str = "") -> None:
+    def send(
+        self, modeladmin: admin.ModelAdmin, request: HttpRequest, *, done: StrOrPromise, unchanged: StrOrPromise = ""
+    ) -> None:
         # `done`/`unchanged` are sentences with {count} and {name}; refusals are grouped by their message.
         if self.done:
             modeladmin.message_user(request, done.format(count=self.done, name=_name(modeladmin, self.done)))
@@ -127,7 +144,8 @@ def run_each(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
     queryset: QuerySet,
-    operation: Callable[[Any], bool | None],
+    # What it returns is only compared with False: services return the row they changed.
+    operation: Callable[[Any], object],
 ) -> ActionReport | None:
     """Call `operation(pk)` per selected row, each in its own service transaction.
 
@@ -159,8 +177,8 @@ def confirm_first(
     request: HttpRequest,
     queryset: QuerySet,
     *,
-    question: str,
-    button: str,
+    question: StrOrPromise,
+    button: StrOrPromise,
 ) -> TemplateResponse | None:
     """Django's intermediate page for an action that cannot be undone: None once the POST carries the
     confirmation (the action then runs), otherwise the page listing the selection with a confirm button."""
@@ -232,10 +250,10 @@ class HistoryInline(admin.TabularInline):
 NUL_IN_QUERY = _("Filters and searches must not contain NUL characters.")
 
 
-class RefuseNulQueryMixin:
+class RefuseNulQueryMixin(ModelAdminMixin[ModelT]):
     """List filters and searches with a NUL character are a 400: PostgreSQL cannot compare such text."""
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
             return HttpResponseBadRequest(str(NUL_IN_QUERY))
         return super().changelist_view(request, extra_context)

@@ -2,10 +2,12 @@
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.db.models.fields.related import RelatedField
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.access import OrganisationScope, request_scope
+from rocky_scheduler.errors import StrOrPromise
 from rocky_scheduler.models import Organisation, TaskStatus
 
 
@@ -36,10 +38,11 @@ def _organisations(scope: OrganisationScope) -> list[tuple[str, str]]:
 class VisibleOrganisationsFilter(admin.RelatedFieldListFilter):
     """The catalogue's organisation filter, listing only the organisations the user may see."""
 
-    def field_choices(self, field, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+    def field_choices(self, field: RelatedField, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
         ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(
-            include_blank=False, ordering=ordering, limit_choices_to=request_scope(request).q("code")
+        # A list already (without a blank choice); list() for the type, which also allows other sequences.
+        return list(
+            field.get_choices(include_blank=False, ordering=ordering, limit_choices_to=request_scope(request).q("code"))
         )
 
 
@@ -49,7 +52,7 @@ class ToStatusFilter(admin.SimpleListFilter):
     title = _("to status")
     parameter_name = "to_status"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, StrOrPromise]]:
         return list(TaskStatus.choices)
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:

@@ -17,7 +17,7 @@ from rocky_scheduler.models import TaskEvent
 
 
 @admin.register(TaskEvent)
-class TaskEventAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
+class TaskEventAdmin(OrganisationScopedAdmin[TaskEvent], RefuseNulQueryMixin[TaskEvent], admin.ModelAdmin):
     """The history of all tasks: who moved what, when. Append-only."""
 
     organisation_field = "task__organisation"

@@ -2,6 +2,7 @@
 
 Only staff with change_scheduler may change them (the admin itself admits staff only)."""
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -9,6 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.forms.renderers import BaseRenderer
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -31,7 +33,9 @@ class RankerInput(forms.TextInput):
     def __init__(self, attrs: dict | None = None) -> None:
         super().__init__(attrs={"list": RANKER_LIST_ID, "class": "vLargeTextField", **(attrs or {})})
 
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: BaseRenderer | None = None
+    ) -> SafeString:
         options = format_html_join("", '<option value="{}"></option>', ((path,) for path in SHIPPED_RANKERS))
         return format_html(
             '{}<datalist id="{}">{}</datalist>', super().render(name, value, attrs, renderer), RANKER_LIST_ID, options
@@ -52,7 +56,7 @@ class SchedulerForm(forms.ModelForm):
             raise ValidationError(error.message) from None
 
 
-def queued_count(scope: OrganisationScope = EVERY_ORGANISATION) -> Subquery:
+def queued_count(scope: OrganisationScope = EVERY_ORGANISATION) -> Coalesce:
     # A correlated count per scheduler reads the queue's partial index, not the task history; of the
     # organisations the user may see, so the count tells of no other's tasks.
     counts = (
@@ -66,7 +70,7 @@ def queued_count(scope: OrganisationScope = EVERY_ORGANISATION) -> Subquery:
 
 
 @admin.register(Scheduler)
-class SchedulerAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
+class SchedulerAdmin(RefuseNulQueryMixin[Scheduler], admin.ModelAdmin):
     form = SchedulerForm
     list_display = (
         "id",

@@ -47,7 +47,7 @@ DISABLE_REASON = "disabled in the admin"
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdmin):
+class ScheduleAdmin(OrganisationScopedAdmin[Schedule], RefuseNulQueryMixin[Schedule], admin.ModelAdmin):
     form = ScheduleForm
     # What fits 1280 px beside the filters: why a schedule is off is told under its "enabled" mark; the
     # scheduler (it follows from the plugin) and the times are on its page.
@@ -168,7 +168,7 @@ class ScheduleAdmin(OrganisationScopedAdmin, RefuseNulQueryMixin, admin.ModelAdm
         return short_text(getattr(schedule, "input_ooi", None), length=OOI_SHOWN)
 
     @admin.display(description=_("enabled"), ordering="enabled")
-    def enabled_why(self, schedule: Schedule) -> SafeString:
+    def enabled_why(self, schedule: Schedule) -> SafeString | str:
         mark = display_for_value(schedule.enabled, "", boolean=True)
         if schedule.enabled:
             return mark

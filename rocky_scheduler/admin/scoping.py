@@ -8,7 +8,8 @@ import functools
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Model, QuerySet
+from django.db.models import ForeignKey, QuerySet
+from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
 from rocky_scheduler.access import (
@@ -17,10 +18,10 @@ from rocky_scheduler.access import (
     request_scope,
     user_may_change_everywhere,
 )
-from rocky_scheduler.admin.common import REFUSED
+from rocky_scheduler.admin.common import REFUSED, ModelAdminMixin, ModelT
 
 
-class OrganisationScopedAdmin:
+class OrganisationScopedAdmin(ModelAdminMixin[ModelT]):
     """A ModelAdmin mixin (before ModelAdmin in the bases). `organisation_field`: the path to the organisation's
     code (`organisation` on tasks and schedules, `organisation__code` in the catalogue, `task__organisation`)."""
 
@@ -30,19 +31,19 @@ class OrganisationScopedAdmin:
         # Lists, change pages (another organisation's object is "not found"), history and actions all start here.
         return request_scope(request).filter(super().get_queryset(request), self.organisation_field)
 
-    def organisation_of(self, obj: Model) -> str:
+    def organisation_of(self, obj: ModelT) -> str:
         value: Any = obj
         for part in self.organisation_field.split("__"):
             value = getattr(value, part)
         return value
 
-    def may_change_object(self, request: HttpRequest, obj: Model | None) -> bool:
+    def may_change_object(self, request: HttpRequest, obj: ModelT | None) -> bool:
         return obj is None or request_may_change(request, self.organisation_of(obj))
 
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: ModelT | None = None) -> bool:
         return super().has_change_permission(request, obj) and self.may_change_object(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: ModelT | None = None) -> bool:
         return super().has_delete_permission(request, obj) and self.may_change_object(request, obj)
 
     def get_action(self, action: Any) -> tuple | None:
@@ -54,9 +55,9 @@ class OrganisationScopedAdmin:
         # wraps() keeps `allowed_permissions`, which the admin reads off the action.
         @functools.wraps(func)
         def changeable_only(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:
-            queryset = self.exclude_unchangeable(request, queryset)
-            if queryset is not None:
-                return func(modeladmin, request, queryset)
+            changeable = self.exclude_unchangeable(request, queryset)
+            if changeable is not None:
+                return func(modeladmin, request, changeable)
             return None
 
         return changeable_only, name, description
@@ -80,9 +81,13 @@ class OrganisationScopedAdmin:
         remaining = queryset.exclude(**{f"{field}__in": closed})
         return remaining if remaining.exists() else None
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> "ModelChoiceField[Any] | None":  # subscripted for the type checker only
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "organisation" and field is not None and self.organisation_field == "organisation__code":
+        # A foreign key's form field always has a queryset: `field.queryset is not None` is for the type checker.
+        scoped = db_field.name == "organisation" and self.organisation_field == "organisation__code"
+        if scoped and field is not None and field.queryset is not None:
             # A catalogue row is added only for an organisation the user may see.
             field.queryset = request_scope(request).filter(field.queryset, "code")
         return field

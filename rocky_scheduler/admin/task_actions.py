@@ -8,8 +8,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.access import actor_of
-from rocky_scheduler.admin.common import confirm_first, run_each
-from rocky_scheduler.models import TaskStatus
+from rocky_scheduler.admin.common import ModelAdminMixin, confirm_first, run_each
+from rocky_scheduler.models import Task, TaskStatus
 from rocky_scheduler.services import task_set_priority, task_transition
 from rocky_scheduler.services.task_push import USER_PRIORITY
 from rocky_scheduler.services.task_retry import task_retry
@@ -20,7 +20,7 @@ CANCELLED = TaskStatus.CANCELLED.value
 QUEUED = TaskStatus.QUEUED.value
 
 
-class TaskActions:
+class TaskActions(ModelAdminMixin[Task]):
     """Mixed into TaskAdmin (whose `actions` names these); the permissions are TaskAdmin's has_*_permission."""
 
     # -- actions ------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """The task's priority form: the one field a person sets on a task (the change form and the list's column)."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -19,11 +21,12 @@ class TaskPriorityForm(forms.ModelForm):
         fields = ("priority",)
         widgets = {"priority": forms.NumberInput(attrs={"class": "vIntegerField rocky-priority", "min": 1})}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Not a declared field: the change form leaves priority out (read-only) for tasks not queued.
         field = self.fields.get("priority")
-        if field is None:
+        # Absent (None) when left out; otherwise the model's integer field as an IntegerField.
+        if not isinstance(field, forms.IntegerField):
             return
         field.min_value = 1
         field.validators.append(MinValueValidator(1))

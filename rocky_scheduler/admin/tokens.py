@@ -13,7 +13,7 @@ from rocky_scheduler.models import ApiToken
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
+class ApiTokenAdmin(RefuseNulQueryMixin[ApiToken], admin.ModelAdmin):
     list_display = ("user", "name", "created", "last_used")
     list_select_related = ("user",)
     list_filter = ("name",)

@@ -62,7 +62,9 @@ class CachedTokenAuthentication(TokenAuthentication):
     a key without our prefix is not ours to refuse: None lets the next class try it.
     """
 
-    def authenticate_credentials(self, key: str) -> tuple[Any, ApiToken] | None:
+    # None passes the key on to the next class: DRF's authenticate returns what this returns, but the stub's
+    # return type leaves None out.
+    def authenticate_credentials(self, key: str) -> tuple[Any, ApiToken] | None:  # type: ignore[override]
         if app_settings.API_AUTHENTICATION_CLASSES and not is_scheduler_key(key):
             return None
         digest = key_digest(key)

@@ -5,8 +5,9 @@ The list is the scheduler's tokens, then the host's classes named in
 read per request, so `override_settings` and a host's settings change it without a restart.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import Any
 
 from django.utils.module_loading import import_string
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
@@ -26,16 +27,16 @@ def api_authentication_classes() -> list[type[BaseAuthentication]]:
     return [CachedTokenAuthentication, *host, SessionAuthentication]
 
 
-class _AppAuthenticationClasses(Sequence):
+class _AppAuthenticationClasses(Sequence[type[BaseAuthentication]]):
     """`api_authentication_classes()` as a class attribute that is read afresh whenever it is used."""
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:  # an int gives a class, a slice a list of them
         return api_authentication_classes()[index]
 
     def __len__(self) -> int:
         return len(api_authentication_classes())
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[type[BaseAuthentication]]:
         return iter(api_authentication_classes())
 
     def __repr__(self) -> str:

@@ -68,13 +68,13 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
+    handled = drf_exception_handler(exc, context)
+    if handled is not None and isinstance(handled.data, dict) and "detail" not in handled.data:
         # Serializer errors: keep the per-field messages and add one readable line.
-        response.data = {"detail": summarise_errors(response.data), "errors": response.data}
-    elif response is not None and isinstance(response.data, list):
-        response.data = {"detail": "; ".join(str(item) for item in response.data)}
-    return response
+        handled.data = {"detail": summarise_errors(handled.data), "errors": handled.data}
+    elif handled is not None and isinstance(handled.data, list):
+        handled.data = {"detail": "; ".join(str(item) for item in handled.data)}
+    return handled
 
 
 def summarise_errors(errors: dict) -> str:

@@ -1,5 +1,8 @@
 """A JSON parser that refuses oversized bodies (413) and malformed JSON (400) before anything runs."""
 
+from collections.abc import Mapping
+from typing import IO, Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -27,7 +30,9 @@ _MESSAGES = {
 
 
 class LimitedJSONParser(JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self, stream: IO[Any] | None, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         limit = app_settings.MAX_BODY_BYTES
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:

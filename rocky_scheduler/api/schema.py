@@ -16,7 +16,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 TITLE = "rocky_scheduler API"
 # drf-spectacular's settings for the app's document, whatever the host's SPECTACULAR_SETTINGS say.
-SPECTACULAR = {
+SPECTACULAR: dict[str, Any] = {
     "TITLE": TITLE,
     "DESCRIPTION": (
         "OpenKAT-compatible scheduler API. A boefje runner pops tasks from a scheduler, reports them `running`, "
@@ -41,7 +41,7 @@ SPECTACULAR = {
 }
 
 
-def strip_optional_slash(endpoints: list, **kwargs) -> list:
+def strip_optional_slash(endpoints: list, **kwargs: Any) -> list:
     """Document the canonical paths, without the optional trailing slash.
 
     The root stays `/`: with the mount prefix before it, it is the prefix as the host wrote it (`/api/v1/`),
@@ -58,7 +58,7 @@ class SchedulerTokenScheme(OpenApiAuthenticationExtension):
     match_subclasses = True
     priority = 1
 
-    def get_security_definition(self, auto_schema) -> dict[str, Any]:
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
         return build_bearer_security_scheme_object(
             header_name="Authorization", token_prefix=getattr(self.target, "keyword", "Token")
         )
@@ -73,11 +73,12 @@ def extend_schema(**kwargs: Any) -> Callable:
     decorate = utils.extend_schema(**kwargs)
 
     def decorator(view_method: Callable) -> Callable:
-        view_method.schema = AutoSchema
+        # An attribute set on a function object for the duration of the call: the type checker knows of none.
+        view_method.schema = AutoSchema  # type: ignore[attr-defined]
         try:
             return decorate(view_method)
         finally:
-            del view_method.schema
+            del view_method.schema  # type: ignore[attr-defined]
 
     return decorator
 

@@ -16,6 +16,9 @@ TASK_PATCH_UNKNOWN_FIELD = _("Unknown field {field!r}: give status, priority and
 # A worker's reason is usually an exception message; a whole traceback belongs in its logs, not the history.
 REASON_MAX_LENGTH = 2000
 MUST_BE_STRING = _("Must be a string.")
+# The fields named `data` and `errors` below are the API's JSON keys. DRF's metaclass takes declared fields out of
+# the class, so Serializer.data and .errors still work; the stubs see a field shadowing them, hence each field's
+# `type: ignore[assignment]`.
 
 
 class StringField(serializers.CharField):
@@ -43,7 +46,7 @@ class PushSerializer(serializers.Serializer):
         help_text="Lower goes first; 1 is a user's request and is queued even on a full queue. "
         "Absent: the scheduler's ranker decides.",
     )
-    data = TaskDataField(help_text="The work, in the shape of the scheduler's task type.")
+    data = TaskDataField(help_text="The work, in the shape of the scheduler's task type.")  # type: ignore[assignment]
 
 
 class PopSerializer(serializers.Serializer):
@@ -84,7 +87,7 @@ class SchedulerPatchSerializer(serializers.Serializer):
 class ScheduleCreateSerializer(serializers.Serializer):
     scheduler_id = StringField(max_length=64)
     organisation = StringField(max_length=255)
-    data = TaskDataField()
+    data = TaskDataField()  # type: ignore[assignment]
     schedule = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
     deadline_at = serializers.DateTimeField(required=False, allow_null=True)
     enabled = serializers.BooleanField(required=False, default=True)
@@ -94,7 +97,7 @@ class SchedulePatchSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
     schedule = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
     deadline_at = serializers.DateTimeField(required=False, allow_null=True)
-    data = TaskDataField(required=False)
+    data = TaskDataField(required=False)  # type: ignore[assignment]
 
 
 class TaskSerializer(serializers.Serializer):
@@ -106,7 +109,7 @@ class TaskSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TaskStatus.values)
     type = serializers.CharField()
     hash = serializers.CharField()
-    data = TaskDataField()
+    data = TaskDataField()  # type: ignore[assignment]
     created_at = serializers.DateTimeField()
     modified_at = serializers.DateTimeField()
 
@@ -127,7 +130,7 @@ class ScheduleSerializer(serializers.Serializer):
     scheduler_id = serializers.CharField()
     organisation = serializers.CharField()
     hash = serializers.CharField()
-    data = TaskDataField()
+    data = TaskDataField()  # type: ignore[assignment]
     enabled = serializers.BooleanField()
     schedule = serializers.CharField(allow_null=True)
     deadline_at = serializers.DateTimeField(allow_null=True)
@@ -167,4 +170,6 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField(help_text="What went wrong, in one sentence.")
     field = serializers.CharField(required=False, help_text="The field or parameter at fault, when there is one.")
-    errors = serializers.DictField(required=False, help_text="Per-field messages, when the body had several faults.")
+    errors = serializers.DictField(  # type: ignore[assignment]
+        required=False, help_text="Per-field messages, when the body had several faults."
+    )

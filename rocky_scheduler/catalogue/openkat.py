@@ -25,6 +25,7 @@ scheduler decides on. Every failure to get an answer is CatalogueUnavailable.
 """
 
 import datetime
+import functools
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -127,14 +128,15 @@ class OpenKATCatalogue(Catalogue):
         octopoes_api = octopoes_api or app_settings.OCTOPOES_API
         if not katalogus_api or not octopoes_api:
             raise ImproperlyConfigured(NOT_CONFIGURED)
-        http = {
-            "timeout": app_settings.EXTERNAL_TIMEOUT_SECONDS if timeout is None else timeout,
-            "retries": app_settings.EXTERNAL_RETRIES if retries is None else retries,
-            "backoff": app_settings.EXTERNAL_BACKOFF_SECONDS if backoff is None else backoff,
-            "sleep": sleep,
-        }
-        self.katalogus = ExternalService(name="katalogus", base_url=katalogus_api, **http)
-        self.octopoes = ExternalService(name="octopoes", base_url=octopoes_api, **http)
+        service = functools.partial(
+            ExternalService,
+            timeout=app_settings.EXTERNAL_TIMEOUT_SECONDS if timeout is None else timeout,
+            retries=app_settings.EXTERNAL_RETRIES if retries is None else retries,
+            backoff=app_settings.EXTERNAL_BACKOFF_SECONDS if backoff is None else backoff,
+            sleep=sleep,
+        )
+        self.katalogus = service(name="katalogus", base_url=katalogus_api)
+        self.octopoes = service(name="octopoes", base_url=octopoes_api)
         self._organisations = TTLCache(maxsize=1)
         self._plugins = TTLCache(maxsize=plugin_cache_organisations or app_settings.PLUGIN_CACHE_ORGANISATIONS)
         # plugin id -> organisations that have it enabled (deduplication asks per plugin, not per organisation)

@@ -8,6 +8,8 @@ names from the models' own metadata are put into the SQL text.
 
 import datetime
 import json
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
 
@@ -87,13 +89,21 @@ def ooi_upsert(ooi: OOIInfo, *, now: datetime.datetime) -> OOIInfo | None:
 
 
 def plugin_info(
-    plugin_id, plugin_type, name, version, oci_image, scan_level, consumes, interval, cron, produces=(), run_on=None
+    plugin_id: str,
+    plugin_type: str,
+    name: str,
+    version: str,
+    oci_image: str,
+    scan_level: int,
+    consumes: str | list[str] | None,
+    interval: int | None,
+    cron: str | None,
+    produces: str | Iterable[str] = (),
+    run_on: str | list[str] | None = None,
 ) -> PluginInfo:
     """A PluginInfo from the plugin table's columns (interval in minutes, JSON columns as text or decoded)."""
     # Django has psycopg2 hand jsonb over as text (JSONField decodes it); a raw cursor gets that text.
-    consumes, produces, run_on = (
-        json.loads(value) if isinstance(value, str) else value for value in (consumes, produces, run_on)
-    )
+    consumes, produces, run_on = (_decoded(value) for value in (consumes, produces, run_on))
     return PluginInfo(
         id=plugin_id,
         type=plugin_type,
@@ -107,3 +117,7 @@ def plugin_info(
         produces=tuple(produces or ()),
         run_on=tuple(run_on) if run_on is not None else None,
     )
+
+
+def _decoded(value: object) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

@@ -220,7 +220,9 @@ class SchedulerClient:
         if self.organization_code is not None:
             own = [{"column": "organisation", "operator": "eq", "value": self.organization_code}]
             ours = parse_filters(own, columns=SCHEDULE_COLUMNS)
-            filters = ours if filters is None else filters & ours
+            # One condition always parses to a Q; None is for an empty filter.
+            if ours is not None:
+                filters = ours if filters is None else filters & ours
         return page(selectors.schedule_list(params={}, filters=filters, scope=actor.scope()), schedule_json, {})
 
     def _allow(self, codename: str | None = None) -> Actor:
@@ -236,7 +238,7 @@ class SchedulerClient:
         if not actor.may_change_organisation(organisation):
             raise self._refusal(MAY_NOT_CHANGE_ORGANISATION.format(organisation=organisation))
 
-    def _refusal(self, message: str) -> Exception:
+    def _refusal(self, message: service_errors.StrOrPromise) -> Exception:
         # The message is what Rocky shows the user (`error.message`): what they may not do.
         return self.models.error("SchedulerPermissionError", str(message), message=str(message))
 

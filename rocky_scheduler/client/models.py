@@ -35,29 +35,23 @@ class ClientModels:
 
     def parse(self, name: str, data: Any, *, many: bool = False) -> Any:
         """`data` (the API's JSON shape) as the host's model `name`, or as it is when there is no such model."""
-        model = getattr(self.module, name, None) if self.module is not None else None
-        if model is None:
+        module = self.module
+        model = getattr(module, name, None) if module is not None else None
+        if module is None or model is None:
             return data
         # pydantic is imported only when there are models to build: it is the host's dependency, not the app's.
         from pydantic import ValidationError
 
         try:
-            return self._adapter(name, model, many=many).validate_python(data)
+            return _adapter(module, name, model, many=many).validate_python(data)
         except ValidationError as error:
             # As Rocky's client, when an answer does not parse as its model.
             raise self.error("SchedulerValidationError", str(error)) from error
 
-    def _adapter(self, name: str, model: Any, *, many: bool) -> Any:
-        from pydantic import TypeAdapter
-
-        key = (self.module.__name__, f"list[{name}]" if many else name)
-        if key not in _adapters:
-            _adapters[key] = TypeAdapter(list[model] if many else model)
-        return _adapters[key]
-
     def error(self, name: str, detail: str, *, message: str | None = None) -> Exception:
         """An exception of Rocky's class `name`; `detail` says what went wrong, `message` replaces the generic one."""
-        error = self._error_class(name)(detail)
+        # Rocky's class or ours: either takes `message` and `detail`, which the Exception the type names lacks.
+        error: Any = self._error_class(name)(detail)
         if message is not None:
             error.message = message
         # Rocky's classes keep no detail of their own; ours set it in __init__ already.
@@ -78,3 +72,12 @@ class ClientModels:
         if key not in _derived_errors:
             _derived_errors[key] = type(name, (ours, base), {"__module__": __name__})
         return _derived_errors[key]
+
+
+def _adapter(module: ModuleType, name: str, model: Any, *, many: bool) -> Any:
+    from pydantic import TypeAdapter
+
+    key = (module.__name__, f"list[{name}]" if many else name)
+    if key not in _adapters:
+        _adapters[key] = TypeAdapter(list[model] if many else model)
+    return _adapters[key]

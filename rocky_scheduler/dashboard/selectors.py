@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, TruncMinute
 
@@ -196,7 +196,7 @@ def top_organisations(
     ]
 
 
-def _with_description(queryset):
+def _with_description(queryset: QuerySet[Task]) -> QuerySet[Task]:
     # Only the JSON paths shown, never the whole `data` document.
     return queryset.annotate(
         plugin=Coalesce(KT("data__boefje__id"), KT("data__normalizer__id"), KT("data__report_recipe_id")),

@@ -2,6 +2,7 @@
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -38,7 +39,7 @@ def staff_json_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
     """A script cannot follow a redirect to a login form; it gets a 403 with a reason instead."""
 
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
         if not (user.is_active and user.is_staff):
             return JsonResponse({"detail": NOT_STAFF}, status=403)

@@ -24,7 +24,7 @@ class Kind:
 
     name: str
     operators: tuple[str, ...]
-    check: Callable[[object, str], object] | None = None
+    check: Callable[[object, str], object]
 
 
 UUID = Kind("uuid", (op.EQ, op.IN, op.IS_NULL), values.as_uuid)

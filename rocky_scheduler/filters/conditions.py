@@ -29,10 +29,10 @@ def condition_q(condition: Mapping, where: str, columns: Mapping[str, Column]) -
         keys = ", ".join(sorted(values.describe(key) for key in unknown))
         raise InvalidInput(CONDITION_UNKNOWN_KEYS.format(where=where, keys=keys), field=where)
     name = condition.get("column")
-    column = columns.get(name) if isinstance(name, str) else None
-    if column is None:
+    if not isinstance(name, str) or name not in columns:
         message = COLUMN_UNKNOWN.format(where=where, column=values.describe(name), allowed=", ".join(columns))
         raise InvalidInput(message, field=f"{where}.column")
+    column = columns[name]
     field = condition.get("field")
     if field is not None and not column.walkable:
         walkable = " or ".join(repr(other) for other, spec in columns.items() if spec.walkable)

@@ -1,8 +1,12 @@
 """The few SQL pieces Django has no lookup for. Their SQL is fixed text; every value is a parameter."""
 
+from typing import Any, NoReturn
+
 from django.db import NotSupportedError, connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, Func, Q, TextField
 from django.db.models.lookups import Contains, IContains, PatternLookup
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import InvalidInput
@@ -17,14 +21,14 @@ class Like(Contains):
     (and each backend's escape clause) but skips that step.
     """
 
-    def process_rhs(self, qn, connection):
+    def process_rhs(self, qn: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
         return super(PatternLookup, self).process_rhs(qn, connection)
 
 
 class ILike(IContains):
     """Case-insensitive `Like`, compared the way Django compares `icontains` on each backend."""
 
-    def process_rhs(self, qn, connection):
+    def process_rhs(self, qn: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
         return super(PatternLookup, self).process_rhs(qn, connection)
 
 
@@ -38,7 +42,9 @@ class JSONText(Func):
     template = "%(expressions)s"
     output_field = TextField()
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Any]:
         return super().as_sql(compiler, connection, template="CAST(%(expressions)s AS TEXT)", **extra_context)
 
 
@@ -51,14 +57,18 @@ class IsJSONNumber(Func):
 
     output_field = BooleanField()
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, *args: Any, **extra_context: Any) -> NoReturn:
         raise NotSupportedError("Numeric comparisons on JSON paths support PostgreSQL and SQLite only.")
 
-    def as_postgresql(self, compiler, connection, **extra_context):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Any]:
         template = "(jsonb_typeof(%(expressions)s) = 'number')"
         return super().as_sql(compiler, connection, template=template, **extra_context)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Any]:
         # Django's SQLite key transform yields JSON_EXTRACT's SQL value for numbers.
         template = "(typeof(%(expressions)s) IN ('integer', 'real'))"
         return super().as_sql(compiler, connection, template=template, **extra_context)

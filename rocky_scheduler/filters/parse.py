@@ -62,8 +62,8 @@ class _Parser:
     def items(self, key: str, items: object, where: str, *, depth: int) -> Q | None:
         if not isinstance(items, list):
             raise InvalidInput(GROUP_NOT_A_LIST.format(where=where, got=values.describe(items)), field=where)
-        parts = [self.item(item, f"{where}[{index}]", depth=depth) for index, item in enumerate(items)]
-        parts = [part for part in parts if part is not None]
+        items_q = [self.item(item, f"{where}[{index}]", depth=depth) for index, item in enumerate(items)]
+        parts = [part for part in items_q if part is not None]
         if key == "and":
             return _combine(parts, Q.AND)
         combined = _combine(parts, Q.OR)

@@ -1,6 +1,7 @@
 """Our dead-letter queue: where a message we cannot ingest is kept, with why and where from in its headers."""
 
 import datetime
+from collections.abc import Mapping
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
@@ -40,7 +41,7 @@ def dead_letter_publish(
 
 
 def republish(
-    channel: BlockingChannel, *, queue: str, properties: BasicProperties, body: bytes, headers: dict[str, object]
+    channel: BlockingChannel, *, queue: str, properties: BasicProperties, body: bytes, headers: Mapping[str, object]
 ) -> None:
     """Publish `body` unchanged to `queue`, with its own headers plus `headers`, persistent.
 

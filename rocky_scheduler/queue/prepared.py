@@ -14,8 +14,10 @@ ROCKY_SCHEDULER["PREPARED_STATEMENTS"] = False there, and the same SQL is sent a
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 
 from rocky_scheduler.conf import app_settings
 
@@ -28,7 +30,7 @@ class _Prepared:
     _prepare: str
     _execute: str
 
-    def execute(self, cursor, params: Sequence | Mapping[str, object]) -> None:
+    def execute(self, cursor: CursorWrapper, params: Sequence[Any] | Mapping[str, Any]) -> None:
         if not app_settings.PREPARED_STATEMENTS:
             cursor.execute(self.sql, params)
             return
@@ -46,7 +48,8 @@ def _prepared_names() -> set[str]:
     # Compared by identity with the live session object it was recorded for: a reconnect replaces it.
     if state is None or state[0] is not raw:
         state = (raw, set())
-        connection._rocky_scheduler_prepared = state
+        # Kept on Django's connection wrapper (one per thread), beside the session it describes.
+        connection._rocky_scheduler_prepared = state  # type: ignore[attr-defined]
     return state[1]
 
 

@@ -2,6 +2,7 @@
 
 import datetime
 import time
+import uuid
 from collections.abc import Callable
 
 from django.db import transaction
@@ -57,7 +58,7 @@ def check_priority(priority: object) -> int:
     return priority
 
 
-def sort_key(task: Task) -> tuple[int, float, object]:
+def sort_key(task: Task) -> tuple[int, float, uuid.UUID]:
     return (task.priority, task.created_at.timestamp(), task.id)
 
 

@@ -9,7 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.errors import InvalidInput
-from rocky_scheduler.messages import parse_raw_file_received, parse_scan_profile_mutation
+from rocky_scheduler.messages import (
+    RawFileReceived,
+    ScanProfileMutation,
+    parse_raw_file_received,
+    parse_scan_profile_mutation,
+)
 from rocky_scheduler.models import ProcessedMessage
 from rocky_scheduler.queue.store import get_store
 from rocky_scheduler.services.common import Clock, default_clock
@@ -36,7 +41,10 @@ HANDLERS: dict[str, Callable[[Any, Clock], SchedulingOutcome]] = {
     SCAN_PROFILE_MUTATIONS: _mutation,
     RAW_FILE_RECEIVED: _raw_file,
 }
-PARSERS = {SCAN_PROFILE_MUTATIONS: parse_scan_profile_mutation, RAW_FILE_RECEIVED: parse_raw_file_received}
+PARSERS: dict[str, Callable[[Any], ScanProfileMutation | RawFileReceived]] = {
+    SCAN_PROFILE_MUTATIONS: parse_scan_profile_mutation,
+    RAW_FILE_RECEIVED: parse_raw_file_received,
+}
 
 
 def message_digest(queue: str, payload: Any) -> str:

@@ -89,10 +89,10 @@ def schedule_create(
     scheduler = get_scheduler(scheduler_id)
     validated = validate_task_data(task_type=scheduler.type, data=data, organisation=organisation)
     cron = check_cron(schedule)
-    if cron is None and deadline_at is None:
-        raise InvalidInput(CRON_OR_DEADLINE_REQUIRED, field="schedule")
     now = clock()
     if deadline_at is None:
+        if cron is None:
+            raise InvalidInput(CRON_OR_DEADLINE_REQUIRED, field="schedule")
         deadline_at = next_cron_time(cron, now)
     # A boefje schedule carries its plugin's interval (finishing its task needs it); unknown now: the next plugin
     # sync or push fills it in, the grace period until then.

@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+from typing import Any
 
 from django.db.models import Q
 
@@ -131,5 +132,5 @@ def _lost_candidates(candidates: list, won: list[Task], wanted: int) -> list:
     return [task_id for index, task_id in enumerate(candidates) if index <= last or task_id in won_ids]
 
 
-def _with(base: ClaimRequest, **changes) -> ClaimRequest:
+def _with(base: ClaimRequest, **changes: Any) -> ClaimRequest:
     return dataclasses.replace(base, **changes)

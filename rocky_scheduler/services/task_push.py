@@ -1,5 +1,6 @@
 """Push: validate, rank, bound and insert one task; the database refuses duplicates."""
 
+import datetime
 import logging
 import uuid
 from collections.abc import Callable
@@ -138,7 +139,9 @@ def _task_uuid(value: Any) -> uuid.UUID | None:
         raise InvalidInput(TASK_ID_INVALID, field="id") from None
 
 
-def _rank(scheduler: Scheduler, organisation: str, validated: ValidatedData, now, hints: dict[str, Any]) -> int:
+def _rank(
+    scheduler: Scheduler, organisation: str, validated: ValidatedData, now: datetime.datetime, hints: dict[str, Any]
+) -> int:
     if "last_run_at" not in hints:
         # Scheduling from a mutation has just looked it up and passes it among the hints.
         hints = {**hints, "last_run_at": last_completed_at(scheduler_id=scheduler.pk, hash=validated.hash)}
@@ -173,7 +176,7 @@ def _check_room(scheduler_id: str) -> None:
 
 
 def _schedule_for(
-    scheduler: Scheduler, organisation: str, validated: ValidatedData, plugin: PluginInfo | None, now
+    scheduler: Scheduler, organisation: str, validated: ValidatedData, plugin: PluginInfo | None, now: datetime.datetime
 ) -> Schedule:
     # Every boefje task belongs to the schedule of its hash, created on its first push.
     # The schedule keeps the work, not this task's id: each task it queues gets an id of its own.

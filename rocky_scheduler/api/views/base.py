@@ -1,10 +1,14 @@
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
@@ -28,7 +32,7 @@ class SchedulerApiView(APIView):
 
     # The scheduler's tokens, the host's API_AUTHENTICATION_CLASSES, the session: DRF's get_authenticators
     # iterates this on every request, and each iteration reads the setting (so override_settings works).
-    authentication_classes = APP_AUTHENTICATION_CLASSES
+    authentication_classes: Sequence[type[BaseAuthentication]] = APP_AUTHENTICATION_CLASSES
     permission_classes = [SchedulerApiPermission]
     parser_classes = [LimitedJSONParser]
     renderer_classes = [JSONRenderer]
@@ -42,7 +46,7 @@ class SchedulerApiView(APIView):
     # Model permissions (codenames in rocky_scheduler) a method needs beyond authentication.
     required_permissions: dict[str, tuple[str, ...]] = {}
 
-    def initial(self, request, *args, **kwargs) -> None:
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         # PostgreSQL cannot compare text with NUL in it; refuse it here rather than fail in a query.
         parts = [*kwargs.values(), *request.query_params.keys()]
@@ -50,7 +54,7 @@ class SchedulerApiView(APIView):
         if any("\x00" in str(part) for part in parts):
             raise InvalidInput(NUL_IN_REQUEST, field="query")
 
-    def get_exception_handler(self):
+    def get_exception_handler(self) -> Callable[[Exception, dict], Response | None]:
         return api_exception_handler
 
     def body(self, *, allow_empty: bool = True) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
@@ -17,6 +18,6 @@ class HealthView(SchedulerApiView):
         responses={200: dict, 503: dict},
         description="Public, for load balancers and OpenKAT's health page: 200 when the database answers, else 503.",
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         health = selectors.service_health()
         return Response(health, status=200 if health["healthy"] else 503)

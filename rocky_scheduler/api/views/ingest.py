@@ -1,6 +1,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rocky_scheduler.api.permissions import refuse_unless_may_change
@@ -35,7 +36,7 @@ class IngestView(SchedulerApiView):
             "to 1000), each validated before any is applied; the answer says what each one scheduled."
         ),
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = request.data
         messages = data if isinstance(data, list) else [data]
         if not messages or messages == [{}]:
@@ -92,7 +93,7 @@ class PluginEnablementIngestView(SchedulerApiView):
             "the same event twice does nothing the second time. Queued and running tasks are left alone."
         ),
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         event = parse_plugin_event(request.data)
         refuse_unless_may_change(request, event.organisation)
         try:

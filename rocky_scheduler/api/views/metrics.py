@@ -1,5 +1,6 @@
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+from rest_framework.request import Request
 
 from rocky_scheduler.api.schema import AUTHENTICATED, errors, extend_schema
 from rocky_scheduler.api.views.base import SchedulerApiView
@@ -13,5 +14,5 @@ class MetricsView(SchedulerApiView):
         summary="Prometheus metrics",
         description="For Prometheus, in its text format: per scheduler, queue depth, oldest queued task, pushes, pops.",
     )
-    def get(self, request):
+    def get(self, request: Request) -> HttpResponse:
         return HttpResponse(render_metrics(app_settings.PROMETHEUS_MULTIPROC_DIR), content_type=CONTENT_TYPE_LATEST)

@@ -1,5 +1,7 @@
 """The API prefix itself: links to the API's parts; and the JSON 404 for every other path under it."""
 
+from typing import Any
+
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -7,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rocky_scheduler.api.schema import extend_schema
@@ -38,10 +41,11 @@ class ApiRootView(SchedulerApiView):
         responses={200: dict},
         description="Public: the service's name and the addresses of the docs, schema, health and each resource.",
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         # The namespace the request came in through, so the links follow the host's mount point; a host
         # may also route its prefix without the slash straight here, outside the include.
-        namespace = request.resolver_match.namespace or "rocky_scheduler"
+        match = request.resolver_match  # None only for a request that was not routed
+        namespace = (match.namespace if match else "") or "rocky_scheduler"
         links = {
             link: request.build_absolute_uri(reverse(f"{namespace}:{name}", current_app=namespace))
             for link, name in LINKS.items()
@@ -56,5 +60,5 @@ class ApiNotFoundView(View):
     No authentication first: saying a path does not exist tells no one anything.
     """
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         return JsonResponse({"detail": API_PATH_NOT_FOUND.format(path=request.path)}, status=404)

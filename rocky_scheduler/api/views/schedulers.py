@@ -1,6 +1,10 @@
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import status
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
@@ -28,6 +32,10 @@ from rocky_scheduler.services.common import get_scheduler
 from rocky_scheduler.services.scheduler_settings import scheduler_configure
 from rocky_scheduler.services.task_pop import task_pop_outcome
 
+if TYPE_CHECKING:
+    # The stubs' name for what a permission class gives (DRF checks has_permission only).
+    from rest_framework.permissions import _SupportsHasPermission
+
 POP_LIMIT_INVALID = _("limit must be an integer between 1 and {maximum}.")
 # Answers a pop on a paused scheduler (with an empty result list), absent otherwise.
 PAUSED_HEADER = "X-Scheduler-Status"
@@ -53,14 +61,14 @@ class SchedulerListView(SchedulerApiView):
         summary="All schedulers with their queue size",
         description="Every scheduler (one per task type by default), with its queue's size and settings.",
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         scope = request_scope(request)
         sizes = selectors.queue_sizes(scope=scope)
         return Response([_overview(scheduler, sizes, scope) for scheduler in Scheduler.objects.all()])
 
 
 class SchedulerDetailView(SchedulerApiView):
-    def get_permissions(self):
+    def get_permissions(self) -> "Sequence[_SupportsHasPermission]":
         if self.request.method == "PATCH":
             return [StaffOnly()]
         return super().get_permissions()
@@ -71,7 +79,7 @@ class SchedulerDetailView(SchedulerApiView):
         summary="One scheduler",
         description="The scheduler's type, queue size, last activity and settings (maxsize, paused, ranker).",
     )
-    def get(self, request, scheduler_id: str):
+    def get(self, request: Request, scheduler_id: str) -> Response:
         scheduler = get_scheduler(scheduler_id)
         scope = request_scope(request)
         return Response(_overview(scheduler, selectors.queue_sizes(scope=scope), scope))
@@ -87,7 +95,7 @@ class SchedulerDetailView(SchedulerApiView):
             "is in the scheduler's history."
         ),
     )
-    def patch(self, request, scheduler_id: str):
+    def patch(self, request: Request, scheduler_id: str) -> Response:
         get_scheduler(scheduler_id)
         changes = self.validated(SchedulerPatchSerializer, self.body())
         if not changes:
@@ -131,7 +139,7 @@ class PushView(SchedulerApiView):
             "same work queued twice is refused (409) unless the scheduler merges duplicates."
         ),
     )
-    def post(self, request, scheduler_id: str):
+    def post(self, request: Request, scheduler_id: str) -> Response:
         body = self.validated(PushSerializer, self.body(allow_empty=False))
         given = body.get("scheduler_id")
         if given and given != scheduler_id:
@@ -188,7 +196,7 @@ class PopView(SchedulerApiView):
             "(up to `limit`) and nothing else; otherwise only tasks without a key."
         ),
     )
-    def post(self, request, scheduler_id: str):
+    def post(self, request: Request, scheduler_id: str) -> Response:
         limit = _pop_limit(request.query_params.get("limit"))
         body = self.body()
         filters = parse_filters(body["filters"]) if body.get("filters") is not None else None
@@ -223,7 +231,7 @@ class QueueListView(SchedulerApiView):
         summary="Queue sizes",
         description="How many tasks each scheduler has queued (OpenKAT's queue list).",
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         sizes = selectors.queue_sizes(scope=request_scope(request))
         return Response([{"id": key, "size": size} for key, size in sizes.items()])
 
@@ -235,7 +243,7 @@ class QueueDetailView(SchedulerApiView):
         summary="One queue's size",
         description="How many tasks this scheduler has queued.",
     )
-    def get(self, request, scheduler_id: str):
+    def get(self, request: Request, scheduler_id: str) -> Response:
         scheduler = get_scheduler(scheduler_id)
         sizes = selectors.queue_sizes(scope=request_scope(request))
         return Response({"id": scheduler.pk, "size": sizes.get(scheduler.pk, 0)})

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
@@ -47,7 +48,7 @@ class ScheduleListView(SchedulerApiView):
         summary="Schedules",
         description=LIST_DESCRIPTION,
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         queryset = selectors.schedule_list(params=request.query_params, scope=request_scope(request))
         return Response(paginate(request, queryset, schedule_json))
 
@@ -63,7 +64,7 @@ class ScheduleListView(SchedulerApiView):
             "(when the first task is due; without it, the cron expression's next time)."
         ),
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = self.validated(ScheduleCreateSerializer, self.body(allow_empty=False))
         refuse_unless_may_change(request, body["organisation"])
         schedule = schedule_create(**body, actor=actor_of(request))
@@ -78,7 +79,7 @@ class ScheduleSearchView(SchedulerApiView):
         summary="Search",
         description=LIST_DESCRIPTION + " The body's `filters` narrow them further, as on pop.",
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = self.body()
         filters = parse_filters(body["filters"], columns=SCHEDULE_COLUMNS) if body.get("filters") is not None else None
         queryset = selectors.schedule_list(params=request.query_params, filters=filters, scope=request_scope(request))
@@ -93,7 +94,7 @@ class ScheduleDetailView(SchedulerApiView):
         summary="One schedule",
         description="The schedule with its work (`data`), cron expression, next deadline and whether it is enabled.",
     )
-    def get(self, request, schedule_id: str):
+    def get(self, request: Request, schedule_id: str) -> Response:
         return Response(schedule_json(get_schedule(schedule_id, scope=request_scope(request))))
 
     @extend_schema(
@@ -102,7 +103,7 @@ class ScheduleDetailView(SchedulerApiView):
         summary="Change a schedule",
         description="Enable or disable it (kept in its history), change its cron expression, deadline or work.",
     )
-    def patch(self, request, schedule_id: str):
+    def patch(self, request: Request, schedule_id: str) -> Response:
         refuse_unless_may_change(request, get_schedule(schedule_id, scope=request_scope(request)).organisation)
         changes = self.validated(SchedulePatchSerializer, self.body())
         if not changes:
@@ -116,7 +117,7 @@ class ScheduleDetailView(SchedulerApiView):
         summary="Delete a schedule",
         description="The schedule queues nothing more; its past tasks stay.",
     )
-    def delete(self, request, schedule_id: str):
+    def delete(self, request: Request, schedule_id: str) -> Response:
         refuse_unless_may_change(request, get_schedule(schedule_id, scope=request_scope(request)).organisation)
         schedule_delete(schedule_id=schedule_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -16,6 +16,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2,
 from drf_spectacular.settings import patched_settings
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import TemplateHTMLRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rocky_scheduler.api.schema import SPECTACULAR, TITLE, extend_schema
@@ -32,7 +33,7 @@ class SchemaView(SchedulerApiView):
     renderer_classes = [OpenApiYamlRenderer, OpenApiJsonRenderer, OpenApiJsonRenderer2]
 
     @extend_schema(exclude=True)
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         from rocky_scheduler import urls  # the routes this view is one of
 
         prefix = _SCHEMA_TAIL.sub("", request.path).rstrip("/")
@@ -51,7 +52,8 @@ class DocsView(SchedulerApiView):
     template_name = "rocky_scheduler/api/docs.html"
 
     @extend_schema(exclude=True)
-    def get(self, request):
-        namespace = request.resolver_match.namespace or "rocky_scheduler"
+    def get(self, request: Request) -> Response:
+        match = request.resolver_match  # None only for a request that was not routed
+        namespace = (match.namespace if match else "") or "rocky_scheduler"
         schema_url = reverse(f"{namespace}:schema", current_app=namespace) + "?format=json"
         return Response({"title": TITLE, "schema_url": schema_url})

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from rocky_scheduler import selectors
@@ -50,7 +51,7 @@ class TaskListView(SchedulerApiView):
         summary="Tasks",
         description=LIST_DESCRIPTION,
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         queryset = selectors.task_list(params=request.query_params, scope=request_scope(request))
         return Response(paginate(request, queryset, task_json))
 
@@ -61,7 +62,7 @@ class TaskListView(SchedulerApiView):
         summary="Tasks, newest first, with body filters",
         description=LIST_DESCRIPTION + " The body's `filters` narrow them further, as on pop.",
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = self.body()
         filters = parse_filters(body["filters"]) if body.get("filters") is not None else None
         queryset = selectors.task_list(params=request.query_params, filters=filters, scope=request_scope(request))
@@ -78,7 +79,7 @@ class TaskStatsView(SchedulerApiView):
             "last changed then, per status and in total; optionally of one scheduler and one organisation."
         ),
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(
             selectors.task_stats(
                 scheduler_id=request.query_params.get("scheduler_id"),
@@ -95,7 +96,7 @@ class TaskDetailView(SchedulerApiView):
         summary="One task",
         description="The task with its status, priority and `data` (the shape of its type).",
     )
-    def get(self, request, task_id: str):
+    def get(self, request: Request, task_id: str) -> Response:
         return Response(task_json(selectors.get_task(task_id, scope=request_scope(request))))
 
     @extend_schema(
@@ -122,7 +123,7 @@ class TaskDetailView(SchedulerApiView):
             "queued one. A status the task cannot take from its current one is a 409."
         ),
     )
-    def patch(self, request, task_id: str):
+    def patch(self, request: Request, task_id: str) -> Response:
         if not user_may_change_everywhere(request.user):
             # Scoped callers only: a worker serving every organisation keeps its completions free of this look-up.
             refuse_unless_may_change(request, selectors.get_task(task_id, scope=request_scope(request)).organisation)
@@ -151,4 +152,6 @@ class TaskDetailView(SchedulerApiView):
                 task = task_set_priority(task_id=task_id, priority=changes["priority"], actor=actor, reason=reason)
             if "status" in changes:
                 task = task_transition(task_id=task_id, status=changes["status"], actor=actor, reason=reason)
+        # Not empty, and the serializer knows no field but priority, status and reason: one of them ran.
+        assert task is not None
         return Response(task_json(task))

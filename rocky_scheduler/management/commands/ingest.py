@@ -2,8 +2,10 @@ import json
 import math
 import signal
 from dataclasses import asdict
+from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.conf import app_settings
@@ -21,12 +23,15 @@ class Command(TranslatedCommand):
         "running it on its own or for debugging."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--seconds", type=float, default=None, help=_("stop after this long (default INGEST_RUN_SECONDS; 0: never)")
+            "--seconds",
+            type=float,
+            default=None,
+            help=gettext("stop after this long (default INGEST_RUN_SECONDS; 0: never)"),
         )
 
-    def handle(self, *args, seconds: float | None, **options) -> None:
+    def handle(self, *args: Any, seconds: float | None, **options: Any) -> None:
         url = app_settings.AMQP_URL
         if not url:
             raise CommandError(str(NO_AMQP_URL))

@@ -4,7 +4,10 @@ stdout carries the key alone, so a script can capture it (`KEY=$(manage.py sched
 what it is and what to do with it go to stderr.
 """
 
+from typing import Any
+
 from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.management.base import TranslatedCommand
@@ -20,15 +23,17 @@ class Command(TranslatedCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("login", help=_("the user's USERNAME_FIELD value (a username, or Rocky's e-mail)"))
+        parser.add_argument("login", help=gettext("the user's USERNAME_FIELD value (a username, or Rocky's e-mail)"))
         parser.add_argument(
-            "--name", default=DEFAULT_NAME, help=_("tells a user's tokens apart (default: %(default)s)")
+            "--name", default=DEFAULT_NAME, help=gettext("tells a user's tokens apart (default: %(default)s)")
         )
         action = parser.add_mutually_exclusive_group()
-        action.add_argument("--replace", action="store_true", help=_("revoke the token of this name, issue a new one"))
-        action.add_argument("--revoke", action="store_true", help=_("revoke the token of this name, issue none"))
+        action.add_argument(
+            "--replace", action="store_true", help=gettext("revoke the token of this name, issue a new one")
+        )
+        action.add_argument("--revoke", action="store_true", help=gettext("revoke the token of this name, issue none"))
 
-    def handle(self, *args, login: str, name: str, replace: bool, revoke: bool, **options) -> None:
+    def handle(self, *args: Any, login: str, name: str, replace: bool, revoke: bool, **options: Any) -> None:
         try:
             user = user_find(login)
             if revoke:

@@ -5,7 +5,10 @@ token instead, printed once, when it is issued. Passwords are never taken on the
 `manage.py changepassword <login>`.
 """
 
+from typing import Any
+
 from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.management.base import TranslatedCommand
@@ -19,13 +22,13 @@ class Command(TranslatedCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("login", help=_("the user's USERNAME_FIELD value (a username, or Rocky's e-mail)"))
+        parser.add_argument("login", help=gettext("the user's USERNAME_FIELD value (a username, or Rocky's e-mail)"))
         parser.add_argument(
-            "--role", choices=sorted(ROLES), required=True, help=_("the scheduler group to put the user in")
+            "--role", choices=sorted(ROLES), required=True, help=gettext("the scheduler group to put the user in")
         )
-        parser.add_argument("--email", default="", help=_("for a new user, where the e-mail is not the login"))
+        parser.add_argument("--email", default="", help=gettext("for a new user, where the e-mail is not the login"))
 
-    def handle(self, *args, login: str, role: str, email: str, **options) -> None:
+    def handle(self, *args: Any, login: str, role: str, email: str, **options: Any) -> None:
         try:
             outcome = user_ensure_role(login=login, role=role, email=email)
         except UserError as error:

@@ -1,6 +1,8 @@
 import json as _json
+from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.management.base import TranslatedCommand
@@ -14,16 +16,18 @@ class Command(TranslatedCommand):
         "Each run prints a new API token for that user (named 'demo'; the previous demo token stops working)."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--username", default=None, help=_("the staff login (default: admin, or admin@example.com)")
+            "--username", default=None, help=gettext("the staff login (default: admin, or admin@example.com)")
         )
-        parser.add_argument("--password", default="rocky-admin", help=_("the staff password (default: %(default)s)"))
         parser.add_argument(
-            "--json", action="store_true", help=_("print the logins and tokens as one JSON object (for scripts)")
+            "--password", default="rocky-admin", help=gettext("the staff password (default: %(default)s)")
+        )
+        parser.add_argument(
+            "--json", action="store_true", help=gettext("print the logins and tokens as one JSON object (for scripts)")
         )
 
-    def handle(self, *args, username: str | None, password: str, json: bool = False, **options) -> None:
+    def handle(self, *args: Any, username: str | None, password: str, json: bool = False, **options: Any) -> None:
         try:
             login = demo_seed(username=username or demo_default_login(), password=password)
         except UserError as error:

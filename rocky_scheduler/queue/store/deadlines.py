@@ -51,7 +51,15 @@ def next_deadline(
     return now + (interval or grace_period())
 
 
-def _event(schedule_id: uuid.UUID, *, old, new, now, actor: str, reason: str) -> ScheduleEvent:
+def _event(
+    schedule_id: uuid.UUID,
+    *,
+    old: datetime.datetime | None,
+    new: datetime.datetime | None,
+    now: datetime.datetime,
+    actor: str,
+    reason: str,
+) -> ScheduleEvent:
     return ScheduleEvent(
         schedule_id=schedule_id,
         at=now,
@@ -107,6 +115,9 @@ def cron_step(
         return provisional
     if deadline == provisional:
         return deadline
+    if task.schedule_id is None:
+        # Not so: the cron is the task's schedule's. Its update would match no row and keep the provisional one.
+        return provisional
     with transaction.atomic():
         if Schedule.objects.filter(pk=task.schedule_id, deadline_at=provisional).update(
             deadline_at=deadline, modified_at=now

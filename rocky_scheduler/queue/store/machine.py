@@ -1,6 +1,7 @@
 """The status machine as the store applies it: which moves a status change may start from, what it does to
 the lease, and why a refused move was refused."""
 
+import uuid
 from functools import cache
 
 from rocky_scheduler.errors import ILLEGAL_TRANSITION, POP_ONLY_TRANSITION, TASK_NOT_FOUND, IllegalTransition, NotFound
@@ -31,7 +32,7 @@ def lease_mode(to_status: str) -> str:
     return LEASE_KEEP
 
 
-def refusal(task_id: object, to_status: str) -> Exception:
+def refusal(task_id: uuid.UUID, to_status: str) -> Exception:
     """Why a move did not happen: the task is missing, or its status forbids it."""
     current = Task.objects.filter(pk=task_id).values_list("status", flat=True).first()
     if current is None:

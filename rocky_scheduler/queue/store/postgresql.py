@@ -12,6 +12,7 @@ from contextlib import nullcontext
 from functools import cache
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from rocky_scheduler.errors import DUPLICATE_QUEUED, DuplicateTask
@@ -42,7 +43,7 @@ from rocky_scheduler.queue.store.types import (
 _SCHEDULE_FIELDS = list(Schedule._meta.concrete_fields)
 
 
-def _task_param(field) -> str:
+def _task_param(field: Field) -> str:
     return f"task_{field.attname}"
 
 

@@ -16,6 +16,7 @@ models' metadata and status constants are in the SQL text.
 
 import re
 from functools import cache, lru_cache
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -46,7 +47,7 @@ def claim(request: ClaimRequest) -> ClaimResult:
     """Dispatch up to `limit` of the best matching queued tasks (or the best task's group); best first."""
     if request.limit < 1 or (request.candidate_ids is not None and not request.candidate_ids):
         return ClaimResult(tasks=[])
-    values = {
+    values: dict[str, Any] = {
         "scheduler_id": request.scheduler_id,
         "limit": request.limit,
         "now": request.now,

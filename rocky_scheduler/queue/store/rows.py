@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from functools import cache
+from typing import cast
 
 from django.db import connection
 from django.db.models import Field, Model
@@ -18,7 +19,8 @@ def db_values(instance: Model, fields: Sequence[Field]) -> list:
 
 def columns(fields: Sequence[Field], *, alias: str = "") -> str:
     prefix = f"{alias}." if alias else ""
-    return ", ".join(prefix + connection.ops.quote_name(field.column) for field in fields)
+    # A concrete field's column is its name in the table; None (in the type) is for fields without one.
+    return ", ".join(prefix + connection.ops.quote_name(cast(str, field.column)) for field in fields)
 
 
 def task_columns(alias: str = "") -> str:

@@ -7,7 +7,8 @@ is deleted: a person enables the schedule again in the admin or the API.
 
 from django.db import transaction
 
-from rocky_scheduler.messages import DESCHEDULE_MIME_TYPE, RawFileReceived
+from rocky_scheduler.errors import InvalidInput
+from rocky_scheduler.messages import DESCHEDULE_MIME_TYPE, DESCHEDULE_WITHOUT_BOEFJE, RawFileReceived
 from rocky_scheduler.models import Schedule, ScheduleEvent, Task, TaskStatus, TaskType
 from rocky_scheduler.services.common import Clock, default_clock
 from rocky_scheduler.services.schedules import plugin_timing
@@ -29,6 +30,11 @@ def schedule_deschedule_for_raw_file(*, raw_file: RawFileReceived, clock: Clock 
     A schedule that does not exist yet is created switched off: otherwise the next scan-profile
     mutation would create it switched on and run the boefje that said "never" again.
     """
+    boefje_id = raw_file.boefje_id
+    if boefje_id is None:
+        # The message parser already refuses a de-schedule without its boefje; here the type checker sees it too.
+        message = DESCHEDULE_WITHOUT_BOEFJE.format(mime_type=DESCHEDULE_MIME_TYPE)
+        raise InvalidInput(message, field="raw_data.boefje_meta.boefje.id")
     outcome = SchedulingOutcome()
     data = {"boefje": raw_file.raw_data["boefje_meta"]["boefje"], "organization": raw_file.organisation}
     if raw_file.input_ooi:
@@ -52,7 +58,7 @@ def schedule_deschedule_for_raw_file(*, raw_file: RawFileReceived, clock: Clock 
     )
     ooi = raw_file.input_ooi or ""
     if not schedule.enabled and schedule.descheduled_by_raw_file == raw_file.raw_data_id:
-        outcome.skip(raw_file.boefje_id, SKIP_ALREADY, ooi=ooi)
+        outcome.skip(boefje_id, SKIP_ALREADY, ooi=ooi)
         return outcome
     schedule.enabled = False
     schedule.descheduled_at = now
@@ -65,7 +71,7 @@ def schedule_deschedule_for_raw_file(*, raw_file: RawFileReceived, clock: Clock 
         kind=ScheduleEvent.Kind.DISABLED,
         actor=ACTOR,
         reason=DESCHEDULE_REASON.format(
-            boefje=raw_file.boefje_id, raw_file=raw_file.raw_data_id, mime_type=DESCHEDULE_MIME_TYPE
+            boefje=boefje_id, raw_file=raw_file.raw_data_id, mime_type=DESCHEDULE_MIME_TYPE
         ),
     )
     queued = Task.objects.filter(scheduler_id=TaskType.BOEFJE, hash=validated.hash, status=TaskStatus.QUEUED)
@@ -73,5 +79,5 @@ def schedule_deschedule_for_raw_file(*, raw_file: RawFileReceived, clock: Clock 
         reason = CANCEL_REASON.format(raw_file=raw_file.raw_data_id)
         task_cancel(task_id=task_id, actor=ACTOR, reason=reason, clock=clock)
         outcome.cancelled += 1
-    outcome.skip(raw_file.boefje_id, SKIP_DESCHEDULED.format(raw_file=raw_file.raw_data_id), ooi=ooi)
+    outcome.skip(boefje_id, SKIP_DESCHEDULED.format(raw_file=raw_file.raw_data_id), ooi=ooi)
     return outcome

@@ -13,6 +13,7 @@ background when there is more than one batch. Switching off: the plugin's enable
 organisation are disabled, set-based; queued and running tasks are left alone.
 """
 
+import datetime
 import logging
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -145,7 +146,7 @@ def plugin_sync(
     return result
 
 
-def _record_sync(*, organisation: str, plugin_id: str, enabled: bool, now) -> bool:
+def _record_sync(*, organisation: str, plugin_id: str, enabled: bool, now: datetime.datetime) -> bool:
     """Record what the scheduler acts on; False when it already had (the event or reconciliation repeats)."""
     with transaction.atomic():
         state, created = PluginSync.objects.select_for_update().get_or_create(
@@ -191,7 +192,7 @@ def _parked_schedules(organisation: str, plugin_id: str) -> QuerySet:
     return _parked(_plugin_schedules(organisation, plugin_id))
 
 
-def _schedules_switch(queryset: QuerySet, enabled: bool, now) -> int:
+def _schedules_switch(queryset: QuerySet, enabled: bool, now: datetime.datetime) -> int:
     """Enable or disable every schedule of `queryset`, BATCH_SIZE per transaction, with one history row each."""
     kind = ScheduleEvent.Kind.ENABLED if enabled else ScheduleEvent.Kind.DISABLED
     switched = 0
@@ -201,10 +202,10 @@ def _schedules_switch(queryset: QuerySet, enabled: bool, now) -> int:
             ids = [row[0] for row in rows]
             # The filter on `enabled` again: a schedule switched by someone else since the read stays as they left it.
             locked = Schedule.objects.select_for_update().filter(pk__in=ids, enabled=not enabled)
-            ids = set(locked.values_list("pk", flat=True))
-            if not ids:
+            locked_ids = set(locked.values_list("pk", flat=True))
+            if not locked_ids:
                 return switched
-            Schedule.objects.filter(pk__in=ids).update(enabled=enabled, modified_at=now)
+            Schedule.objects.filter(pk__in=locked_ids).update(enabled=enabled, modified_at=now)
             template = REASON_ENABLED if enabled else REASON_PLUGIN_DISABLED
             ScheduleEvent.objects.bulk_create(
                 ScheduleEvent(
@@ -215,6 +216,6 @@ def _schedules_switch(queryset: QuerySet, enabled: bool, now) -> int:
                     reason=template.format(plugin=plugin_id, organisation=organisation),
                 )
                 for pk, organisation, plugin_id in rows
-                if pk in ids
+                if pk in locked_ids
             )
-        switched += len(ids)
+        switched += len(locked_ids)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from rocky_scheduler.catalogue import Catalogue, OOIInfo, get_catalogue
+from rocky_scheduler.catalogue import Catalogue, OOIInfo, PluginInfo, get_catalogue
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.errors import DuplicateTask, InvalidInput, NotFound, QueueFull
 from rocky_scheduler.models import Schedule, ScheduleEvent, TaskType
@@ -43,7 +43,7 @@ def schedule_due_push(
     can run this at once without queueing a schedule twice; a crash loses at most the open batch,
     which the next run picks up because its deadlines were not moved.
     """
-    catalogue = _RunCatalogue(catalogue or get_catalogue())
+    run_catalogue = _RunCatalogue(catalogue or get_catalogue())
     batch_size = batch_size or app_settings.BATCH_SIZE
     result = DueRunResult()
     now = clock()
@@ -56,7 +56,7 @@ def schedule_due_push(
             )
             batch = _Batch(now)
             for schedule in due:
-                _push_one(schedule, catalogue=catalogue, batch=batch, clock=clock, result=result)
+                _push_one(schedule, catalogue=run_catalogue, batch=batch, clock=clock, result=result)
             batch.flush()
         if len(due) < batch_size:
             return result
@@ -67,10 +67,10 @@ class _RunCatalogue:
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
-        self._plugins: dict = {}
+        self._plugins: dict[str, PluginInfo | None] = {}
         self._enabled: dict = {}
 
-    def plugin(self, plugin_id: str):
+    def plugin(self, plugin_id: str) -> PluginInfo | None:
         if plugin_id not in self._plugins:
             self._plugins[plugin_id] = self.catalogue.plugin(plugin_id)
         return self._plugins[plugin_id]
@@ -105,7 +105,9 @@ class _Batch:
         ScheduleEvent.objects.bulk_create(self.events)
 
 
-def _push_one(schedule: Schedule, *, catalogue: "_RunCatalogue", batch: _Batch, clock: Clock, result: DueRunResult):
+def _push_one(
+    schedule: Schedule, *, catalogue: "_RunCatalogue", batch: _Batch, clock: Clock, result: DueRunResult
+) -> None:
     reason, hints = _why_not(schedule, catalogue)
     if reason:
         _disable(schedule, reason, batch)
