@@ -4,11 +4,11 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.access import actor_of
 from rocky_scheduler.admin.common import ModelAdminMixin, confirm_first, run_each
+from rocky_scheduler.errors import StrOrPromise
 from rocky_scheduler.models import Task, TaskStatus
 from rocky_scheduler.services import task_set_priority, task_transition
 from rocky_scheduler.services.task_push import USER_PRIORITY
@@ -74,9 +74,9 @@ class TaskActions(ModelAdminMixin[Task]):
         *,
         status: str,
         reason: str,
-        question: str | Promise,
-        button: str | Promise,
-        done: str | Promise,
+        question: StrOrPromise,
+        button: StrOrPromise,
+        done: StrOrPromise,
     ) -> TemplateResponse | None:
         """Ask first; once confirmed, move each task to `status` through the status machine and report."""
         confirmation = confirm_first(self, request, queryset, question=question, button=button)
