@@ -5,6 +5,10 @@
    default prefetch) starts; messages/s from the consumer attaching to the last task queued.
 2. Latency: a steady 100 messages/s for 30 s into the idle consumer; publish-to-queued latency per
    message (the task's created_at, stamped in the transaction that queues it, minus the publish time).
+3. Storm (`--storm N`, instead of 1 and 2): the consumer is attached and idle; N mutations are published
+   at once, as fast as one publisher can; messages/s from the first publish to the last task queued,
+   and publish-to-queued latency per message (p50/p95/max). Issue 16 point 4: >= 1,000 messages/s at
+   N = 100,000.
 
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/rocky_scheduler_ingest_bench \\
      .venv/bin/python bench/ingest_bench.py
@@ -53,6 +57,8 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=20_000, help="mutations in the throughput run")
     parser.add_argument("--rates", default="100,50", help="messages/s of the latency runs (the first is the target)")
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the latency run")
+    parser.add_argument("--storm", type=int, default=0, help="run only the storm, with this many mutations")
+    parser.add_argument("--vhost", default=VHOST, help="the throw-away RabbitMQ vhost (one per concurrent run)")
     parser.add_argument("--amqp-url", default=None, help="use this broker/vhost as is (default: a fresh vhost)")
     return parser.parse_args()
 
@@ -61,11 +67,11 @@ def _rabbitmqctl(*args: str) -> str:
     return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, check=True).stdout
 
 
-def _fresh_vhost() -> str:
-    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, check=False)
-    _rabbitmqctl("add_vhost", VHOST)
-    _rabbitmqctl("set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*")
-    return DEFAULT_BROKER_URL + urllib.parse.quote(VHOST, safe="")
+def _fresh_vhost(vhost: str) -> str:
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, check=False)
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    return DEFAULT_BROKER_URL + urllib.parse.quote(vhost, safe="")
 
 
 def _mutation(organisation: str) -> dict[str, Any]:
@@ -95,11 +101,16 @@ class Publisher:
         self.channel.confirm_delivery()
         self.properties = pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent)
 
-    def publish(self, message: dict[str, Any]) -> float:
+    def publish(self, message: dict[str, Any], *, channel: Any = None) -> float:
         published_at = time.time()
         body = json.dumps(message).encode()
-        self.channel.basic_publish(exchange="", routing_key=QUEUE, body=body, properties=self.properties)
+        channel = channel or self.channel
+        channel.basic_publish(exchange="", routing_key=QUEUE, body=body, properties=self.properties)
         return published_at
+
+    def unconfirmed_channel(self) -> Any:
+        """A channel without publisher confirms: a storm is published as fast as the client can send."""
+        return self.connection.channel()
 
     def consumers(self) -> int:
         return self.channel.queue_declare(queue=QUEUE, durable=True, passive=True).method.consumer_count
@@ -221,6 +232,61 @@ def bench_latency(
     }
 
 
+def _latencies(database: Database, published: dict[str, float]) -> list[tuple[float, float]]:
+    """(publish time, task created_at) per message, from the tasks queued for the published objects."""
+    connection = connect(database)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT data->>'input_ooi', extract(epoch FROM created_at)::float8 FROM rocky_scheduler_task "
+                "WHERE data->>'input_ooi' = ANY(%s)",
+                [list(published)],
+            )
+            return [(published[ooi], created) for ooi, created in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
+def bench_storm(
+    database: Database, publisher: Publisher, consumer: subprocess.Popen, count: int, progress: Progress
+) -> dict[str, Any]:
+    progress.step("waiting for the consumer to attach")
+    _wait(lambda: publisher.consumers() >= 1, what="the consumer to attach")
+    cpu_before = _cpu_seconds(consumer.pid)
+    progress.step(f"storm: publishing {count:,} mutations at once", total=count)
+    channel = publisher.unconfirmed_channel()
+    published: dict[str, float] = {}
+    for index in range(count):
+        message = _mutation("acme" if index % 2 else "globex")
+        published[message["primary_key"]] = publisher.publish(message, channel=channel)
+        progress.done = index + 1
+    publish_seconds = time.time() - min(published.values())
+    progress.step("storm: tasks queued", total=count)
+
+    def all_queued() -> bool:
+        progress.done = _queued_tasks(database)
+        return progress.done >= count
+
+    _wait(all_queued, what=f"{count} queued tasks", interval=0.25)
+    cpu = _cpu_seconds(consumer.pid) - cpu_before
+    pairs = _latencies(database, published)
+    first_published = min(published.values())
+    elapsed = max(created for _, created in pairs) - first_published
+    latencies = sorted(created - published_at for published_at, created in pairs)
+    quantiles = statistics.quantiles(latencies, n=100)
+    return {
+        "messages": count,
+        "publish_seconds": round(publish_seconds, 2),
+        "seconds": round(elapsed, 2),
+        "messages_per_second": round(count / elapsed, 1),
+        "consumer_cpu_ms_per_message": round(cpu / count * 1000, 2),
+        "p50_seconds": round(quantiles[49], 3),
+        "p95_seconds": round(quantiles[94], 3),
+        "max_seconds": round(latencies[-1], 3),
+        "target_messages_per_second": 1000,
+    }
+
+
 def _environment(database: Database) -> dict[str, Any]:
     cpu = next(
         (
@@ -261,7 +327,7 @@ def run(args: argparse.Namespace, progress: Progress) -> None:
     subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True, capture_output=True)
 
     own_vhost = args.amqp_url is None
-    amqp_url = args.amqp_url or _fresh_vhost()
+    amqp_url = args.amqp_url or _fresh_vhost(args.vhost)
     env["AMQP_URL"] = amqp_url
     environment = _environment(database)
     command = " ".join(["DATABASE_URL=" + os.environ["DATABASE_URL"], ".venv/bin/python", "bench/ingest_bench.py"])
@@ -274,26 +340,22 @@ def run(args: argparse.Namespace, progress: Progress) -> None:
     consumer: subprocess.Popen | None = None
     results: dict[str, Any] = {"environment": environment, "command": command, "latency": []}
     try:
-        publish_seconds = publish_backlog(publisher, args.messages, progress)
         # One consumer process, as the README's default set-up runs (the same consumer django-q2 starts).
-        consumer = _manage("ingest", "--seconds", "0", env=env, stdout=subprocess.PIPE, text=True)
-        throughput = results["throughput"] = {
-            "publish_seconds": round(publish_seconds, 2),
-            **bench_throughput(database, publisher, consumer, args.messages, progress),
-        }
-        print(
-            f"throughput: {throughput['messages']} mutations in {throughput['drain_seconds']} s = "
-            f"{throughput['messages_per_second']} messages/s; consumer CPU "
-            f"{throughput['consumer_cpu_ms_per_message']} ms/message ({throughput['consumer_cpu_share']} of a core)"
-        )
-        for rate in rates:
-            latency = bench_latency(database, publisher, progress, rate=rate, seconds=args.seconds)
-            results["latency"].append(latency)
+        if args.storm:
+            consumer = _manage("ingest", "--seconds", "0", env=env, stdout=subprocess.PIPE, text=True)
+            storm = results["storm"] = bench_storm(database, publisher, consumer, args.storm, progress)
             print(
-                f"latency at {latency['achieved_rate']} messages/s for {args.seconds:.0f} s: "
-                f"p50 {latency['p50_seconds']} s, p95 {latency['p95_seconds']} s, p99 {latency['p99_seconds']} s, "
-                f"max {latency['max_seconds']} s (target p95 < {TARGET_P95_SECONDS} s at 100 messages/s)"
+                f"storm: {storm['messages']} mutations published in {storm['publish_seconds']} s, all queued "
+                f"{storm['seconds']} s after the first publish = {storm['messages_per_second']} messages/s "
+                f"(target 1000); publish->queued p50 {storm['p50_seconds']} s, p95 {storm['p95_seconds']} s, "
+                f"max {storm['max_seconds']} s; consumer CPU {storm['consumer_cpu_ms_per_message']} ms/message"
             )
+        else:
+            started: list[subprocess.Popen] = []
+            try:
+                _throughput_and_latency(args, rates, database, publisher, env, results, progress, started)
+            finally:
+                consumer = started[0] if started else None
     finally:
         # The consumer first: left running, it would reconnect to the next run's vhost of the same name.
         progress.step("stopping the consumer")
@@ -307,12 +369,44 @@ def run(args: argparse.Namespace, progress: Progress) -> None:
         if publisher.connection.is_open:
             publisher.close()
         if own_vhost:
-            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", VHOST], capture_output=True, check=False)
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", args.vhost], capture_output=True, check=False)
     results["environment"]["load_average_at_end"] = os.getloadavg()
     print(f"load average at the end: {results['environment']['load_average_at_end']}")
     RESULTS_PATH.parent.mkdir(exist_ok=True)
     RESULTS_PATH.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {RESULTS_PATH.relative_to(ROOT)}")
+
+
+def _throughput_and_latency(
+    args: argparse.Namespace,
+    rates: list[float],
+    database: Database,
+    publisher: Publisher,
+    env: dict[str, str],
+    results: dict[str, Any],
+    progress: Progress,
+    started: list[subprocess.Popen],
+) -> None:
+    publish_seconds = publish_backlog(publisher, args.messages, progress)
+    consumer = _manage("ingest", "--seconds", "0", env=env, stdout=subprocess.PIPE, text=True)
+    started.append(consumer)
+    throughput = results["throughput"] = {
+        "publish_seconds": round(publish_seconds, 2),
+        **bench_throughput(database, publisher, consumer, args.messages, progress),
+    }
+    print(
+        f"throughput: {throughput['messages']} mutations in {throughput['drain_seconds']} s = "
+        f"{throughput['messages_per_second']} messages/s; consumer CPU "
+        f"{throughput['consumer_cpu_ms_per_message']} ms/message ({throughput['consumer_cpu_share']} of a core)"
+    )
+    for rate in rates:
+        latency = bench_latency(database, publisher, progress, rate=rate, seconds=args.seconds)
+        results["latency"].append(latency)
+        print(
+            f"latency at {latency['achieved_rate']} messages/s for {args.seconds:.0f} s: "
+            f"p50 {latency['p50_seconds']} s, p95 {latency['p95_seconds']} s, p99 {latency['p99_seconds']} s, "
+            f"max {latency['max_seconds']} s (target p95 < {TARGET_P95_SECONDS} s at 100 messages/s)"
+        )
 
 
 if __name__ == "__main__":

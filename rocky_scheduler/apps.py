@@ -22,7 +22,7 @@ class RockySchedulerConfig(AppConfig):
 
         if sys.argv[1:2] == ["qcluster"] and multiprocessing.parent_process() is None:
             # Said once by the cluster as it starts, not by each minute's ingest run.
-            from rocky_scheduler.ingest.consumer import log_ingest_setup
+            from rocky_scheduler.ingest.connection import log_ingest_setup
 
             log_ingest_setup()
 

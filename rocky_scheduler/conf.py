@@ -83,6 +83,9 @@ DEFAULTS: dict[str, Any] = {
     # The AMQP consumer job runs this long; django-q2 starts one a minute, so runs overlap.
     "INGEST_RUN_SECONDS": 90,
     "INGEST_PREFETCH": 50,
+    # Messages ingested per transaction (an event storm, issue 16), and how long a batch waits to fill up.
+    "INGEST_BATCH_SIZE": 200,
+    "INGEST_BATCH_WAIT_SECONDS": 0.05,
     "DEAD_LETTER_QUEUE": "rocky_scheduler.dead_letter",
 }
 

@@ -94,6 +94,11 @@ class Catalogue(abc.ABC):
     def record_ooi(self, ooi: OOIInfo) -> OOIInfo | None:
         """Keep the local projection current; returns what was known before (None: new)."""
 
+    def record_oois(self, oois: list[OOIInfo]) -> None:
+        """`record_ooi` for several objects (distinct ones) at once; the embedded catalogue does it in one statement."""
+        for ooi in oois:
+            self.record_ooi(ooi)
+
     @abc.abstractmethod
     def forget_ooi(self, *, organisation: str, primary_key: str) -> None: ...
 

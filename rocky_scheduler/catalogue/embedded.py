@@ -109,6 +109,16 @@ class EmbeddedCatalogue(Catalogue):
         )
         return before
 
+    def record_oois(self, oois: list[OOIInfo]) -> None:
+        if not statements.is_postgresql():
+            super().record_oois(oois)
+            return
+        if statements.ooi_upsert_many(oois, now=timezone.now()) < len(oois):
+            # Some organisation is new: created as record_ooi does, then the statement again (an upsert: harmless).
+            for code in {ooi.organisation for ooi in oois}:
+                Organisation.objects.get_or_create(code=code, defaults={"name": code})
+            statements.ooi_upsert_many(oois, now=timezone.now())
+
     def forget_ooi(self, *, organisation: str, primary_key: str) -> None:
         OOI.objects.filter(organisation__code=organisation, primary_key=primary_key).delete()
 

@@ -53,6 +53,16 @@ _OOI_UPSERT_SQL = f"""
     SELECT upserted.id, before.object_type, before.scan_level FROM upserted LEFT JOIN before ON true
 """  # noqa: S608 - table names from model metadata; values are parameters
 
+# The batch form (an event storm, issue 16): objects not yet known as they were are not read back.
+_OOI_UPSERT_MANY_SQL = f"""
+    INSERT INTO {_OOI} (organisation_id, primary_key, object_type, scan_level, scan_profile_type, modified_at)
+    SELECT o.id, v.primary_key, v.object_type, v.scan_level, '', %s
+      FROM unnest(%s::text[], %s::text[], %s::text[], %s::int[]) AS v (code, primary_key, object_type, scan_level)
+      JOIN {_ORGANISATION} AS o ON o.code = v.code
+    ON CONFLICT (organisation_id, primary_key) DO UPDATE
+       SET object_type = EXCLUDED.object_type, scan_level = EXCLUDED.scan_level, modified_at = EXCLUDED.modified_at
+"""  # noqa: S608 - table names from model metadata; values are parameters
+
 
 def is_postgresql() -> bool:
     """The embedded catalogue's hot writes have a single-statement form on PostgreSQL (these); the ORM elsewhere."""
@@ -86,6 +96,15 @@ def ooi_upsert(ooi: OOIInfo, *, now: datetime.datetime) -> OOIInfo | None:
     return OOIInfo(
         organisation=ooi.organisation, primary_key=ooi.primary_key, object_type=object_type, scan_level=scan_level
     )
+
+
+def ooi_upsert_many(oois: list[OOIInfo], *, now: datetime.datetime) -> int:
+    """Record distinct objects in one statement; how many were written (fewer: an organisation is unknown)."""
+    columns: list[list[str] | list[int]] = [[ooi.organisation for ooi in oois], [ooi.primary_key for ooi in oois]]
+    columns += [[ooi.object_type for ooi in oois], [ooi.scan_level for ooi in oois]]
+    with connection.cursor() as cursor:
+        cursor.execute(_OOI_UPSERT_MANY_SQL, [now, *columns])
+        return cursor.rowcount
 
 
 def plugin_info(

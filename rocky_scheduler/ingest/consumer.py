@@ -1,14 +1,14 @@
 """The RabbitMQ consumer: OpenKAT's `scan_profile_mutations` and `raw_file_received` queues into tasks.
 
-One connection, one channel, a consumer per queue. Every message goes through
-`services.ingest.ingest_message` (the same code path as HTTP ingest) and is acknowledged only after
-that call returned, i.e. after its tasks were committed. What can go wrong with a message, and what
+One connection, one channel, a consumer per queue. Deliveries are collected into batches of up to
+`batch_size` (INGEST_BATCH_SIZE), or whatever arrived within `batch_wait` seconds of the first; a batch goes
+through `services.ingest_batch` (as HTTP ingest of a list does) in one transaction, and its messages are
+acknowledged only after that commit. What can go wrong with a message, and what
 happens then, is `ingest.handling`'s part. A lost broker connection is this loop's: it reconnects with
 exponential backoff (`ingest.connection`); unacked messages go back to their queue and come back flagged
 `redelivered`, which `ingest_message` turns into a no-op when the message was already committed.
 
-A run ends by finishing the messages already delivered to it (acks held back, so the broker sends no
-more) rather than handing them back, because a handed-back message returns flagged `redelivered`.
+A run ends by finishing the messages already delivered to it rather than handing them back (ingest.held_acks).
 
 django-q2 starts `ingest_run` once a minute and each run consumes for INGEST_RUN_SECONDS (90 s by
 default), so consecutive runs overlap and there is no gap. Each queue is consumed exclusively: the
@@ -32,23 +32,17 @@ from pika.exceptions import AMQPError, ChannelClosedByBroker
 from pika.spec import Basic, BasicProperties
 
 from rocky_scheduler.conf import app_settings
-from rocky_scheduler.ingest.connection import backoff_seconds, broker_name, connection_parameters, prepare_channel
-from rocky_scheduler.ingest.handling import ConsumerStats, MessageHandler
-from rocky_scheduler.ingest.held_acks import HeldAcks
-from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS
+from rocky_scheduler.ingest import connection as amqp
+
+# Also importable from here (apps.py, tests), where they were before the batch code made this module too long.
+from rocky_scheduler.ingest.connection import INGEST_QUEUES, LOG_NO_AMQP_URL, log_ingest_setup  # noqa: F401
+from rocky_scheduler.ingest.handling import ConsumerStats, Delivery, MessageHandler
+from rocky_scheduler.ingest.held_acks import HeldAcks, PendingBatch
 
 logger = logging.getLogger(__name__)
 
-# AMQP queue name -> message kind (the `queue` argument of ingest_message). OpenKAT's names by default.
-INGEST_QUEUES: Mapping[str, str] = {
-    SCAN_PROFILE_MUTATIONS: SCAN_PROFILE_MUTATIONS,
-    RAW_FILE_RECEIVED: RAW_FILE_RECEIVED,
-}
-
 UNKNOWN_KIND = "queue {queue!r} maps to {kind!r}, which is not one of {kinds}"
 
-LOG_NO_AMQP_URL = "ingest: AMQP_URL is not set: no RabbitMQ ingestion (HTTP ingest still works)"
-LOG_AMQP_MODE = "ingest: consuming %s from RabbitMQ at %s, in runs of %.0f s"
 LOG_START = "ingest: consuming %s from %s for %.0f s"
 LOG_DONE = "ingest: run finished: %s"
 LOG_CONNECTION_LOST = "ingest: broker connection to %s lost or refused (%s: %s); retrying in %.1f s"
@@ -92,14 +86,17 @@ class AmqpConsumer:
         monotonic: Callable[[], float] = time.monotonic,
         connection_name: str | None = None,
         after_commit_before_ack: AfterCommit | None = None,
+        batch_size: int | None = None,
+        batch_wait: float | None = None,
     ) -> None:
         self.queues = dict(queues) if isinstance(queues, Mapping) else {name: name for name in queues}
         for queue, kind in self.queues.items():
             if kind not in INGEST_QUEUES.values():
                 raise ValueError(UNKNOWN_KIND.format(queue=queue, kind=kind, kinds=sorted(INGEST_QUEUES.values())))
-        self.parameters = connection_parameters(url, connection_name=connection_name)
+        self.parameters = amqp.connection_parameters(url, connection_name=connection_name)
         self.run_seconds = run_seconds
         self.prefetch = prefetch
+        self._pending = PendingBatch.within(batch_size, batch_wait, prefetch=prefetch, monotonic=monotonic)
         self.dead_letter_queue = dead_letter_queue
         self.stats = ConsumerStats()
         self._handler = MessageHandler(
@@ -123,7 +120,7 @@ class AmqpConsumer:
 
     @property
     def broker(self) -> str:
-        return broker_name(self.parameters)
+        return amqp.broker_name(self.parameters)
 
     def stop(self) -> None:
         """Ask `run()` to return after the message in hand (safe from another thread or a signal handler)."""
@@ -140,6 +137,8 @@ class AmqpConsumer:
             self._reconnect_requested = False
             self._draining = False
             self._held_acks = HeldAcks(self.queues)
+            # Deliveries of a closed channel cannot be acked: the broker has requeued them.
+            self._pending.take()
             try:
                 connection = self._connect(self.parameters)
                 self._open_channel(connection)
@@ -157,14 +156,14 @@ class AmqpConsumer:
                     continue
                 self._failures += 1
                 logger.warning(
-                    LOG_CONNECTION_LOST, self.broker, type(error).__name__, error, backoff_seconds(self._failures)
+                    LOG_CONNECTION_LOST, self.broker, type(error).__name__, error, amqp.backoff_seconds(self._failures)
                 )
             except Exception:
                 # Never a crashed consumer: whatever this is, the broker keeps the messages we did not ack.
                 self._failures += 1
-                logger.exception(LOG_LOOP_ERROR, backoff_seconds(self._failures))
+                logger.exception(LOG_LOOP_ERROR, amqp.backoff_seconds(self._failures))
             finally:
-                self._close(connection)
+                amqp.close_quietly(connection)
             if self._reconnect_requested:
                 self._failures += 1
             self._back_off(deadline)
@@ -177,7 +176,8 @@ class AmqpConsumer:
 
     def _open_channel(self, connection: BlockingConnection) -> None:
         self._channel = channel = connection.channel()
-        prepare_channel(channel, queues=self.queues, dead_letter_queue=self.dead_letter_queue, prefetch=self.prefetch)
+        dead_letter, prefetch = self.dead_letter_queue, self.prefetch
+        amqp.prepare_channel(channel, queues=self.queues, dead_letter_queue=dead_letter, prefetch=prefetch)
         channel.add_on_cancel_callback(self._on_cancelled_by_broker)
         self._consumer_tags = [
             channel.basic_consume(
@@ -188,7 +188,11 @@ class AmqpConsumer:
 
     def _consume(self, connection: BlockingConnection, deadline: float) -> None:
         while not self._finished(deadline) and not self._reconnect_requested:
-            connection.process_data_events(time_limit=max(0.0, min(POLL_SECONDS, deadline - self._monotonic())))
+            limit = self._pending.time_limit(min(POLL_SECONDS, deadline - self._monotonic()))
+            # Returns as soon as deliveries were dispatched, so a batch waits at most batch_wait for company.
+            connection.process_data_events(time_limit=limit)
+            if self._pending.due():
+                self._flush()
             if not self._reconnect_requested:
                 # A poll without a database error: the next failure starts the backoff from the bottom again.
                 self._failures = 0
@@ -201,8 +205,10 @@ class AmqpConsumer:
         while not self._reconnect_requested and self._monotonic() < give_up_at:
             delivered = self._deliveries
             connection.process_data_events(time_limit=DRAIN_QUIET_SECONDS)
+            self._flush()
             if self._deliveries == delivered and not self._held_acks.deliveries_owed(self._channel, self.prefetch):
                 break
+        self._flush()
         for tag in self._consumer_tags:
             # Anything still arriving before the broker confirms the cancel is handed back by pika (unprocessed).
             self._channel.basic_cancel(tag)
@@ -233,20 +239,32 @@ class AmqpConsumer:
             # Checked here, not only between polls: under a backlog every ack pulls in the next delivery
             # and one poll never returns. Holding acks from now on lets it return (see _drain).
             self._draining = True
-        if not self._handler.handle(channel, queue, kind, method, properties, body):
+        if self._pending.add(Delivery(queue, kind, method, properties, body)):
+            self._flush()
+
+    def _flush(self) -> None:
+        """Ingest the pending batch in one transaction; ack (or hold) what it committed."""
+        if not self._pending.deliveries or self._reconnect_requested or self._channel is None:
             return
+        channel, batch = self._channel, self._pending.take()
+        committed = self._handler.handle_batch(channel, batch)
         if self._after_commit_before_ack is not None:
-            self._after_commit_before_ack(queue, body)
+            for delivery in committed:
+                self._after_commit_before_ack(delivery.queue, delivery.body)
         if self._draining:
-            self._held_acks.hold(queue, method.delivery_tag)
+            for delivery in committed:
+                self._held_acks.hold(delivery.queue, delivery.method.delivery_tag)
             return
-        channel.basic_ack(delivery_tag=method.delivery_tag)
-        self.stats.processed += 1
+        if committed:
+            # Every earlier delivery of this channel is settled (the batch holds all that were pending, and the
+            # handler acked or nacked the rest): one ack covers the batch.
+            channel.basic_ack(delivery_tag=committed[-1].method.delivery_tag, multiple=True)
+            self.stats.processed += len(committed)
 
     def _back_off(self, deadline: float) -> None:
         if self._failures == 0 or self._finished(deadline):
             return
-        self._wait(min(backoff_seconds(self._failures), deadline - self._monotonic()))
+        self._wait(min(amqp.backoff_seconds(self._failures), deadline - self._monotonic()))
 
     def _wait(self, remaining: float) -> None:
         # In slices, so stop() is honoured within POLL_SECONDS even during a long backoff.
@@ -254,16 +272,6 @@ class AmqpConsumer:
             step = min(POLL_SECONDS, remaining)
             self._sleep(step)
             remaining -= step
-
-    @staticmethod
-    def _close(connection: BlockingConnection | None) -> None:
-        if connection is None or not connection.is_open:
-            return
-        try:
-            # Unacked messages go back to their queues (flagged redelivered) when the connection closes.
-            connection.close()
-        except (AMQPError, OSError):
-            pass
 
 
 def ingest_run() -> dict[str, int] | None:
@@ -276,20 +284,10 @@ def ingest_run() -> dict[str, int] | None:
     consumer = AmqpConsumer(
         url,
         run_seconds=app_settings.INGEST_RUN_SECONDS,
-        prefetch=app_settings.INGEST_PREFETCH,
+        prefetch=amqp.ingest_prefetch(),
         dead_letter_queue=app_settings.DEAD_LETTER_QUEUE,
     )
     try:
         return asdict(consumer.run())
     finally:
         close_old_connections()
-
-
-def log_ingest_setup() -> None:
-    """One line when the cluster starts: how events reach this scheduler (RabbitMQ, or HTTP ingest only)."""
-    url = app_settings.AMQP_URL
-    if not url:
-        logger.info(LOG_NO_AMQP_URL)
-        return
-    broker = broker_name(pika.URLParameters(url))
-    logger.info(LOG_AMQP_MODE, ", ".join(INGEST_QUEUES), broker, app_settings.INGEST_RUN_SECONDS)

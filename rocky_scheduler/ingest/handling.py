@@ -1,14 +1,15 @@
-"""What the consumer does with one message: ingest it, or dead-letter, requeue or put it back, and why.
+"""What the consumer does with a batch of messages: ingest them, or dead-letter, requeue or put back, and why.
 
-`AmqpConsumer` (ingest.consumer) owns the connection, the channel and the run's end; it hands every
-delivery to `MessageHandler.handle`, which settles whatever cannot be acked as committed and says whether
-the message's tasks were committed (the consumer then acks, or holds the ack back while draining).
+`AmqpConsumer` (ingest.consumer) owns the connection, the channel and the run's end; it hands a batch of
+deliveries to `MessageHandler.handle_batch`, which ingests them in one transaction, settles whatever cannot
+be acked as committed and returns the ones whose tasks were committed (the consumer then acks them, or holds
+the acks back while draining).
 What can go wrong with a message, and what happens:
 
 - a malformed message (not UTF-8, not JSON, refused by the parser): republished, with the reason
   and the source queue in its headers, to our durable dead-letter queue (with a publisher confirm),
   then acked; the consumer carries on with the next message;
-- the database is unreachable: nack the message with requeue, let Django drop the broken
+- the database is unreachable: nack the batch with requeue, let Django drop the broken
   connection, close the broker connection (the broker requeues the other prefetched messages) and
   back off before trying again;
 - KATalogus or Octopoes does not answer (the OpenKAT catalogue's CatalogueUnavailable): the same,
@@ -24,7 +25,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import close_old_connections
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
 
@@ -32,7 +33,7 @@ from rocky_scheduler.catalogue.base import CatalogueUnavailable
 from rocky_scheduler.errors import InvalidInput, ObjectNotConfirmed
 from rocky_scheduler.ingest.bodies import MalformedBody, decode_body
 from rocky_scheduler.ingest.dead_letter import OBJECT_RETRIES_HEADER, dead_letter_publish, republish
-from rocky_scheduler.services.ingest import ingest_message
+from rocky_scheduler.services.ingest_batch import CONNECTION_ERRORS, BatchMessage, ingest_batch
 
 logger = logging.getLogger(__name__)
 
@@ -65,85 +66,103 @@ def object_retries(properties: BasicProperties) -> int:
     return retries if isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0 else 0
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One message as the broker delivered it, with the kind of the queue it came from."""
+
+    queue: str
+    kind: str
+    method: Basic.Deliver
+    properties: BasicProperties
+    body: bytes
+
+
 class MessageHandler:
-    """Ingests one delivery at a time for a consumer; `request_reconnect` asks its loop to back off."""
+    """Ingests a batch of deliveries for a consumer; `request_reconnect` asks its loop to back off."""
 
     def __init__(self, *, stats: ConsumerStats, dead_letter_queue: str, request_reconnect: Callable[[], None]) -> None:
         self.stats = stats
         self.dead_letter_queue = dead_letter_queue
         self._request_reconnect = request_reconnect
 
-    def handle(
-        self,
-        channel: BlockingChannel,
-        queue: str,
-        kind: str,
-        method: Basic.Deliver,
-        properties: BasicProperties,
-        body: bytes,
-    ) -> bool:
-        """True when the message's tasks were committed (the caller acks); False when it was settled here."""
+    def handle_batch(self, channel: BlockingChannel, deliveries: list[Delivery]) -> list[Delivery]:
+        """The deliveries whose tasks were committed (the caller acks them); every other one is settled here.
+
+        One transaction for the batch (services.ingest_batch), so its dead letters and retries are published
+        after the commit and before their acks: a crash in between redelivers them, and they fail again.
+        """
+        decoded: list[tuple[Delivery, BatchMessage]] = []
+        for delivery in deliveries:
+            try:
+                payload = decode_body(delivery.body)
+            except MalformedBody as error:
+                self._dead_letter(channel, delivery, reason=str(error))
+                continue
+            decoded.append((delivery, BatchMessage(delivery.kind, payload, bool(delivery.method.redelivered))))
+        if not decoded:
+            return []
         try:
-            ingest_message(queue=kind, payload=decode_body(body), redelivered=bool(method.redelivered))
-        except (MalformedBody, InvalidInput) as error:
-            self._dead_letter(channel, queue, method, properties, body, reason=str(error))
-            return False
-        except (OperationalError, InterfaceError) as error:
+            results = ingest_batch([message for _, message in decoded])
+        except CONNECTION_ERRORS as error:
             self.stats.database_errors += 1
-            logger.warning(LOG_DATABASE_ERROR, queue, type(error).__name__, error)
-            # Drops the broken connection so the next message gets a fresh one.
+            logger.warning(LOG_DATABASE_ERROR, decoded[0][0].queue, type(error).__name__, error)
+            # Drops the broken connection so the next batch gets a fresh one; the whole batch waits in its queue.
             close_old_connections()
-            channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
+            for delivery, _ in decoded:
+                channel.basic_nack(delivery_tag=delivery.method.delivery_tag, requeue=True)
             self._request_reconnect()
-            return False
-        except CatalogueUnavailable as error:
+            return []
+        committed = []
+        for (delivery, _), result in zip(decoded, results, strict=True):
+            if result.outcome is not None:
+                committed.append(delivery)
+            elif result.error is None:
+                # Not attempted: the batch stopped at a catalogue outage before it. It waits in its queue.
+                channel.basic_nack(delivery_tag=delivery.method.delivery_tag, requeue=True)
+            else:
+                self._settle(channel, delivery, result.error)
+        return committed
+
+    def _settle(self, channel: BlockingChannel, delivery: Delivery, error: Exception) -> None:
+        """A message whose processing raised `error` (its effects rolled back): dead-letter, requeue or retry."""
+        queue, method, properties, body = delivery.queue, delivery.method, delivery.properties, delivery.body
+        if isinstance(error, InvalidInput):
+            self._dead_letter(channel, delivery, reason=str(error))
+        elif isinstance(error, CatalogueUnavailable):
             # KATalogus or Octopoes is down: the event waits in its queue (not with the dead letters) and the
             # reconnect backoff spaces the attempts, so an outage costs no events and no busy loop.
             self.stats.catalogue_errors += 1
             logger.warning(LOG_CATALOGUE_ERROR, queue, error)
             channel.basic_nack(delivery_tag=method.delivery_tag, requeue=True)
             self._request_reconnect()
-            return False
-        except ObjectNotConfirmed as error:
+        elif isinstance(error, ObjectNotConfirmed):
             # Once back to the end of the queue (a later delivery may find the object), then the dead letters.
             # A copy with the count in a header rather than a nack: the count survives the end of this run and
             # a change of consumer, and the retry comes after what was queued behind it, not at once.
             retries = object_retries(properties)
             if retries >= OBJECT_RETRIES:
                 reason = OBJECT_STILL_MISSING.format(error=error.message, retries=retries)
-                self._dead_letter(channel, queue, method, properties, body, reason=reason)
-                return False
+                self._dead_letter(channel, delivery, reason=reason)
+                return
             logger.info(LOG_OBJECT_RETRY, queue, error.message)
             headers = {OBJECT_RETRIES_HEADER: retries + 1}
             republish(channel, queue=queue, properties=properties, body=body, headers=headers)
             channel.basic_ack(delivery_tag=method.delivery_tag)
             self.stats.object_retries += 1
-            return False
-        except Exception as error:
-            logger.exception(LOG_UNEXPECTED, queue)
+        else:
+            logger.error(LOG_UNEXPECTED, queue, exc_info=error)
             reason = UNEXPECTED.format(error_type=type(error).__name__, error=error)
-            self._dead_letter(channel, queue, method, properties, body, reason=reason)
-            return False
-        return True
+            self._dead_letter(channel, delivery, reason=reason)
 
-    def _dead_letter(
-        self,
-        channel: BlockingChannel,
-        queue: str,
-        method: Basic.Deliver,
-        properties: BasicProperties,
-        body: bytes,
-        *,
-        reason: str,
-    ) -> None:
-        logger.warning(LOG_DEAD_LETTER, queue, self.dead_letter_queue, reason)
+    def _dead_letter(self, channel: BlockingChannel, delivery: Delivery, *, reason: str) -> None:
+        logger.warning(LOG_DEAD_LETTER, delivery.queue, self.dead_letter_queue, reason)
         dead_letter_publish(
             channel,
             dead_letter_queue=self.dead_letter_queue,
-            source_queue=queue,
-            properties=properties,
-            body=body,
+            source_queue=delivery.queue,
+            properties=delivery.properties,
+            body=delivery.body,
             reason=reason,
         )
-        channel.basic_ack(delivery_tag=method.delivery_tag)
+        channel.basic_ack(delivery_tag=delivery.method.delivery_tag)
         self.stats.dead_lettered += 1

@@ -72,6 +72,11 @@ def ingest_message(
     with transaction.atomic():
         if redelivered and ProcessedMessage.objects.filter(digest=digest).exists():
             return SchedulingOutcome()
-        outcome = HANDLERS[queue](payload, clock)
-        get_store().record_processed_message(digest=digest, queue=queue)
+        return ingest_apply(queue=queue, payload=payload, digest=digest, clock=clock)
+
+
+def ingest_apply(*, queue: str, payload: Any, digest: str, clock: Clock = default_clock) -> SchedulingOutcome:
+    """Schedule what a validated message asks for and record its digest, in the caller's transaction."""
+    outcome = HANDLERS[queue](payload, clock)
+    get_store().record_processed_message(digest=digest, queue=queue)
     return outcome

@@ -64,14 +64,14 @@ def task_push(
     """
     scheduler = scheduler_cache.get(scheduler_id)
     validated = validate_task_data(task_type=scheduler.type, data=data, organisation=organisation)
-    task_uuid = _task_uuid(task_id if task_id is not None else validated.data.get("id")) or uuid.uuid4()
+    task_uuid = parse_task_id(task_id if task_id is not None else validated.data.get("id")) or uuid.uuid4()
     if scheduler.type in CARRIES_DATA_ID:
         # The runner parses `data` as BoefjeMeta/NormalizerMeta, whose `id` is a required UUID: a task pushed
         # without one (Rocky's run_boefje sends null) gets its own id there, so `data.id` always equals `id`.
         validated.data["id"] = str(task_uuid)
     now = clock()
     if priority is None:
-        priority = _rank(scheduler, organisation, validated, now, rank_hints or {})
+        priority = rank_push(scheduler, organisation, validated, now, rank_hints or {})
     priority = check_priority(priority)
 
     siblings = sibling_organisations(scheduler=scheduler, validated=validated, organisation=organisation)
@@ -87,20 +87,7 @@ def task_push(
                 if scheduler.type == TaskType.BOEFJE
                 else None
             )
-        task = Task(
-            id=task_uuid,
-            scheduler_id=scheduler.pk,
-            schedule=schedule,
-            organisation=organisation,
-            priority=priority,
-            status=TaskStatus.QUEUED,
-            type=scheduler.type,
-            hash=validated.hash,
-            data=validated.data,
-            deduplication_key=validated.deduplication_key,
-            created_at=now,
-            modified_at=now,
-        )
+        task = queued_task(task_uuid, scheduler, organisation, priority, validated, now, schedule=schedule)
         return _insert_or_merge(scheduler, task, actor=actor, reason=reason, room_checked=room_checked)
 
     # A group is committed as one: a pop in between would take the original alone, as a group of one.
@@ -109,6 +96,33 @@ def task_push(
         if siblings:
             push_siblings(task=task, organisations=siblings, actor=actor, push=task_push, clock=clock)
     return task
+
+
+def queued_task(
+    task_id: uuid.UUID,
+    scheduler: Scheduler,
+    organisation: str,
+    priority: int,
+    validated: ValidatedData,
+    now: datetime.datetime,
+    *,
+    schedule: Schedule | None = None,
+) -> Task:
+    """The row a push inserts (not saved)."""
+    return Task(
+        id=task_id,
+        scheduler_id=scheduler.pk,
+        schedule=schedule,
+        organisation=organisation,
+        priority=priority,
+        status=TaskStatus.QUEUED,
+        type=scheduler.type,
+        hash=validated.hash,
+        data=validated.data,
+        deduplication_key=validated.deduplication_key,
+        created_at=now,
+        modified_at=now,
+    )
 
 
 class _NowBounded(Exception):
@@ -130,7 +144,7 @@ def _create_within_bound(create: Callable[..., Task], *, scheduler: Scheduler, e
         return create(room_checked=True)
 
 
-def _task_uuid(value: Any) -> uuid.UUID | None:
+def parse_task_id(value: Any) -> uuid.UUID | None:
     if value is None:
         return None
     try:
@@ -139,7 +153,7 @@ def _task_uuid(value: Any) -> uuid.UUID | None:
         raise InvalidInput(TASK_ID_INVALID, field="id") from None
 
 
-def _rank(
+def rank_push(
     scheduler: Scheduler, organisation: str, validated: ValidatedData, now: datetime.datetime, hints: dict[str, Any]
 ) -> int:
     if "last_run_at" not in hints:
@@ -178,6 +192,19 @@ def _check_room(scheduler_id: str) -> None:
 def _schedule_for(
     scheduler: Scheduler, organisation: str, validated: ValidatedData, plugin: PluginInfo | None, now: datetime.datetime
 ) -> Schedule:
+    candidate, known = schedule_candidate(scheduler, organisation, validated, plugin, now)
+    schedule_id = get_store().upsert_schedule(candidate, interval_known=known)
+    return Schedule(pk=schedule_id, scheduler_id=scheduler.pk, hash=validated.hash)
+
+
+def schedule_candidate(
+    scheduler: Scheduler,
+    organisation: str,
+    validated: ValidatedData,
+    plugin: PluginInfo | None,
+    now: datetime.datetime,
+) -> tuple[Schedule, bool]:
+    """The schedule a boefje task's first push creates, and whether its interval is the plugin's current one."""
     # Every boefje task belongs to the schedule of its hash, created on its first push.
     # The schedule keeps the work, not this task's id: each task it queues gets an id of its own.
     data = {key: value for key, value in validated.data.items() if key != "id"}
@@ -194,8 +221,7 @@ def _schedule_for(
         created_at=now,
         modified_at=now,
     )
-    schedule_id = get_store().upsert_schedule(candidate, interval_known=timing.known)
-    return Schedule(pk=schedule_id, scheduler_id=scheduler.pk, hash=validated.hash)
+    return candidate, timing.known
 
 
 def _insert_or_merge(scheduler: Scheduler, task: Task, *, actor: str, reason: str, room_checked: bool) -> Task:

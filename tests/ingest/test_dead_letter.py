@@ -117,6 +117,13 @@ class ExplodingCatalogue(EmbeddedCatalogue):
             raise RuntimeError("the catalogue exploded")
         return super().record_ooi(ooi)
 
+    def record_oois(self, oois: list[OOIInfo]) -> None:
+        # A batch of objects (the consumer's set-based path) with one that explodes fails as a whole.
+        for ooi in oois:
+            if ooi.object_type == "Exploding":
+                raise RuntimeError("the catalogue exploded")
+        super().record_oois(oois)
+
 
 @override_settings(ROCKY_SCHEDULER={"CATALOGUE": f"{__name__}.ExplodingCatalogue"})
 def test_a_message_failing_in_an_unexpected_way_is_dead_lettered_and_the_consumer_carries_on(

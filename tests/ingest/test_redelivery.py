@@ -78,8 +78,9 @@ def test_kill_between_commit_and_ack_schedules_each_hash_once(
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=WAIT_SECONDS)
 
-    # The killed consumer committed one message's tasks but acked nothing: all four are back.
-    assert ProcessedMessage.objects.count() == 1
+    # The killed consumer committed one batch (one message, or with prefetch 10 both queues' messages may have
+    # been in it) but acked nothing: all four are back.
+    assert ProcessedMessage.objects.count() in (1, 2)
     wait_until(
         lambda: all(queue_info(queue)["messages"] == 2 for queue in (queues.mutations, queues.raw_files)),
         what="the broker to requeue the killed consumer's messages",

@@ -9,6 +9,7 @@ from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.models import OOI, PluginEnablement, Task, TaskStatus
 from rocky_scheduler.services import task_pop, task_transition
 from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message
+from rocky_scheduler.services.ingest_batch import BatchMessage, ingest_batch
 from rocky_scheduler.services.scheduling import plugin_set_enabled
 from tests.scheduling.conftest import RAW_FILE_ID, mutation, raw_file
 
@@ -23,8 +24,26 @@ def boefjes_for(pk: str) -> set[str]:
     )
 
 
+# Every rule holds for a message on its own (HTTP ingest of one, the sequential path) and in a batch (the
+# consumer's and HTTP lists' path: a create or update is scheduled set-based there).
+PATHS = {"one message": False, "batch": True}
+_in_batch = {"on": False}
+
+
+@pytest.fixture(autouse=True, params=list(PATHS))
+def ingest_path(request):
+    _in_batch["on"] = PATHS[request.param]
+    yield request.param
+    _in_batch["on"] = False
+
+
 def ingest(message: dict, queue: str = SCAN_PROFILE_MUTATIONS):
-    return ingest_message(queue=queue, payload=message)
+    if not _in_batch["on"]:
+        return ingest_message(queue=queue, payload=message)
+    [result] = ingest_batch([BatchMessage(queue, message)])
+    if result.error is not None:
+        raise result.error
+    return result.outcome
 
 
 def test_level_zero_schedules_nothing_but_is_projected(catalogue):

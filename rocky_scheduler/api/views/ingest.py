@@ -9,7 +9,8 @@ from rocky_scheduler.api.schema import WITH_BODY, errors, extend_schema
 from rocky_scheduler.api.views.base import SchedulerApiView
 from rocky_scheduler.catalogue import CatalogueUnavailable
 from rocky_scheduler.errors import InvalidInput
-from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_message, ingest_validate
+from rocky_scheduler.services.ingest import RAW_FILE_RECEIVED, SCAN_PROFILE_MUTATIONS, ingest_validate
+from rocky_scheduler.services.ingest_batch import BatchMessage, ingest_batch
 from rocky_scheduler.services.scheduling.plugin_sync import parse_plugin_event, plugin_event_apply
 
 MAX_MESSAGES = 1000
@@ -54,8 +55,15 @@ class IngestView(SchedulerApiView):
         # An event makes work for its organisation: the access policy decides, as for a push.
         for organisation in sorted(organisations):
             refuse_unless_may_change(request, organisation)
+        # The consumer's batch path (one transaction, set-based scheduling); all or nothing over HTTP: the first
+        # message that raised rolls the request back and answers for it.
         with transaction.atomic():
-            outcomes = [ingest_message(queue=self.queue, payload=message) for message in messages]
+            results = ingest_batch([BatchMessage(self.queue, message) for message in messages])
+            for result in results:
+                if result.error is not None:
+                    raise result.error
+        # Every message committed (any error raised above), so each has its outcome.
+        outcomes = [result.outcome for result in results if result.outcome is not None]
         return Response(
             {
                 "results": [outcome.as_json() for outcome in outcomes],

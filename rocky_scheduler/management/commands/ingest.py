@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.conf import app_settings
+from rocky_scheduler.ingest.connection import ingest_prefetch
 from rocky_scheduler.ingest.consumer import AmqpConsumer
 from rocky_scheduler.management.base import TranslatedCommand
 
@@ -40,7 +41,7 @@ class Command(TranslatedCommand):
         consumer = AmqpConsumer(
             url,
             run_seconds=seconds or math.inf,
-            prefetch=app_settings.INGEST_PREFETCH,
+            prefetch=ingest_prefetch(),
             dead_letter_queue=app_settings.DEAD_LETTER_QUEUE,
         )
         # Finish the messages in hand and close the connection, rather than dying mid-message.

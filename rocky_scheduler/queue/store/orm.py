@@ -75,6 +75,14 @@ class OrmTaskStore:
             return InsertOutcome.CONFLICT
         return InsertOutcome.INSERTED
 
+    def insert_many(self, tasks: list[Task], *, actor: str) -> list[InsertOutcome]:
+        """`insert` for each task of one scheduler (room not checked), in one call: PostgreSQL's is one statement."""
+        return [self.insert(task, actor=actor, room_checked=False) for task in tasks]
+
+    def upsert_schedules(self, schedules: list[Schedule], *, interval_known: bool = False) -> list[uuid.UUID]:
+        """`upsert_schedule` for each schedule (one statement on PostgreSQL)."""
+        return [self.upsert_schedule(schedule, interval_known=interval_known) for schedule in schedules]
+
     def upsert_schedule(self, schedule: Schedule, *, interval_known: bool = False) -> uuid.UUID:
         """The id of the schedule with this hash, inserting `schedule` when there is none.
 
@@ -249,9 +257,23 @@ class OrmTaskStore:
         last_disable = disables.values_list("actor", flat=True).first()
         return last_run_at, schedule.descheduled_at is not None or last_disable != automatic_actor
 
+    def boefje_run_states(
+        self, *, scheduler_id: str, hashes: list[str], automatic_actor: str
+    ) -> dict[str, tuple[datetime.datetime | None, bool]]:
+        """`boefje_run_state` for each hash (one statement on PostgreSQL)."""
+        return {
+            hash_: self.boefje_run_state(scheduler_id=scheduler_id, hash=hash_, automatic_actor=automatic_actor)
+            for hash_ in hashes
+        }
+
     # --- ingestion ledger -------------------------------------------------------------------------------------
 
     def record_processed_message(self, *, digest: str, queue: str) -> None:
         """Remember a message as processed, so its redelivery schedules nothing again."""
         defaults = {"queue": queue, "processed_at": timezone.now()}
         ProcessedMessage.objects.update_or_create(digest=digest, defaults=defaults)
+
+    def record_processed_messages(self, messages: list[tuple[str, str]]) -> None:
+        """`record_processed_message` for each (digest, queue) (one statement on PostgreSQL)."""
+        for digest, queue in messages:
+            self.record_processed_message(digest=digest, queue=queue)

@@ -26,7 +26,7 @@ from rocky_scheduler.models import (
     TaskEvent,
     TaskStatus,
 )
-from rocky_scheduler.queue.store import postgresql_claim
+from rocky_scheduler.queue.store import postgresql_bulk, postgresql_claim
 from rocky_scheduler.queue.store.deadlines import REASON_FINISHED, cron_step, grace_period
 from rocky_scheduler.queue.store.machine import allowed_from, lease_mode, refusal
 from rocky_scheduler.queue.store.orm import OrmTaskStore
@@ -139,6 +139,20 @@ class PostgresqlTaskStore(OrmTaskStore):
             return InsertOutcome.BOUNDED
         return InsertOutcome.CONFLICT
 
+    def insert_many(self, tasks: list[Task], *, actor: str) -> list[InsertOutcome]:
+        if not tasks:
+            return []
+        return postgresql_bulk.insert_many(tasks, actor=actor, kind=TaskEvent.Kind.CREATED.value)
+
+    def upsert_schedules(self, schedules: list[Schedule], *, interval_known: bool = False) -> list[uuid.UUID]:
+        if not schedules:
+            return []
+        found = postgresql_bulk.upsert_schedules(schedules)
+        for schedule in schedules:
+            if interval_known and found[schedule.hash][1] != (schedule.interval or None):
+                self._refresh_interval(schedule)
+        return [found[schedule.hash][0] for schedule in schedules]
+
     def upsert_schedule(self, schedule: Schedule, *, interval_known: bool = False) -> uuid.UUID:
         values = db_values(schedule, _SCHEDULE_FIELDS)
         params = {f"schedule_{field.attname}": value for field, value in zip(_SCHEDULE_FIELDS, values, strict=True)}
@@ -224,6 +238,22 @@ class PostgresqlTaskStore(OrmTaskStore):
             cursor.execute(_RUN_STATE_SQL, params)
             last_run_at, held = cursor.fetchone()
         return last_run_at, bool(held)
+
+    def boefje_run_states(
+        self, *, scheduler_id: str, hashes: list[str], automatic_actor: str
+    ) -> dict[str, tuple[datetime.datetime | None, bool]]:
+        params = {
+            "hashes": hashes,
+            "scheduler_id": scheduler_id,
+            "completed": TaskStatus.COMPLETED.value,
+            "disabled": ScheduleEvent.Kind.DISABLED.value,
+            "automatic_actor": automatic_actor,
+        }
+        return postgresql_bulk.run_states(_RUN_STATE_SQL, params) if hashes else {}
+
+    def record_processed_messages(self, messages: list[tuple[str, str]]) -> None:
+        if messages:
+            postgresql_bulk.record_processed_messages(messages)
 
     def record_processed_message(self, *, digest: str, queue: str) -> None:
         # One statement instead of update_or_create's select, savepoints and insert: this runs for every message.
