@@ -84,6 +84,9 @@ DEFAULTS: dict[str, Any] = {
     "INGEST_RUN_SECONDS": 90,
     "INGEST_PREFETCH": 50,
     "DEAD_LETTER_QUEUE": "rocky_scheduler.dead_letter",
+    # Lists, queue sizes, the dashboard and the admin count exactly up to this many rows and give PostgreSQL's
+    # estimate above it, marked as such (rocky_scheduler.counting). The maxsize bound is always exact.
+    "EXACT_COUNT_UP_TO": 10_000,
 }
 
 
