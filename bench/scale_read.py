@@ -141,8 +141,15 @@ def capture(request: Callable[[], Any]) -> tuple[Any, list[Captured]]:
 
 
 def _is_full_count(query: Captured) -> bool:
+    # A COUNT over `(SELECT ... LIMIT n)` (rocky_scheduler.counting's bounded count) reads at most n rows.
     tables = _TABLE.findall(query.sql)
-    return bool(_COUNT.match(query.sql)) and " WHERE " not in query.sql.upper() and any(t in _BIG for t in tables)
+    sql = query.sql.upper()
+    return (
+        bool(_COUNT.match(query.sql))
+        and " WHERE " not in sql
+        and " LIMIT " not in sql
+        and any(t in _BIG for t in tables)
+    )
 
 
 def explain(query: Captured) -> str:

@@ -87,6 +87,9 @@ DEFAULTS: dict[str, Any] = {
     "INGEST_BATCH_SIZE": 200,
     "INGEST_BATCH_WAIT_SECONDS": 0.05,
     "DEAD_LETTER_QUEUE": "rocky_scheduler.dead_letter",
+    # Lists, queue sizes, the dashboard and the admin count exactly up to this many rows and give PostgreSQL's
+    # estimate above it, marked as such (rocky_scheduler.counting). The maxsize bound is always exact.
+    "EXACT_COUNT_UP_TO": 10_000,
 }
 
 

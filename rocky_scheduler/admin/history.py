@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rocky_scheduler.admin.common import RefuseNulQueryMixin, exact_time, id_prefix_q
 from rocky_scheduler.admin.filters import ToStatusFilter
+from rocky_scheduler.admin.paging import EstimatingPaginator
 from rocky_scheduler.admin.scoping import OrganisationScopedAdmin
 from rocky_scheduler.models import TaskEvent
 
@@ -28,6 +29,7 @@ class TaskEventAdmin(OrganisationScopedAdmin[TaskEvent], RefuseNulQueryMixin[Tas
     search_fields = ("actor", "reason")
     search_help_text = _("Task id or its first characters, organisation code, actor (user:name, system:...) or reason.")
     show_full_result_count = False
+    paginator = EstimatingPaginator
     list_per_page = 100
     ordering = ("-at", "-id")
     readonly_fields = (

@@ -32,6 +32,7 @@ from rocky_scheduler.admin.common import (
     user_has,
 )
 from rocky_scheduler.admin.filters import OrganisationFilter
+from rocky_scheduler.admin.paging import EstimatingPaginator
 from rocky_scheduler.admin.schedule_forms import ScheduleEventInline, ScheduleForm
 from rocky_scheduler.admin.scoping import OrganisationScopedAdmin
 from rocky_scheduler.errors import SchedulerError
@@ -68,6 +69,7 @@ class ScheduleAdmin(OrganisationScopedAdmin[Schedule], RefuseNulQueryMixin[Sched
         "Schedule id or its first characters, organisation code, hash (or its readable identity), OOI or plugin id."
     )
     show_full_result_count = False
+    paginator = EstimatingPaginator
     list_per_page = 100
     actions = ("enable", "disable", "run_now")
     inlines = (ScheduleEventInline,)

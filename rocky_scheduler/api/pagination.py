@@ -1,13 +1,17 @@
 """OpenKAT's page shape: `{count, next, previous, results}` with absolute links, `limit` and `offset`."""
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from rocky_scheduler.counting import bounded_count
 from rocky_scheduler.errors import InvalidInput
 
 DEFAULT_LIMIT = 10
@@ -16,6 +20,26 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 2**63 - 1
 LIMIT_INVALID = _("limit must be an integer between 0 and {maximum}.")
 OFFSET_INVALID = _("offset must be an integer between 0 and {maximum}.")
+# Present when a count in the body is PostgreSQL's estimate rather than exact (rocky_scheduler.counting): on a
+# page its value is `count`; on queue sizes, the ids of the schedulers whose size is estimated.
+COUNT_ESTIMATED_HEADER = "X-Count-Estimated"
+COUNT_ESTIMATED = "count"
+COUNT_ESTIMATED_PARAMETER = OpenApiParameter(
+    COUNT_ESTIMATED_HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    response=[200],
+    description=(
+        "`count` when more rows match than are counted exactly (10,000 by default) and `count` is PostgreSQL's "
+        "estimate; absent when `count` is exact."
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    body: dict[str, Any]
+    count_estimated: bool
 
 
 def _int_param(params: Mapping[str, Any], name: str, default: int, maximum: int | None, message: str) -> int:
@@ -38,20 +62,34 @@ def page_window(params: Mapping[str, Any]) -> tuple[int, int]:
     return limit, offset
 
 
-def page_of(queryset: QuerySet, serialize: Callable[[Any], dict], *, limit: int, offset: int) -> dict[str, Any]:
-    """One page without links (`next`, `previous` None); `limit=0` answers the count alone."""
-    count = queryset.count()
+def counted_page(queryset: QuerySet, serialize: Callable[[Any], dict], *, limit: int, offset: int) -> Page:
+    """One page without links (`next`, `previous` None); `limit=0` answers the count alone.
+
+    The count is exact up to the count bound and PostgreSQL's estimate above it (rocky_scheduler.counting):
+    never a COUNT of a whole big table on the request path."""
+    count = bounded_count(queryset)
     results = [serialize(item) for item in queryset[offset : offset + limit]] if limit else []
-    return {"count": count, "next": None, "previous": None, "results": results}
+    body = {"count": count.value, "next": None, "previous": None, "results": results}
+    return Page(body=body, count_estimated=count.estimated)
 
 
-def paginate(request: Request, queryset: QuerySet, serialize: Callable[[Any], dict]) -> dict[str, Any]:
-    """`limit=0` answers the count alone."""
+def page_of(queryset: QuerySet, serialize: Callable[[Any], dict], *, limit: int, offset: int) -> dict[str, Any]:
+    """counted_page's body alone (the in-process client answers the same shape as the API)."""
+    return counted_page(queryset, serialize, limit=limit, offset=offset).body
+
+
+def paginated_response(request: Request, queryset: QuerySet, serialize: Callable[[Any], dict]) -> Response:
+    """OpenKAT's page, with `X-Count-Estimated: count` when its count is an estimate; `limit=0`: the count alone."""
     limit, offset = page_window(request.query_params)
-    page = page_of(queryset, serialize, limit=limit, offset=offset)
-    if limit == 0:
-        return page
-    count = page["count"]
+    page = counted_page(queryset, serialize, limit=limit, offset=offset)
+    body = page.body if limit == 0 else {**page.body, **_links(request, page.body["count"], limit, offset)}
+    response = Response(body)
+    if page.count_estimated:
+        response[COUNT_ESTIMATED_HEADER] = COUNT_ESTIMATED
+    return response
+
+
+def _links(request: Request, count: int, limit: int, offset: int) -> dict[str, str | None]:
     url = request.build_absolute_uri()
     next_url = replace_query_param(url, "offset", offset + limit) if offset + limit < count else None
     if offset <= 0:
@@ -62,4 +100,4 @@ def paginate(request: Request, queryset: QuerySet, serialize: Callable[[Any], di
         previous_url = replace_query_param(url, "offset", offset - limit)
     if next_url:
         next_url = replace_query_param(next_url, "limit", limit)
-    return {**page, "next": next_url, "previous": previous_url}
+    return {"next": next_url, "previous": previous_url}

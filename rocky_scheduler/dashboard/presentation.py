@@ -32,8 +32,9 @@ def _externals(externals: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def format_count(value: int) -> str:
-    return f"{value:,}"
+def format_count(value: int, *, estimated: bool = False) -> str:
+    # An estimate (rocky_scheduler.counting) reads "≈ 1,234,567": the page says which numbers are not exact.
+    return f"≈ {value:,}" if estimated else f"{value:,}"
 
 
 def format_age(seconds: float | None) -> str:
@@ -93,13 +94,15 @@ def _scheduler(summary: SchedulerSummary, now: datetime.datetime, changelist: st
         "maxsize": summary.maxsize,
         "maxsize_display": format_count(summary.maxsize) if summary.maxsize else gettext("unbounded"),
         "queued": queued,
-        "queued_display": format_count(queued),
+        "queued_estimated": TaskStatus.QUEUED in summary.estimated,
+        "queued_display": format_count(queued, estimated=TaskStatus.QUEUED in summary.estimated),
         "statuses": [
             {
                 "status": status,
                 "status_label": status_label(status),
                 "count": count,
-                "count_display": format_count(count),
+                "estimated": status in summary.estimated,
+                "count_display": format_count(count, estimated=status in summary.estimated),
                 "alert": bool(count) and status in ALERT_STATUSES,
                 "url": _changelist(changelist, scheduler__id__exact=summary.id, status__exact=status),
             }

@@ -1,15 +1,17 @@
-"""Reads behind the dashboard. Each part is one aggregate query, so the page costs the same number of
-queries with ten tasks or ten million; lists are capped and carry only the columns they show."""
+"""Reads behind the dashboard. Each part is a fixed number of queries, each bounded: the page costs the same
+with ten tasks or ten million. Counts are exact up to the count bound and PostgreSQL's estimate above it
+(rocky_scheduler.counting), and say which; lists are capped and carry only the columns they show."""
 
 import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, TruncMinute
 
 from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope
+from rocky_scheduler.counting import BoundedCount, counted_or_estimated, exact_count_bound, limited_rows
 from rocky_scheduler.models import Scheduler, Task, TaskEvent, TaskStatus
 from rocky_scheduler.models.tasks import LEASED_STATUSES
 
@@ -41,6 +43,8 @@ class SchedulerSummary:
     paused: bool
     maxsize: int
     depth: dict[str, int]
+    # The statuses whose depth is an estimate (more than the count bound).
+    estimated: set[str] = field(default_factory=set)
     stuck: int = 0
     oldest_queued_at: datetime.datetime | None = None
     # Per minute of the chart window, oldest first.
@@ -95,19 +99,7 @@ def dashboard_snapshot(
     tasks of the organisations in `scope` (the viewer's, rocky_scheduler.access)."""
     start = chart_start(now=now, hours=hours)
     minutes = hours * 60
-    schedulers = {
-        row["id"]: SchedulerSummary(
-            id=row["id"],
-            type=row["type"],
-            paused=row["paused"],
-            maxsize=row["maxsize"],
-            depth=dict.fromkeys(STATUS_VALUES, 0),
-            pushes=[0] * minutes,
-            pops=[0] * minutes,
-        )
-        for row in Scheduler.objects.order_by("id").values("id", "type", "paused", "maxsize")
-    }
-    _add_depth(schedulers, now, scope)
+    schedulers = _summaries(now, minutes, scope)
     _add_throughput(schedulers, start, minutes, scope)
     return DashboardSnapshot(
         now=now,
@@ -120,26 +112,48 @@ def dashboard_snapshot(
     )
 
 
-def _add_depth(schedulers: dict[str, SchedulerSummary], now: datetime.datetime, scope: OrganisationScope) -> None:
-    # One pass over the (scheduler, status) index gives depth, stuck leases and the oldest queued task.
+def _summaries(now: datetime.datetime, minutes: int, scope: OrganisationScope) -> dict[str, SchedulerSummary]:
+    # One query: each scheduler with, per status, a bounded count (a range of the (scheduler, status) index, at
+    # most the count bound of it, estimated above: rocky_scheduler.counting) and its oldest queued task (one step
+    # into `task_queued_oldest`); then the expired leases (the small `task_lease_expiry` index). A GROUP BY over
+    # every task read 11M rows.
+    bound = exact_count_bound()
+    tasks = scope.filter(Task.objects.all())
+    depth = {
+        f"depth_{index}": BoundedCount(limited_rows(tasks.filter(scheduler_id=OuterRef("id"), status=status), bound))
+        for index, status in enumerate(STATUS_VALUES)
+    }
+    queued = tasks.filter(scheduler_id=OuterRef("id"), status=TaskStatus.QUEUED).order_by("created_at")
     rows = (
-        scope.filter(Task.objects.all())
-        .values("scheduler_id", "status")
-        .annotate(
-            count=Count("id"),
-            stuck=Count("id", filter=Q(status__in=LEASED_STATUSES, lease_expires_at__lt=now)),
-            oldest=Min("created_at", filter=Q(status=TaskStatus.QUEUED)),
-        )
-        .order_by()
+        Scheduler.objects.order_by("id")
+        .annotate(**depth, oldest=Subquery(queued.values("created_at")[:1]))
+        .values("id", "type", "paused", "maxsize", "oldest", *depth)
     )
+    schedulers = {}
     for row in rows:
-        summary = schedulers.get(row["scheduler_id"])
-        if summary is None:
-            continue
-        summary.depth[row["status"]] = summary.depth.get(row["status"], 0) + row["count"]
-        summary.stuck += row["stuck"]
-        if row["status"] == TaskStatus.QUEUED:
-            summary.oldest_queued_at = row["oldest"]
+        summary = SchedulerSummary(
+            id=row["id"],
+            type=row["type"],
+            paused=row["paused"],
+            maxsize=row["maxsize"],
+            depth={},
+            oldest_queued_at=row["oldest"],
+            pushes=[0] * minutes,
+            pops=[0] * minutes,
+        )
+        for index, status in enumerate(STATUS_VALUES):
+            counted = counted_or_estimated(
+                tasks.filter(scheduler_id=row["id"], status=status), row[f"depth_{index}"], bound
+            )
+            summary.depth[status] = counted.value
+            if counted.estimated:
+                summary.estimated.add(status)
+        schedulers[row["id"]] = summary
+    expired = tasks.filter(status__in=LEASED_STATUSES, lease_expires_at__lt=now)
+    for row in expired.values("scheduler_id").annotate(stuck=Count("id")).order_by():
+        if row["scheduler_id"] in schedulers:
+            schedulers[row["scheduler_id"]].stuck = row["stuck"]
+    return schedulers
 
 
 def _add_throughput(
@@ -171,15 +185,17 @@ def top_organisations(
     *, scheduler_ids: list[str], limit: int = TOP_ORGANISATIONS, scope: OrganisationScope = EVERY_ORGANISATION
 ) -> list[OrganisationBacklog]:
     """The organisations with the most queued tasks, with their split over the schedulers."""
-    # Positional aliases: scheduler ids are data, not necessarily valid SQL aliases.
+    # Positional aliases: scheduler ids are data, not necessarily valid SQL aliases. Only the columns of the
+    # `task_queued_per_organisation` index (scheduler, organisation) are read, so it is an index-only scan
+    # of the queue, not of the task table; still one pass over the whole queue (docs/benchmarks/scale.md).
     per_scheduler = {
-        f"queued_{index}": Count("id", filter=Q(scheduler_id=scheduler_id))
+        f"queued_{index}": Count("scheduler_id", filter=Q(scheduler_id=scheduler_id))
         for index, scheduler_id in enumerate(scheduler_ids)
     }
     rows = (
         scope.filter(Task.objects.filter(status=TaskStatus.QUEUED))
         .values("organisation")
-        .annotate(queued=Count("id"), **per_scheduler)
+        .annotate(queued=Count("scheduler_id"), **per_scheduler)
         .order_by("-queued", "organisation")[:limit]
     )
     return [

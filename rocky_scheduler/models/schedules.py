@@ -46,6 +46,10 @@ class Schedule(models.Model):
         indexes = [
             models.Index(fields=["deadline_at"], condition=models.Q(enabled=True), name="schedule_due"),
             models.Index(fields=["scheduler", "organisation"], name="schedule_scheduler_org"),
+            # Lists newest first (/schedules, the admin), whole or by organisation or disabled (migration 0016).
+            models.Index(fields=["created_at"], name="schedule_created_at"),
+            models.Index(fields=["organisation", "created_at"], name="schedule_organisation"),
+            models.Index(fields=["created_at"], condition=models.Q(enabled=False), name="schedule_disabled"),
         ]
 
     def __str__(self) -> str:

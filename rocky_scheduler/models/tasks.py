@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,6 +115,26 @@ class Task(models.Model):
             models.Index(fields=["scheduler", "modified_at"], name="task_scheduler_activity"),
             models.Index(fields=["organisation", "created_at"], name="task_organisation"),
             models.Index(fields=["hash"], name="task_hash"),
+            # Reads at scale (migration 0016, docs/benchmarks/scale.md). The API's `input_ooi` filter and the
+            # admin search compare `data -> 'input_ooi'` (Django's JSON exact lookup): the same expression here.
+            models.Index(KeyTransform("input_ooi", "data"), name="task_input_ooi"),
+            # A normalizer task names its object under raw_data.boefje_meta; only those rows are indexed.
+            models.Index(
+                KeyTransform("input_ooi", KeyTransform("boefje_meta", KeyTransform("raw_data", "data"))),
+                condition=models.Q(type=TaskType.NORMALIZER),
+                name="task_normalizer_input_ooi",
+            ),
+            # /tasks?status=..., newest first: the newest tasks are mostly queued ones, so walking `task_created_at`
+            # back to the first failed one read every queued task (a million at scale) before it.
+            models.Index(fields=["status", "created_at"], name="task_status_created"),
+            # /tasks/stats: the last 24 hours of changes, read from the index alone (status included).
+            models.Index(fields=["modified_at", "status"], name="task_modified_at"),
+            # The oldest queued task per scheduler (dashboard, metrics) without walking the whole queue.
+            models.Index(
+                fields=["scheduler", "created_at"],
+                condition=models.Q(status=TaskStatus.QUEUED),
+                name="task_queued_oldest",
+            ),
             models.Index(
                 fields=["scheduler", "deduplication_key"],
                 condition=models.Q(status=TaskStatus.QUEUED, deduplication_key__isnull=False),

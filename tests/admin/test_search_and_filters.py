@@ -2,7 +2,7 @@
 
 import pytest
 
-from rocky_scheduler.models import Organisation, TaskStatus
+from rocky_scheduler.models import Organisation, Plugin, TaskStatus
 from rocky_scheduler.services import task_push
 from tests.admin.conftest import changelist
 from tests.factories import TaskFactory, boefje_data, normalizer_data
@@ -57,8 +57,11 @@ def test_the_organisation_filter_lists_catalogue_organisations_and_any_given_cod
 
 def test_search_by_ooi_plugin_hash_readable_identity_and_task_id(admin_client, tasks):
     nmap, normalizer = tasks["nmap"], tasks["normalizer"]
+    # Plugin ids are searched when the catalogue knows them; the OOI as a whole (exact, indexed: issue 16).
+    Plugin.objects.create(id="nmap", type="boefje", name="Nmap")
+    Plugin.objects.create(id="kat_dns_normalize", type="normalizer", name="DNS")
 
-    assert shown(admin_client, "?q=192.0.2.7") == {nmap.pk}
+    assert shown(admin_client, "?q=IPAddressV4%7Cinternet%7C192.0.2.7") == {nmap.pk}
     assert shown(admin_client, "?q=nmap") == {nmap.pk}
     assert shown(admin_client, f"?q={nmap.hash}") == {nmap.pk}
     assert shown(admin_client, "?q=" + "IPAddressV4|internet|192.0.2.7-nmap-acme".replace("|", "%7C")) == {nmap.pk}
@@ -66,6 +69,16 @@ def test_search_by_ooi_plugin_hash_readable_identity_and_task_id(admin_client, t
     assert shown(admin_client, "?q=kat_dns_normalize") == {normalizer.pk}
     # A normalizer task is found by the OOI its raw data came from.
     assert normalizer.pk in shown(admin_client, "?q=Hostname%7Cinternet%7Cexample.com")
+
+
+def test_search_matches_whole_values_only(admin_client, tasks):
+    # A part of an OOI or of a plugin id the catalogue does not know is not searched: that read every task's JSON.
+    assert shown(admin_client, "?q=192.0.2.7") == set()
+    assert shown(admin_client, "?q=nmap") == set()
+
+    Plugin.objects.create(id="nmap", type="boefje", name="Nmap")
+
+    assert shown(admin_client, "?q=nmap") == {tasks["nmap"].pk}
 
 
 def test_search_within_a_filter_stays_within_it(admin_client, tasks):

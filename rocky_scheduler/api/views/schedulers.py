@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from rocky_scheduler import selectors
 from rocky_scheduler.access import OrganisationScope, actor_of, request_scope
+from rocky_scheduler.api.pagination import COUNT_ESTIMATED_HEADER
 from rocky_scheduler.api.permissions import StaffOnly, refuse_unless_may_change
 from rocky_scheduler.api.representations import scheduler_json, task_json
 from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
@@ -24,6 +25,7 @@ from rocky_scheduler.api.serializers import (
 from rocky_scheduler.api.task_data import EXAMPLE_TASK, PUSH_EXAMPLES
 from rocky_scheduler.api.views.base import SchedulerApiView
 from rocky_scheduler.conf import app_settings
+from rocky_scheduler.counting import Counted
 from rocky_scheduler.errors import SCHEDULER_MISMATCH, InvalidInput
 from rocky_scheduler.filters import parse_filters
 from rocky_scheduler.models import Scheduler
@@ -49,22 +51,47 @@ SCHEDULER_ID = OpenApiParameter(
 )
 
 
-def _overview(scheduler: Scheduler, sizes: dict[str, int], scope: OrganisationScope) -> dict:
+SIZES_ESTIMATED = OpenApiParameter(
+    COUNT_ESTIMATED_HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    response=[200],
+    description=(
+        "The schedulers (comma-separated) whose queue size is PostgreSQL's estimate: more tasks are queued than "
+        "are counted exactly (10,000 by default). Absent when every size is exact."
+    ),
+)
+
+
+def _overview(scheduler: Scheduler, sizes: dict[str, Counted], scope: OrganisationScope) -> dict:
     # Counted over the caller's organisations only: a queue size must not tell of tasks they may not see.
     last_activity = selectors.last_activity(scheduler.pk, scope=scope)
-    return scheduler_json(scheduler, qsize=sizes.get(scheduler.pk, 0), last_activity=last_activity)
+    size = sizes.get(scheduler.pk)
+    return scheduler_json(scheduler, qsize=size.value if size else 0, last_activity=last_activity)
+
+
+def sized_response(body: object, sizes: dict[str, Counted]) -> Response:
+    """The body, with X-Count-Estimated naming the schedulers whose queue size is an estimate (absent: all exact).
+
+    The body keeps OpenKAT's shape; the header is how a client tells an estimate (rocky_scheduler.counting)."""
+    response = Response(body)
+    estimated = selectors.estimated_header(sizes)
+    if estimated:
+        response[COUNT_ESTIMATED_HEADER] = estimated
+    return response
 
 
 class SchedulerListView(SchedulerApiView):
     @extend_schema(
+        parameters=[SIZES_ESTIMATED],
         responses={200: SchedulerSerializer(many=True), **errors(*AUTHENTICATED)},
         summary="All schedulers with their queue size",
         description="Every scheduler (one per task type by default), with its queue's size and settings.",
     )
     def get(self, request: Request) -> Response:
         scope = request_scope(request)
-        sizes = selectors.queue_sizes(scope=scope)
-        return Response([_overview(scheduler, sizes, scope) for scheduler in Scheduler.objects.all()])
+        sizes = selectors.queue_size_counts(scope=scope)
+        return sized_response([_overview(scheduler, sizes, scope) for scheduler in Scheduler.objects.all()], sizes)
 
 
 class SchedulerDetailView(SchedulerApiView):
@@ -74,7 +101,7 @@ class SchedulerDetailView(SchedulerApiView):
         return super().get_permissions()
 
     @extend_schema(
-        parameters=[SCHEDULER_ID],
+        parameters=[SCHEDULER_ID, SIZES_ESTIMATED],
         responses={200: SchedulerSerializer, **errors(*AUTHENTICATED, missing="scheduler")},
         summary="One scheduler",
         description="The scheduler's type, queue size, last activity and settings (maxsize, paused, ranker).",
@@ -82,7 +109,8 @@ class SchedulerDetailView(SchedulerApiView):
     def get(self, request: Request, scheduler_id: str) -> Response:
         scheduler = get_scheduler(scheduler_id)
         scope = request_scope(request)
-        return Response(_overview(scheduler, selectors.queue_sizes(scope=scope), scope))
+        sizes = _one(selectors.queue_size_counts(scope=scope), scheduler.pk)
+        return sized_response(_overview(scheduler, sizes, scope), sizes)
 
     @extend_schema(
         parameters=[SCHEDULER_ID],
@@ -102,7 +130,13 @@ class SchedulerDetailView(SchedulerApiView):
             raise InvalidInput("Nothing to change: give maxsize, paused, ranker or deduplicate.", field="body")
         scheduler = scheduler_configure(scheduler_id=scheduler_id, actor=actor_of(request), **changes)
         scope = request_scope(request)
-        return Response(_overview(scheduler, selectors.queue_sizes(scope=scope), scope))
+        sizes = _one(selectors.queue_size_counts(scope=scope), scheduler.pk)
+        return sized_response(_overview(scheduler, sizes, scope), sizes)
+
+
+def _one(sizes: dict[str, Counted], scheduler_id: str) -> dict[str, Counted]:
+    # A one-scheduler answer names only its own queue in the header.
+    return {key: value for key, value in sizes.items() if key == scheduler_id}
 
 
 class PushView(SchedulerApiView):
@@ -227,23 +261,25 @@ def _pop_limit(raw: str | None) -> int:
 
 class QueueListView(SchedulerApiView):
     @extend_schema(
+        parameters=[SIZES_ESTIMATED],
         responses={200: QueueSerializer(many=True), **errors(*AUTHENTICATED)},
         summary="Queue sizes",
         description="How many tasks each scheduler has queued (OpenKAT's queue list).",
     )
     def get(self, request: Request) -> Response:
-        sizes = selectors.queue_sizes(scope=request_scope(request))
-        return Response([{"id": key, "size": size} for key, size in sizes.items()])
+        sizes = selectors.queue_size_counts(scope=request_scope(request))
+        return sized_response([{"id": key, "size": size.value} for key, size in sizes.items()], sizes)
 
 
 class QueueDetailView(SchedulerApiView):
     @extend_schema(
-        parameters=[SCHEDULER_ID],
+        parameters=[SCHEDULER_ID, SIZES_ESTIMATED],
         responses={200: QueueSerializer, **errors(*AUTHENTICATED, missing="scheduler")},
         summary="One queue's size",
         description="How many tasks this scheduler has queued.",
     )
     def get(self, request: Request, scheduler_id: str) -> Response:
         scheduler = get_scheduler(scheduler_id)
-        sizes = selectors.queue_sizes(scope=request_scope(request))
-        return Response({"id": scheduler.pk, "size": sizes.get(scheduler.pk, 0)})
+        sizes = _one(selectors.queue_size_counts(scope=request_scope(request)), scheduler.pk)
+        size = sizes.get(scheduler.pk)
+        return sized_response({"id": scheduler.pk, "size": size.value if size else 0}, sizes)

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from rocky_scheduler import selectors
 from rocky_scheduler.access import actor_of, request_scope
-from rocky_scheduler.api.pagination import paginate
+from rocky_scheduler.api.pagination import COUNT_ESTIMATED_PARAMETER, paginated_response
 from rocky_scheduler.api.permissions import refuse_unless_may_change
 from rocky_scheduler.api.representations import schedule_json
 from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
@@ -32,7 +32,11 @@ DISABLE_REASON = "disabled through the API"
 LIST_PARAMETERS = [
     OpenApiParameter(name, str, required=False)
     for name in ("scheduler_id", "organisation", "enabled", "schedule_hash", "min_deadline_at", "max_deadline_at")
-] + [OpenApiParameter("limit", int, required=False), OpenApiParameter("offset", int, required=False)]
+] + [
+    OpenApiParameter("limit", int, required=False),
+    OpenApiParameter("offset", int, required=False),
+    COUNT_ESTIMATED_PARAMETER,
+]
 
 
 class ScheduleListView(SchedulerApiView):
@@ -50,7 +54,7 @@ class ScheduleListView(SchedulerApiView):
     )
     def get(self, request: Request) -> Response:
         queryset = selectors.schedule_list(params=request.query_params, scope=request_scope(request))
-        return Response(paginate(request, queryset, schedule_json))
+        return paginated_response(request, queryset, schedule_json)
 
     @extend_schema(
         request=ScheduleCreateSerializer,
@@ -83,7 +87,7 @@ class ScheduleSearchView(SchedulerApiView):
         body = self.body()
         filters = parse_filters(body["filters"], columns=SCHEDULE_COLUMNS) if body.get("filters") is not None else None
         queryset = selectors.schedule_list(params=request.query_params, filters=filters, scope=request_scope(request))
-        return Response(paginate(request, queryset, schedule_json))
+        return paginated_response(request, queryset, schedule_json)
 
 
 class ScheduleDetailView(SchedulerApiView):

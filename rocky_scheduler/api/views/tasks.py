@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from rocky_scheduler import selectors
 from rocky_scheduler.access import actor_of, request_scope, user_may_change_everywhere
-from rocky_scheduler.api.pagination import paginate
+from rocky_scheduler.api.pagination import COUNT_ESTIMATED_PARAMETER, paginated_response
 from rocky_scheduler.api.permissions import may_change_status, refuse_unless_may_change, user_has
 from rocky_scheduler.api.representations import task_json
 from rocky_scheduler.api.schema import AUTHENTICATED, WITH_BODY, errors, extend_schema
@@ -40,7 +40,11 @@ LIST_PARAMETERS = [
         "min_created_at",
         "max_created_at",
     )
-] + [OpenApiParameter("limit", int, required=False), OpenApiParameter("offset", int, required=False)]
+] + [
+    OpenApiParameter("limit", int, required=False),
+    OpenApiParameter("offset", int, required=False),
+    COUNT_ESTIMATED_PARAMETER,
+]
 
 
 class TaskListView(SchedulerApiView):
@@ -53,7 +57,7 @@ class TaskListView(SchedulerApiView):
     )
     def get(self, request: Request) -> Response:
         queryset = selectors.task_list(params=request.query_params, scope=request_scope(request))
-        return Response(paginate(request, queryset, task_json))
+        return paginated_response(request, queryset, task_json)
 
     @extend_schema(
         parameters=LIST_PARAMETERS,
@@ -66,7 +70,7 @@ class TaskListView(SchedulerApiView):
         body = self.body()
         filters = parse_filters(body["filters"]) if body.get("filters") is not None else None
         queryset = selectors.task_list(params=request.query_params, filters=filters, scope=request_scope(request))
-        return Response(paginate(request, queryset, task_json))
+        return paginated_response(request, queryset, task_json)
 
 
 class TaskStatsView(SchedulerApiView):
