@@ -65,8 +65,8 @@ def test_job_killed_mid_run_then_run_again_queues_every_schedule_once(due, runne
     "so the hung run's open write transaction blocks every other run"
 )
 def test_run_killed_inside_a_batch_transaction_loses_nothing_and_its_locks_go_with_it(due, runners):
-    first = runners(batch_size=400, hang_after_pushes=1_000)
-    assert first.read() == {"hung": 1_000}  # 400 + 400 committed, 200 pushed in the open third batch
+    first = runners(batch_size=400, hang_in_batch=3)
+    assert first.read() == {"hung": 1_200}  # 400 + 400 committed, 400 inserted in the open third batch
     assert Task.objects.count() == 800, "uncommitted pushes must not be visible"
 
     # While the hung run holds its batch, a second run skips those 400 locked schedules and does the rest.
