@@ -11,6 +11,7 @@ object the service flushes at its end. The same script runs against older code (
 """
 
 import argparse
+import inspect
 import json
 import os
 import subprocess
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.db import connect, database_from_env, recreate_database
+from bench.db import connect, database_from_env, load_backlog, recreate_database
 from bench.progress import Progress
 
 BOEFJES = 20
@@ -64,6 +65,8 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--schedules", type=int, default=200_000)
     parser.add_argument("--idle-seconds", type=float, default=15.0, help="probe before the run (idle p99)")
     parser.add_argument("--label", default="", help="names the results file (e.g. main)")
+    parser.add_argument("--backlog", type=int, default=0, help="queued tasks already there (analyzed)")
+    parser.add_argument("--batch-size", type=int, default=None, help="schedules per batch (default: the setting)")
     parser.add_argument("--probe", help=argparse.SUPPRESS)  # internal: run as the probe, until this file exists
     return parser.parse_args()
 
@@ -170,12 +173,21 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
     recreate_database(database)
     _setup_django()
     build_seconds = build(database, progress, args.schedules)
+    if args.backlog:
+        # A queue already holding work, with the planner's statistics of it (a deployment's task table is never
+        # new): without them the pop's plans were made for an empty table and cost 200 ms each afterwards.
+        progress.step(f"backlog of {args.backlog:,} queued")
+        load_backlog(database, args.backlog)
+        connection_ = connect(database)
+        with connection_.cursor() as cursor:
+            cursor.execute("ANALYZE rocky_scheduler_task")
+        connection_.close()
     from django.db import connection
 
     from rocky_scheduler.models import Task, TaskStatus
     from rocky_scheduler.services.scheduling import schedule_due_push
 
-    progress.step(f"idle probe {args.idle_seconds:.0f} s")
+    progress.step(f"idle probe before the run {args.idle_seconds:.0f} s")
     idle = Probe("idle")
     time.sleep(args.idle_seconds)
     idle_figures = idle.stop()
@@ -185,14 +197,23 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
     progress.step("rescheduling run (batches done)", count=lambda: len(timings))
     load_before = os.getloadavg()
     started = time.monotonic()
-    result = schedule_due_push()
+    # The whole set in one run (the job itself stops at RESCHEDULE_RUN_SECONDS); older code has no such stop.
+    whole = {"run_seconds": 3600} if "run_seconds" in inspect.signature(schedule_due_push).parameters else {}
+    result = schedule_due_push(batch_size=args.batch_size, **whole)
     seconds = time.monotonic() - started
     load_after = os.getloadavg()
     busy_figures = busy.stop()
+    # Idle again, now with the run's tasks in the queue: pops then work on a queue of that size.
+    progress.step(f"idle probe after the run {args.idle_seconds:.0f} s")
+    after = Probe("after")
+    time.sleep(args.idle_seconds)
+    after_figures = after.stop()
     queued = Task.objects.filter(status__in=[TaskStatus.QUEUED, TaskStatus.DISPATCHED]).count()
     connection.close()
     return {
         "schedules": args.schedules,
+        "batch_size": args.batch_size,
+        "backlog": args.backlog,
         "build_seconds": round(build_seconds, 1),
         "run_seconds": round(seconds, 2),
         "result": vars(result),
@@ -203,8 +224,10 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
         "median_batch_seconds": round(_percentile(timings, 0.5), 3),
         "idle": idle_figures,
         "during": busy_figures,
+        "idle_after": after_figures,
         "push_p99_ratio": round(busy_figures["push"]["p99_ms"] / idle_figures["push"]["p99_ms"], 2),
         "pop_p99_ratio": round(busy_figures["pop"]["p99_ms"] / idle_figures["pop"]["p99_ms"], 2),
+        "pop_p99_ratio_to_idle_after": round(busy_figures["pop"]["p99_ms"] / after_figures["pop"]["p99_ms"], 2),
         "loadavg_before": load_before,
         "loadavg_after": load_after,
     }
@@ -222,7 +245,8 @@ def main() -> int:
         return 0
     with Progress("reschedule bench") as progress:
         results = run(args, progress)
-    out = Path(__file__).resolve().parent / "results" / f"reschedule_{args.label or 'run'}_{args.schedules}.json"
+    name = f"reschedule_{args.label or 'run'}_{args.schedules}{'_b' + str(args.batch_size) if args.batch_size else ''}"
+    out = Path(__file__).resolve().parent / "results" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(json.dumps(results, indent=2, default=str))
