@@ -78,8 +78,13 @@ DEFAULTS: dict[str, Any] = {
     "TASK_RETENTION_DAYS": 90,
     "HISTORY_RETENTION_DAYS": 90,
     "PROCESSED_MESSAGE_RETENTION_DAYS": 7,
-    # Rescheduling and plugin enabling work through their sets in batches of this size.
+    # Plugin enabling works through its objects in batches of this size.
     "BATCH_SIZE": 500,
+    # Rescheduling queues due schedules in batches of this size, one transaction each (its row locks are held
+    # that long: well under a second at this size), and starts no batch after RESCHEDULE_RUN_SECONDS, below
+    # django-q2's task timeout (Q_CLUSTER["timeout"], 300 s): what is still due is the next run's.
+    "RESCHEDULE_BATCH_SIZE": 500,
+    "RESCHEDULE_RUN_SECONDS": 200,
     # The AMQP consumer job runs this long; django-q2 starts one a minute, so runs overlap.
     "INGEST_RUN_SECONDS": 90,
     "INGEST_PREFETCH": 50,

@@ -1,6 +1,6 @@
 import abc
 import datetime
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 
@@ -84,6 +84,27 @@ class Catalogue(abc.ABC):
 
     @abc.abstractmethod
     def ooi(self, *, organisation: str, primary_key: str) -> OOIInfo | None: ...
+
+    # The rescheduler's batch reads (thousands of schedules at once). These defaults ask the one-at-a-time
+    # questions above (the OpenKAT catalogue answers enablement from its cached per-organisation lists); a
+    # catalogue that can answer a set in one query overrides them (the embedded one).
+    def enabled_pairs(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (organisation, plugin id) pairs among `pairs` whose plugin is enabled for that organisation."""
+        return {
+            (code, plugin_id)
+            for code, plugin_id in set(pairs)
+            if self.plugin_enabled(organisation=code, plugin_id=plugin_id)
+        }
+
+    def oois_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], OOIInfo]:
+        """The objects among the (organisation, primary key) pairs `keys` that exist, by pair; missing ones are
+        absent."""
+        found = {}
+        for code, primary_key in set(keys):
+            ooi = self.ooi(organisation=code, primary_key=primary_key)
+            if ooi is not None:
+                found[code, primary_key] = ooi
+        return found
 
     @abc.abstractmethod
     def organisations_holding(self, *, primary_key: str, plugin_id: str, min_level: int) -> list[str]:

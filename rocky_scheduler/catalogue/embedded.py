@@ -1,7 +1,7 @@
 """The embedded, model-backed catalogue (organisations, plugins, enablement, OOI projection)."""
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.utils import timezone
 
@@ -79,6 +79,35 @@ class EmbeddedCatalogue(Catalogue):
     def ooi(self, *, organisation: str, primary_key: str) -> OOIInfo | None:
         ooi = OOI.objects.filter(organisation__code=organisation, primary_key=primary_key).first()
         return _ooi_info(ooi, organisation) if ooi else None
+
+    def enabled_pairs(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        pairs = set(pairs)
+        if not pairs:
+            return set()
+        # One query for the batch: the few organisations and plugins it names, then the pairs kept here.
+        rows = PluginEnablement.objects.filter(
+            enabled=True,
+            organisation__code__in={code for code, _ in pairs},
+            plugin_id__in={plugin_id for _, plugin_id in pairs},
+        ).values_list("organisation__code", "plugin_id")
+        return pairs.intersection(rows)
+
+    def oois_many(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], OOIInfo]:
+        keys = set(keys)
+        if not keys:
+            return {}
+        # Both sets in SQL (an object shared by many organisations comes back once per organisation asked for),
+        # the exact pairs kept here.
+        rows = OOI.objects.filter(
+            organisation__code__in={code for code, _ in keys}, primary_key__in={primary_key for _, primary_key in keys}
+        ).values_list("organisation__code", "primary_key", "object_type", "scan_level")
+        return {
+            (code, primary_key): OOIInfo(
+                organisation=code, primary_key=primary_key, object_type=object_type, scan_level=scan_level
+            )
+            for code, primary_key, object_type, scan_level in rows
+            if (code, primary_key) in keys
+        }
 
     def organisations_holding(self, *, primary_key: str, plugin_id: str, min_level: int) -> list[str]:
         # The embedded catalogue keeps no per-organisation plugin settings, so every enabled one runs it alike.

@@ -15,7 +15,7 @@ from rocky_scheduler.catalogue import PluginInfo
 from rocky_scheduler.errors import DuplicateTask, QueueFull
 from rocky_scheduler.metrics import TASKS_PUSHED, count_on_commit
 from rocky_scheduler.models import Schedule, Task, TaskType
-from rocky_scheduler.queue.store import InsertOutcome, get_store
+from rocky_scheduler.queue.store import get_store
 from rocky_scheduler.services.common import Clock, check_priority, default_clock, publish_queue_state, scheduler_cache
 from rocky_scheduler.services.task_push import (
     CARRIES_DATA_ID,
@@ -97,9 +97,10 @@ def _insert_many(requests: list[PushRequest], *, actor: str, clock: Clock) -> li
     # Every request holds its plugin (task_push_many's condition), so each schedule's interval is the plugin's.
     for task, schedule_id in zip(tasks, store.upsert_schedules(candidates, interval_known=True), strict=True):
         task.schedule_id = schedule_id
-    outcomes = store.insert_many(tasks, actor=actor)
-    inserted = [task for task, outcome in zip(tasks, outcomes, strict=True) if outcome is InsertOutcome.INSERTED]
+    # Room not checked: a scheduler that gained a maxsize meanwhile gets none of them, and task_push takes them.
+    inserted_ids = store.insert_many(tasks, actor=actor, room_checked=False)
+    inserted = [task for task in tasks if task.pk in inserted_ids]
     for task in inserted:
         publish_queue_state(task)
     count_on_commit(TASKS_PUSHED, len(inserted), scheduler=scheduler.pk)
-    return [task if outcome is InsertOutcome.INSERTED else None for task, outcome in zip(tasks, outcomes, strict=True)]
+    return [task if task.pk in inserted_ids else None for task in tasks]

@@ -171,3 +171,28 @@ def test_record_ooi_answers_what_was_known_before_and_forget_ooi_forgets(any_cat
 def test_health_names_only_healthy_externals_when_all_answer(any_catalogue):
     # The embedded catalogue has no externals; the OpenKAT one names KATalogus and Octopoes.
     assert all(state["healthy"] for state in any_catalogue.health().values())
+
+
+def test_enabled_pairs_answers_a_set_as_plugin_enabled_answers_each(any_catalogue):
+    pairs = [(organisation, plugin["id"]) for organisation in (*ORGANISATIONS, "umbrella") for plugin in DATA.plugins]
+    expected = {
+        (organisation, plugin_id)
+        for organisation, plugin_id in pairs
+        if plugin_id in DATA.enabled.get(organisation, ())
+    }
+    assert expected
+    assert any_catalogue.enabled_pairs([*pairs, ("acme", "no-such-boefje")]) == expected
+    assert any_catalogue.enabled_pairs([]) == set()
+
+
+def test_oois_many_answers_a_set_as_ooi_answers_each(any_catalogue):
+    keys = [
+        (organisation, primary_key)
+        for organisation, objects in DATA.objects.items()
+        for primary_key in list(objects)[::500]
+    ]
+    only_globex = next(pk for pk in DATA.objects["globex"] if pk not in DATA.objects["acme"])
+    missing = [("acme", "Hostname|internet|nowhere.example"), ("acme", only_globex), ("umbrella", only_globex)]
+    found = any_catalogue.oois_many([*keys, *missing])
+    assert found == {key: any_catalogue.ooi(organisation=key[0], primary_key=key[1]) for key in keys}
+    assert any_catalogue.oois_many([]) == {}

@@ -6,6 +6,8 @@ back with it and its schedules keep their deadlines, so the next run queues them
 batches cleared theirs, so the next run does not queue them again.
 """
 
+import time
+
 import pytest
 
 from rocky_scheduler.models import Schedule, Task, TaskStatus
@@ -65,8 +67,8 @@ def test_job_killed_mid_run_then_run_again_queues_every_schedule_once(due, runne
     "so the hung run's open write transaction blocks every other run"
 )
 def test_run_killed_inside_a_batch_transaction_loses_nothing_and_its_locks_go_with_it(due, runners):
-    first = runners(batch_size=400, hang_after_pushes=1_000)
-    assert first.read() == {"hung": 1_000}  # 400 + 400 committed, 200 pushed in the open third batch
+    first = runners(batch_size=400, hang_in_batch=3)
+    assert first.read() == {"hung": 1_200}  # 400 + 400 committed, 400 inserted in the open third batch
     assert Task.objects.count() == 800, "uncommitted pushes must not be visible"
 
     # While the hung run holds its batch, a second run skips those 400 locked schedules and does the rest.
@@ -76,4 +78,13 @@ def test_run_killed_inside_a_batch_transaction_loses_nothing_and_its_locks_go_wi
     # The kill rolled the open batch back and released its locks: a third run queues those 400.
     third = runners(batch_size=400).result()
     assert third["queued"] == 400
+    assert_each_schedule_queued_once(due)
+
+
+def test_two_runs_started_together_share_the_due_schedules_and_queue_each_once(due, runners):
+    start_at = time.time() + 3
+    both = [runners(batch_size=250, start_at=start_at) for _ in range(2)]
+    results = [runner.result() for runner in both]
+    assert sum(result["queued"] for result in results) == SCHEDULES
+    assert all(result["skipped"] == 0 for result in results)
     assert_each_schedule_queued_once(due)

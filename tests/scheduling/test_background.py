@@ -79,7 +79,14 @@ def test_django_q_jobs_run_their_services(catalogue):
     from rocky_scheduler import jobs
 
     assert jobs.expire_leases() == {"requeued": 0, "failed": 0}
-    assert jobs.reschedule_due() == {"queued": 0, "disabled": 0, "skipped": 0}
+    assert jobs.reschedule_due() == {
+        "queued": 0,
+        "disabled": 0,
+        "skipped": 0,
+        "batches": 0,
+        "longest_batch_seconds": 0.0,
+        "stopped_early": False,
+    }
     assert jobs.housekeeping()["tasks_deleted"] == 0
 
 

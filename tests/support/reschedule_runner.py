@@ -4,9 +4,9 @@ Run as `python -m tests.support.reschedule_runner '<json options>'` with DATABAS
 
 - `{}`: call `rocky_scheduler.jobs.reschedule_due()`, the job django-q2 runs, exactly as scheduled;
 - `{"batch_size": n}`: call `schedule_due_push(batch_size=n)` (several batches on a small set);
-- `{"hang_after_pushes": n}`: after the n-th push of the run, print `{"hung": n}` and block until
-  killed, inside the open batch transaction: its pushed tasks are written but not committed and its
-  schedules are still locked, the window a crash of a real cluster can hit;
+- `{"hang_in_batch": n}`: once the n-th batch of the run has inserted its tasks, print `{"hung": tasks}` (the
+  tasks inserted by the run so far) and block until killed, inside the open batch transaction: its tasks are
+  written but not committed and its schedules are still locked, the window a crash of a real cluster can hit;
 - `{"start_at": t}`: wait until wall-clock time t first, so several runners start together.
 
 Prints `{"ready": true}` once Django is set up and `{"result": {...}}` when the run returned.
@@ -30,32 +30,40 @@ def main() -> None:
 
     django.setup()
     from rocky_scheduler.jobs import reschedule_due
-    from rocky_scheduler.services.common import default_clock
+    from rocky_scheduler.queue import store
     from rocky_scheduler.services.scheduling import schedule_due_push
 
     options = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     _emit({"ready": True})
     if options.get("start_at"):
         time.sleep(max(0.0, options["start_at"] - time.time()))
-    hang_after = options.get("hang_after_pushes")
-    if hang_after is None and "batch_size" not in options:
+    hang_in = options.get("hang_in_batch")
+    if hang_in is None and "batch_size" not in options:
         _emit({"result": reschedule_due()})
         return
-
-    calls = 0
-
-    def clock():
-        # schedule_due_push reads the clock once to fix "now", then once at the start of each push.
-        nonlocal calls
-        calls += 1
-        pushes_done = calls - 2
-        if hang_after is not None and pushes_done >= hang_after:
-            _emit({"hung": pushes_done})
-            threading.Event().wait()  # until SIGKILL
-        return default_clock()
-
-    result = schedule_due_push(clock=clock, batch_size=options.get("batch_size"))
+    if hang_in is not None:
+        _hang_in_batch(store, hang_in)
+    result = schedule_due_push(batch_size=options.get("batch_size"))
     _emit({"result": dataclasses.asdict(result)})
+
+
+def _hang_in_batch(store, batch: int) -> None:
+    # Each batch inserts its tasks with one call of the store's insert_many (one scheduler in these tests).
+    calls, inserted = 0, 0
+    for store_class in (store.OrmTaskStore, store.PostgresqlTaskStore):
+        insert_many = store_class.insert_many
+
+        def hanging(self, tasks, *, _insert_many=insert_many, **options):
+            nonlocal calls, inserted
+            ids = _insert_many(self, tasks, **options)
+            calls += 1
+            inserted += len(ids)
+            if calls >= batch:
+                _emit({"hung": inserted})
+                threading.Event().wait()  # until SIGKILL
+            return ids
+
+        store_class.insert_many = hanging
 
 
 if __name__ == "__main__":

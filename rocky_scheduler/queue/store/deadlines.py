@@ -21,6 +21,7 @@ from django.db.models import Case, DateTimeField, F, Q, When
 
 from rocky_scheduler.conf import app_settings
 from rocky_scheduler.models import Schedule, ScheduleEvent, Task, TaskType
+from rocky_scheduler.queue.store.schedule_events import EventRow, schedule_events_insert
 
 logger = logging.getLogger(__name__)
 
@@ -137,9 +138,8 @@ def deadlines_clear(
     if not pairs:
         return
     Schedule.objects.filter(pk__in=[pk for pk, _ in pairs]).update(deadline_at=None, modified_at=now)
-    ScheduleEvent.objects.bulk_create(
-        _event(pk, old=old, new=None, now=now, actor=actor, reason=reason) for pk, old in pairs
-    )
+    kind = ScheduleEvent.Kind.DEADLINE.value
+    schedule_events_insert([EventRow(pk, now, kind, actor, reason, old, None) for pk, old in pairs])
 
 
 def deadline_set(

@@ -7,6 +7,7 @@ as the single statements of the PostgreSQL store do; the PostgreSQL store inheri
 
 import datetime
 import uuid
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -30,8 +31,9 @@ from rocky_scheduler.models import (
     TaskEvent,
     TaskStatus,
 )
-from rocky_scheduler.queue.store import deadlines, leases, orm_claim
+from rocky_scheduler.queue.store import deadlines, leases, orm_bulk, orm_claim
 from rocky_scheduler.queue.store.machine import LEASE_CLEAR, LEASE_RUN, allowed_from, lease_mode, refusal
+from rocky_scheduler.queue.store.orm_bulk import created_event
 from rocky_scheduler.queue.store.types import (
     ClaimRequest,
     ClaimResult,
@@ -62,22 +64,14 @@ class OrmTaskStore:
         try:
             with transaction.atomic():
                 task.save(force_insert=True)
-                TaskEvent.objects.create(
-                    task=task,
-                    at=task.created_at,
-                    kind=TaskEvent.Kind.CREATED,
-                    to_status=task.status,
-                    to_priority=task.priority,
-                    actor=actor,
-                    reason=reason,
-                )
+                created_event(task, actor=actor, reason=reason).save()
         except IntegrityError:
             return InsertOutcome.CONFLICT
         return InsertOutcome.INSERTED
 
-    def insert_many(self, tasks: list[Task], *, actor: str) -> list[InsertOutcome]:
-        """`insert` for each task of one scheduler (room not checked), in one call: PostgreSQL's is one statement."""
-        return [self.insert(task, actor=actor, room_checked=False) for task in tasks]
+    def insert_many(self, tasks: Sequence[Task], *, actor: str, room_checked: bool, reason: str = "") -> set[uuid.UUID]:
+        """Insert the tasks of one scheduler and their `created` history rows; the ids inserted (see orm_bulk)."""
+        return orm_bulk.insert_many(tasks, actor=actor, room_checked=room_checked, reason=reason)
 
     def upsert_schedules(self, schedules: list[Schedule], *, interval_known: bool = False) -> list[uuid.UUID]:
         """`upsert_schedule` for each schedule (one statement on PostgreSQL)."""

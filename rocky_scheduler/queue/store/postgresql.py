@@ -8,6 +8,7 @@ metadata are put into the SQL text.
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from contextlib import nullcontext
 from functools import cache
 
@@ -31,7 +32,7 @@ from rocky_scheduler.queue.store.deadlines import REASON_FINISHED, cron_step, gr
 from rocky_scheduler.queue.store.machine import allowed_from, lease_mode, refusal
 from rocky_scheduler.queue.store.orm import OrmTaskStore
 from rocky_scheduler.queue.store.postgresql_transition import transition_statement
-from rocky_scheduler.queue.store.rows import TASK_FIELDS, columns, db_values, tasks_from_rows
+from rocky_scheduler.queue.store.rows import CREATED_HISTORY_CTE, TASK_FIELDS, columns, db_values, tasks_from_rows
 from rocky_scheduler.queue.store.types import (
     ClaimRequest,
     ClaimResult,
@@ -64,11 +65,7 @@ def _insert_sql() -> str:
             ON CONFLICT DO NOTHING
             RETURNING id, created_at, status, priority
         ),
-        history AS (
-            INSERT INTO {TaskEvent._meta.db_table}
-                   (task_id, at, kind, from_status, to_status, to_priority, actor, reason)
-            SELECT id, created_at, %(kind)s, '', status, priority, %(actor)s, %(reason)s FROM inserted
-        )
+        {CREATED_HISTORY_CTE}
         SELECT EXISTS (SELECT 1 FROM inserted), (SELECT maxsize FROM bound)
     """  # noqa: S608 - names from model metadata; every value is a parameter
 
@@ -139,10 +136,10 @@ class PostgresqlTaskStore(OrmTaskStore):
             return InsertOutcome.BOUNDED
         return InsertOutcome.CONFLICT
 
-    def insert_many(self, tasks: list[Task], *, actor: str) -> list[InsertOutcome]:
+    def insert_many(self, tasks: Sequence[Task], *, actor: str, room_checked: bool, reason: str = "") -> set[uuid.UUID]:
         if not tasks:
-            return []
-        return postgresql_bulk.insert_many(tasks, actor=actor, kind=TaskEvent.Kind.CREATED.value)
+            return set()
+        return postgresql_bulk.insert_many(tasks, actor=actor, room_checked=room_checked, reason=reason)
 
     def upsert_schedules(self, schedules: list[Schedule], *, interval_known: bool = False) -> list[uuid.UUID]:
         if not schedules:

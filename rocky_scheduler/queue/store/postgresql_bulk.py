@@ -1,4 +1,5 @@
-"""The task store's batch writes and reads on PostgreSQL: one statement for a whole batch of ingested events.
+"""The task store's batch writes and reads on PostgreSQL: one statement for a whole batch (an ingested event
+storm, a rescheduling batch).
 
 An event storm (issue 16) schedules hundreds of tasks per transaction; one round trip per task and per schedule
 was most of the time. These are the batch forms of `postgresql.py`'s single statements, with the same
@@ -7,15 +8,27 @@ statement). Only names from the models' own metadata go into the SQL text; every
 """
 
 import datetime
+import json
 import uuid
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 from django.db import connection
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    JSONField,
+    UUIDField,
+)
 from django.utils import timezone
 
 from rocky_scheduler.models import ProcessedMessage, Schedule, Scheduler, Task, TaskEvent
-from rocky_scheduler.queue.store.rows import TASK_FIELDS, columns, db_values
-from rocky_scheduler.queue.store.types import InsertOutcome
+from rocky_scheduler.queue.store.rows import CREATED_HISTORY_CTE, TASK_FIELDS, columns, db_values
 
 SCHEDULE_FIELDS = list(Schedule._meta.concrete_fields)
 
@@ -25,35 +38,6 @@ def _unnest(fields: Sequence, rows: Sequence[Sequence]) -> tuple[str, list[list]
     hundreds of rows cost more to plan than to run)."""
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
     return f"unnest({arrays})", [list(column) for column in zip(*rows, strict=True)]
-
-
-def insert_many(tasks: Sequence[Task], *, actor: str, kind: str) -> list[InsertOutcome]:
-    """Insert tasks of one scheduler with their `created` rows; nothing at all when the scheduler has a maxsize."""
-    rows, params = _unnest(TASK_FIELDS, [db_values(task, TASK_FIELDS) for task in tasks])
-    sql = f"""
-        WITH bound AS (
-            SELECT maxsize FROM {Scheduler._meta.db_table} WHERE id = %s
-        ),
-        inserted AS (
-            INSERT INTO {Task._meta.db_table} ({columns(TASK_FIELDS)})
-            SELECT v.* FROM {rows} AS v, bound WHERE bound.maxsize = 0
-            ON CONFLICT DO NOTHING
-            RETURNING id, created_at, status, priority
-        ),
-        history AS (
-            INSERT INTO {TaskEvent._meta.db_table}
-                   (task_id, at, kind, from_status, to_status, to_priority, actor, reason)
-            SELECT id, created_at, %s, '', status, priority, %s, '' FROM inserted
-        )
-        SELECT (SELECT maxsize FROM bound), ARRAY(SELECT id FROM inserted)
-    """  # noqa: S608 - names from model metadata; every value is a parameter
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [tasks[0].scheduler_id, *params, kind, actor])
-        maxsize, inserted = cursor.fetchone()
-    if maxsize:
-        return [InsertOutcome.BOUNDED] * len(tasks)
-    inserted_ids = {uuid.UUID(str(task_id)) for task_id in inserted}
-    return [InsertOutcome.INSERTED if task.pk in inserted_ids else InsertOutcome.CONFLICT for task in tasks]
 
 
 def upsert_schedules(schedules: Sequence[Schedule]) -> dict[str, tuple[uuid.UUID, datetime.timedelta | None]]:
@@ -100,3 +84,55 @@ def record_processed_messages(messages: Sequence[tuple[str, str]]) -> None:
     """  # noqa: S608 - the table name from model metadata; values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, list(unique), list(unique.values())])
+
+
+def _param(field: Field) -> str:
+    return f"tasks_{field.attname}"
+
+
+def _array_type(field: Field) -> str:
+    # JSON goes as text (see _column); every other column as an array of its own type.
+    return "text[]::jsonb[]" if isinstance(field, JSONField) else f"{field.db_type(connection)}[]"
+
+
+@cache
+def _insert_many_sql() -> str:
+    # Guarantees: each task is written with its `created` row or not at all; a task a unique index refuses (the
+    # same hash queued, the same schedule active, the same id, or an earlier row of this very batch) writes
+    # nothing and is absent from the answer, without aborting the others (no exception, so no savepoint). The
+    # rows go in in the order given. Unless the caller counted the room under the scheduler lock (`room_checked`),
+    # a scheduler with a maxsize gets none of them: the bound is read here, as the single insert does.
+    # One array per column, unnested side by side; every value is a parameter, cast to its column's type.
+    arrays = ", ".join(f"%({_param(field)})s::{_array_type(field)}" for field in TASK_FIELDS)
+    names = columns(TASK_FIELDS)
+    return f"""
+        WITH inserted AS (
+            INSERT INTO {Task._meta.db_table} ({names})
+            SELECT {names} FROM unnest({arrays}) AS candidate ({names})
+             WHERE %(room_checked)s OR (SELECT maxsize FROM {Scheduler._meta.db_table} WHERE id = %(scheduler)s) = 0
+            ON CONFLICT DO NOTHING
+            RETURNING id, created_at, status, priority
+        ),
+        {CREATED_HISTORY_CTE}
+        SELECT id FROM inserted
+    """  # noqa: S608 - names from model metadata; every value is a parameter
+
+
+def _column(field: Field, tasks: Sequence[Task]) -> list:
+    values = [getattr(task, field.attname) for task in tasks]
+    if isinstance(field, JSONField):
+        # As text, cast to jsonb by the statement: the field's own preparation costs more than the insert.
+        return [None if value is None else json.dumps(value, cls=field.encoder) for value in values]
+    if isinstance(field, (DateTimeField, UUIDField, IntegerField, CharField, BooleanField, ForeignKey)):
+        # Plain values psycopg2 adapts itself (aware datetimes, UUIDs); what db_values would give, per row.
+        return values
+    return [db_values(task, [field])[0] for task in tasks]
+
+
+def insert_many(tasks: Sequence[Task], *, actor: str, room_checked: bool, reason: str) -> set[uuid.UUID]:
+    params: dict[str, Any] = {_param(field): _column(field, tasks) for field in TASK_FIELDS}
+    params |= {"room_checked": room_checked, "scheduler": tasks[0].scheduler_id}
+    params |= {"kind": TaskEvent.Kind.CREATED.value, "actor": actor, "reason": reason}
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_many_sql(), params)
+        return {row[0] for row in cursor.fetchall()}

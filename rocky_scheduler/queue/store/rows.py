@@ -7,9 +7,18 @@ from typing import cast
 from django.db import connection
 from django.db.models import Field, Model
 
-from rocky_scheduler.models import Task
+from rocky_scheduler.models import Task, TaskEvent
 
 TASK_FIELDS = list(Task._meta.concrete_fields)
+
+# The `created` history row of each task an `inserted` CTE returned (id, created_at, status, priority): the
+# PostgreSQL store's insert statements end with it, so a task and its history row are written together.
+CREATED_HISTORY_CTE = f"""
+    history AS (
+        INSERT INTO {TaskEvent._meta.db_table} (task_id, at, kind, from_status, to_status, to_priority, actor, reason)
+        SELECT id, created_at, %(kind)s, '', status, priority, %(actor)s, %(reason)s FROM inserted
+    )
+"""  # noqa: S608 - the table name from model metadata; values are parameters
 
 
 def db_values(instance: Model, fields: Sequence[Field]) -> list:
