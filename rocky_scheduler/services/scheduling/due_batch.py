@@ -33,7 +33,7 @@ from rocky_scheduler.services.scheduling.due_common import (
     push_one,
     why_not,
 )
-from rocky_scheduler.services.task_push import CARRIES_DATA_ID
+from rocky_scheduler.services.task_push import CARRIES_DATA_ID, queued_task
 from rocky_scheduler.taskdata import validate_task_data
 
 
@@ -155,19 +155,9 @@ def _ranked(ready: list[tuple], *, scheduler: Scheduler, now: datetime.datetime)
         )
         # A microsecond apart, so equal priorities are popped in deadline order, as pushes one by one were.
         created_at = now + datetime.timedelta(microseconds=index)
-        task = Task(
-            id=task_id,
-            scheduler_id=scheduler.pk,
-            schedule=schedule,
-            organisation=schedule.organisation,
-            priority=check_priority(ranker.rank(request)),
-            status=TaskStatus.QUEUED,
-            type=scheduler.type,
-            hash=validated.hash,
-            data=data,
-            deduplication_key=validated.deduplication_key,
-            created_at=created_at,
-            modified_at=created_at,
+        priority = check_priority(ranker.rank(request))
+        task = queued_task(
+            task_id, scheduler, schedule.organisation, priority, validated, created_at, schedule=schedule
         )
         queued_for.added(schedule.organisation)
         tasks.append((task, schedule))
