@@ -62,10 +62,9 @@ class ServerConfig:
         return f"{self.worker_class}:{self.workers}{threads}"
 
     def arguments(self) -> list[str]:
-        arguments = ["--workers", str(self.workers), "--worker-class", self.worker_class]
-        if self.worker_class == "gthread":
-            arguments += ["--threads", str(self.threads)]
-        return arguments
+        # Threads always given: gunicorn runs a `sync` worker with more than one thread (the deployed config file's)
+        # as gthread.
+        return ["--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads)]
 
 
 class GunicornServer:
