@@ -11,8 +11,8 @@ import os
 workers = int(os.environ.get("WEB_WORKERS") or 2 * (os.cpu_count() or 1) + 1)
 # Threaded workers keep a client's connection open between requests (OpenKAT's runners and Rocky reuse theirs),
 # where a sync worker closes every one; and a thread waiting on PostgreSQL leaves its core to another. Measured
-# side by side at 16 clients (docs/benchmarks/http.md, 2026-12-06): 36-39 % more completed tasks/s than 5 sync
-# workers, pushes/s equal, p50 latencies lower, memory +1.5 MB per worker at most.
+# against 5 sync workers (docs/benchmarks/http.md, 2026-12-06): as fast at 16 clients on a quiet machine but with a
+# longer p99, faster at 1 client, 36-39 % more completed tasks/s on a busy machine; memory +1.6 MB per worker.
 worker_class = os.environ.get("WEB_WORKER_CLASS") or "gthread"
 # Each thread holds its own database connection: workers x threads connections per web node.
 threads = int(os.environ.get("WEB_THREADS") or 4)
