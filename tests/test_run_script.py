@@ -26,6 +26,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_script(tmp_path, port: int, **env: str) -> subprocess.Popen:
     """scripts/run.sh with its output in files (a pipe nobody reads would fill and stall the server's logging)."""
     environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
@@ -40,7 +44,15 @@ def run_script(tmp_path, port: int, **env: str) -> subprocess.Popen:
     out, err = tmp_path / f"out-{port}.txt", tmp_path / f"err-{port}.txt"
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(
-            ["bash", "scripts/run.sh"], cwd=ROOT, env=environment, stdout=stdout, stderr=stderr, start_new_session=True
+            ["bash", "scripts/run.sh"],
+            cwd=ROOT,
+            env=environment,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+            # As from a terminal: a test run started in the background (`.ci/run &`) ignores SIGINT, and a shell
+            # that starts with SIGINT ignored cannot trap it, so run.sh would never see the Ctrl-C below.
+            preexec_fn=_default_sigint,
         )
     process.out, process.err = out, err
     return process
