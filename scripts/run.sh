@@ -107,8 +107,5 @@ $PY scripts/banner.py "http://$HOST:$PORT" "$DATABASE" <<<"$login"
 while alive "$WEB_PID" && alive "$CLUSTER_PID"; do
     wait -n "$WEB_PID" "$CLUSTER_PID" 2>/dev/null
 done
-# A Ctrl-C reaches gunicorn and the cluster as it reaches this script, and on a busy machine one of them can be
-# gone before this shell has run its INT trap: give a pending trap its moment before calling the end a failure.
-sleep 0.5
 alive "$WEB_PID" || fail "the web server (gunicorn) stopped; its error is above"
 fail "the background worker (qcluster) stopped; its error is above"
