@@ -1,7 +1,7 @@
 """Read paths at scale (issue 16, point 2): p50/p95 through gunicorn, and the SQL behind each path.
 
-Timing: the real server, started as bench/http_bench.py starts it (gunicorn, sync workers, DEBUG off), one client
-making its calls one after another on a fresh connection each (sync workers close every connection), after
+Timing: the real server, started as bench/http_bench.py starts it (gunicorn as deployed: scheduler_project/
+gunicorn.conf.py; DEBUG off), one client making its calls one after another on a fresh connection each, after
 untimed warm-up calls so caches are warm. The SQL: a probe in this process sends the same request once through
 Django's test client with `connection.execute_wrapper` capturing every statement and its time; the slowest
 SELECT is the path's main SQL and gets `EXPLAIN (ANALYZE, BUFFERS)`, and every COUNT is listed, a COUNT without
@@ -254,6 +254,8 @@ def run_read(database, *, calls: int, warmup: int) -> dict[str, Any]:
     workers = deployed_workers()
     server = GunicornServer(workers=workers, database_url=os.environ["DATABASE_URL"], log_path=SERVER_LOG)
     rows = []
+    # Issue 16 point 8: each worker's resident memory when it is ready and after every path.
+    rss = [{"after": "start", "worker_rss_mb": server.worker_rss_mb()}]
     try:
         for path in paths:
             headers = {"Cookie": f"sessionid={session}"} if path.staff else {"Authorization": f"Token {token}"}
@@ -261,15 +263,41 @@ def run_read(database, *, calls: int, warmup: int) -> dict[str, Any]:
             rows.append(
                 {"name": path.name, "path": path.path, "target_ms": path.target_ms, **timing, **probes[path.name]}
             )
+            rss.append({"after": path.name, "worker_rss_mb": server.worker_rss_mb()})
             print(f"timed {path.name}: p50 {timing['p50_ms']} ms, p95 {timing['p95_ms']} ms", flush=True)
     finally:
         server.stop()
     return {
-        "server": f"gunicorn, {workers} sync workers, DEBUG off",
+        "server": f"gunicorn {server.config.label}, DEBUG off",
         "client": "one client, calls one after another, a new connection each",
         "calls": calls,
         "warmup": warmup,
         "paths": rows,
+        "worker_rss": rss,
+        "memory": memory_growth(rss),
+    }
+
+
+def memory_growth(samples: list[dict[str, Any]]) -> dict[str, float]:
+    """Per worker, its RSS after the first path it served against the last sample (the first call of a path loads
+    code and fills caches once; what matters is whether the reads keep growing), and the largest RSS seen."""
+    first: dict[int, float] = {}
+    last: dict[int, float] = {}
+    started: dict[int, float] = {}
+    for sample in samples:
+        for pid, mb in sample["worker_rss_mb"].items():
+            if sample["after"] == "start":
+                started[pid] = mb
+                continue
+            first.setdefault(pid, mb)
+            last[pid] = mb
+    growth = [last[pid] - first[pid] for pid in last]
+    return {
+        "workers": len(last),
+        "start_max_mb": round(max(started.values(), default=0.0), 1),
+        "after_first_path_max_mb": round(max(first.values(), default=0.0), 1),
+        "end_max_mb": round(max(last.values(), default=0.0), 1),
+        "largest_growth_mb": round(max(growth, default=0.0), 1),
     }
 
 
@@ -304,6 +332,14 @@ def read_markdown(read: dict[str, Any]) -> str:
             f"{'yes' if row['full_table_count'] else 'no'} | {row['queries']} | {row['main_sql_ms']} "
             f"({execution_ms(row['explain'])}) | {scans} |"
         )
+    memory = read.get("memory")
+    if memory:
+        lines += [
+            "",
+            f"Worker memory (RSS, {memory['workers']} workers): {memory['start_max_mb']} MB at most when ready, "
+            f"{memory['after_first_path_max_mb']} MB after the first path, {memory['end_max_mb']} MB after the last;"
+            f" largest growth of one worker from the first path to the last {memory['largest_growth_mb']} MB.",
+        ]
     bad = [row["name"] for row in read["paths"] if row["statuses"] != [200]]
     if bad:
         lines += ["", f"Not all 200: {', '.join(bad)}"]
