@@ -155,6 +155,6 @@ class SchedulerAdmin(RefuseNulQueryMixin[Scheduler], admin.ModelAdmin):
             report.send(
                 self,
                 request,
-                done=("Paused" if paused else "Resumed") + " {count} {name}.",
+                done=_("Paused {count} {name}.") if paused else _("Resumed {count} {name}."),
                 unchanged=_("{count} {name} already paused.") if paused else _("{count} {name} already running."),
             )

@@ -262,11 +262,10 @@ class ScheduleAdmin(OrganisationScopedAdmin[Schedule], RefuseNulQueryMixin[Sched
             lambda pk: schedule_set_enabled(schedule_id=pk, enabled=enabled, actor=actor, reason=reason),
         )
         if report:
-            verb = "Enabled" if enabled else "Disabled"
             report.send(
                 self,
                 request,
-                done=verb + " {count} {name}.",
+                done=_("Enabled {count} {name}.") if enabled else _("Disabled {count} {name}."),
                 unchanged=_("{count} {name} already enabled.") if enabled else _("{count} {name} already disabled."),
             )
 

@@ -4,6 +4,7 @@ redirect to the /nl/ prefix)."""
 import html
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 
 from rocky_scheduler.services import task_push
@@ -69,3 +70,19 @@ def test_a_task_page_in_dutch(admin_client_, task):
         assert text in dutch, text
     assert "In wachtrij" in dutch  # the status, a translated choice label
     assert "Lease expires at" not in dutch
+
+
+def test_pausing_resuming_and_disabling_report_in_dutch(admin_client_, task):
+    # The messages after an action are sentences of their own in the catalogue, not an English verb glued to one.
+    def action(model: str, name: str, pks: list[str]) -> list[str]:
+        response = admin_client_.post(
+            page_url(f"admin:rocky_scheduler_{model}_changelist"),
+            {"action": name, "_selected_action": pks, "confirm": "yes"},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="nl",
+        )
+        return [str(message) for message in get_messages(response.wsgi_request)]
+
+    assert action("scheduler", "pause", ["boefje"]) == ["1 planner gepauzeerd."]
+    assert action("scheduler", "resume", ["boefje"]) == ["1 planner hervat."]
+    assert action("schedule", "disable", [str(task.schedule_id)]) == ["1 planning uitgeschakeld."]
