@@ -186,6 +186,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="every count times this (try 0.01 first)")
     parser.add_argument("--calls", type=int, default=200, help="timed calls per read path")
     parser.add_argument("--warmup", type=int, default=20, help="untimed calls per read path before them")
+    parser.add_argument(
+        "--only", action="append", help="read: only the paths whose name contains this (repeatable), e.g. 'stats'"
+    )
     args = parser.parse_args()
     database = database_from_env()
     setup_django(os.environ["DATABASE_URL"])
@@ -207,7 +210,7 @@ def main() -> None:
     if args.command in ("read", "all"):
         from bench.scale_read import read_markdown, run_read
 
-        results["read"] = run_read(database, calls=args.calls, warmup=args.warmup)
+        results["read"] = run_read(database, calls=args.calls, warmup=args.warmup, only=args.only)
         # The machine is shared: a reader judges the figures by the load around them.
         results["environment"]["loadavg_at_end"] = os.getloadavg()
         print(read_markdown(results["read"]), flush=True)

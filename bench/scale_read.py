@@ -238,13 +238,16 @@ def time_path(port: int, path: ReadPath, headers: dict[str, str], *, calls: int,
     }
 
 
-def run_read(database, *, calls: int, warmup: int) -> dict[str, Any]:
+def run_read(database, *, calls: int, warmup: int, only: list[str] | None = None) -> dict[str, Any]:
+    """Time every read path, or those whose name contains one of `only` (a re-run of the ones a change touched)."""
     import os
 
     from django.db import connection
 
     token, staff_client = credentials()
     paths = read_paths(recent_input_ooi())
+    if only:
+        paths = [path for path in paths if any(part in path.name for part in only)]
     probes = {}
     for path in paths:
         probes[path.name] = probe(path, token=token, staff_client=staff_client)

@@ -1,4 +1,4 @@
-"""The read paths' SQL matches the indexes migration 0016 built for them (issue 16 point 2).
+"""The read paths' SQL matches the indexes migrations 0016 and 0017 built for them (issue 16 point 2).
 
 With sequential scans priced out (`enable_seqscan = off`), PostgreSQL still only uses an index whose expression
 and predicate the query's own SQL matches: a filter written another way than the index (`->>` for `->`, a path
@@ -49,3 +49,10 @@ def test_schedules_of_an_organisation_and_disabled_ones_come_newest_first_from_i
 
     assert "schedule_organisation" in by_organisation
     assert "schedule_disabled" in disabled
+
+
+def test_a_status_page_comes_newest_first_from_one_index_without_sorting():
+    found = plan(selectors.task_list(params={"status": "failed"})[:10])
+
+    assert "task_status_newest" in found
+    assert "Sort" not in found

@@ -125,8 +125,9 @@ class Task(models.Model):
                 name="task_normalizer_input_ooi",
             ),
             # /tasks?status=..., newest first: the newest tasks are mostly queued ones, so walking `task_created_at`
-            # back to the first failed one read every queued task (a million at scale) before it.
-            models.Index(fields=["status", "created_at"], name="task_status_created"),
+            # back to the first failed one read every queued task (a million at scale) before it. The id makes
+            # the index's order the list's exact order (-created_at, -id): an index-only backward scan (0017).
+            models.Index(fields=["status", "created_at", "id"], name="task_status_newest"),
             # /tasks/stats: the last 24 hours of changes, read from the index alone (status included).
             models.Index(fields=["modified_at", "status"], name="task_modified_at"),
             # The oldest queued task per scheduler (dashboard, metrics) without walking the whole queue.
