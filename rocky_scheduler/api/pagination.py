@@ -68,9 +68,19 @@ def counted_page(queryset: QuerySet, serialize: Callable[[Any], dict], *, limit:
     The count is exact up to the count bound and PostgreSQL's estimate above it (rocky_scheduler.counting):
     never a COUNT of a whole big table on the request path."""
     count = bounded_count(queryset)
-    results = [serialize(item) for item in queryset[offset : offset + limit]] if limit else []
+    results = [serialize(item) for item in _page_rows(queryset, limit=limit, offset=offset)] if limit else []
     body = {"count": count.value, "next": None, "previous": None, "results": results}
     return Page(body=body, count_estimated=count.estimated)
+
+
+def _page_rows(queryset: QuerySet, *, limit: int, offset: int) -> QuerySet:
+    """The page's rows, its keys picked first in a subquery with its own LIMIT (one statement).
+
+    PostgreSQL plans the subquery on its own and reads the keys from the index that gives the list's order, for a
+    status filter without touching the table (`task_status_newest`). Asked for whole rows instead, it costed the
+    filter as spread evenly over time and walked `task_created_at` back past the million queued tasks ahead of the
+    first failed one: 16 ms against 0.6 ms at 11 million tasks (docs/benchmarks/scale.md)."""
+    return queryset.filter(pk__in=queryset.values("pk")[offset : offset + limit])
 
 
 def page_of(queryset: QuerySet, serialize: Callable[[Any], dict], *, limit: int, offset: int) -> dict[str, Any]:
