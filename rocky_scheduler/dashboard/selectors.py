@@ -1,6 +1,6 @@
 """Reads behind the dashboard. Each part is a fixed number of queries, each bounded: the page costs the same
-with ten tasks or ten million. Counts are exact up to the count bound and PostgreSQL's estimate above it
-(rocky_scheduler.counting), and say which; lists are capped and carry only the columns they show."""
+with ten tasks or ten million. Depth, throughput and backlogs are PostgreSQL's maintained counts (exact,
+rocky_scheduler.count_reads), on SQLite direct counts; lists are capped and carry only the columns they show."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -126,14 +126,14 @@ def _summaries(
     # every task read 11M rows.
     bound = exact_count_bound()
     tasks = scope.filter(Task.objects.all())
-    depth = {} if state else _bounded_depth(tasks, bound)
+    depth = {} if state is not None else _bounded_depth(tasks, bound)
     queued = tasks.filter(scheduler_id=OuterRef("id"), status=TaskStatus.QUEUED).order_by("created_at")
     rows = (
         Scheduler.objects.order_by("id")
         .annotate(**depth, oldest=Subquery(queued.values("created_at")[:1]))
         .values("id", "type", "paused", "maxsize", "oldest", *depth)
     )
-    counts = state.depth() if state else {}
+    counts = state.depth() if state is not None else {}
     schedulers = {}
     for row in rows:
         summary = SchedulerSummary(
@@ -147,7 +147,7 @@ def _summaries(
             pops=[0] * minutes,
         )
         for index, status in enumerate(STATUS_VALUES):
-            if state:
+            if state is not None:
                 summary.depth[status] = counts.get((row["id"], status), 0)
                 continue
             counted = counted_or_estimated(
