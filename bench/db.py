@@ -14,7 +14,14 @@ from psycopg2 import sql
 
 TASK_TABLE = "rocky_scheduler_task"
 # Truncated before each scenario; CASCADE also clears anything else pointing at them.
-SCENARIO_TABLES = ("rocky_scheduler_taskevent", "rocky_scheduler_task", "rocky_scheduler_schedule")
+# The maintained counts go with the tasks: TRUNCATE fires no triggers (docs/architecture.md "Maintained counts").
+SCENARIO_TABLES = (
+    "rocky_scheduler_taskevent",
+    "rocky_scheduler_task",
+    "rocky_scheduler_schedule",
+    "rocky_scheduler_taskcount",
+    "rocky_scheduler_taskcountdelta",
+)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,15 @@ def housekeeping() -> dict:
     return result
 
 
+def task_counts_fold() -> dict:
+    from rocky_scheduler.services.task_counts import fold
+
+    result = dataclasses.asdict(fold())
+    # `folded` is True on every run that got the lock: only the numbers say whether it did something.
+    _log("task counts", {key: value for key, value in result.items() if key != "folded"})
+    return result
+
+
 def plugin_schedule_everywhere(organisation: str, plugin_id: str) -> dict:
     from rocky_scheduler.services.scheduling.plugins import plugin_schedule_everywhere as schedule
 

@@ -1,6 +1,6 @@
 """Reads behind the dashboard. Each part is a fixed number of queries, each bounded: the page costs the same
-with ten tasks or ten million. Counts are exact up to the count bound and PostgreSQL's estimate above it
-(rocky_scheduler.counting), and say which; lists are capped and carry only the columns they show."""
+with ten tasks or ten million. Depth, throughput and backlogs are PostgreSQL's maintained counts (exact,
+rocky_scheduler.count_reads), on SQLite direct counts; lists are capped and carry only the columns they show."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -11,7 +11,9 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, TruncMinute
 
 from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope
+from rocky_scheduler.count_reads import counts_available, covers
 from rocky_scheduler.counting import BoundedCount, counted_or_estimated, exact_count_bound, limited_rows
+from rocky_scheduler.dashboard.counted import StateCounts, state_counts, throughput_counts
 from rocky_scheduler.models import Scheduler, Task, TaskEvent, TaskStatus
 from rocky_scheduler.models.tasks import LEASED_STATUSES
 
@@ -99,36 +101,39 @@ def dashboard_snapshot(
     tasks of the organisations in `scope` (the viewer's, rocky_scheduler.access)."""
     start = chart_start(now=now, hours=hours)
     minutes = hours * 60
-    schedulers = _summaries(now, minutes, scope)
+    # The maintained counts (PostgreSQL): one read gives the depth and the backlog per organisation.
+    state = state_counts(scope) if counts_available() else None
+    schedulers = _summaries(now, minutes, scope, state)
     _add_throughput(schedulers, start, minutes, scope)
     return DashboardSnapshot(
         now=now,
         hours=hours,
         chart_start=start,
         schedulers=list(schedulers.values()),
-        organisations=top_organisations(scheduler_ids=list(schedulers), scope=scope),
+        organisations=top_organisations(scheduler_ids=list(schedulers), scope=scope, state=state),
         stuck=stuck_tasks(now=now, scope=scope),
         failed=failed_tasks(scope=scope),
     )
 
 
-def _summaries(now: datetime.datetime, minutes: int, scope: OrganisationScope) -> dict[str, SchedulerSummary]:
-    # One query: each scheduler with, per status, a bounded count (a range of the (scheduler, status) index, at
-    # most the count bound of it, estimated above: rocky_scheduler.counting) and its oldest queued task (one step
-    # into `task_queued_oldest`); then the expired leases (the small `task_lease_expiry` index). A GROUP BY over
+def _summaries(
+    now: datetime.datetime, minutes: int, scope: OrganisationScope, state: StateCounts | None
+) -> dict[str, SchedulerSummary]:
+    # One query: each scheduler with its oldest queued task (one step into `task_queued_oldest`) and, without
+    # maintained counts (SQLite), per status a bounded count (a range of the (scheduler, status) index, at most
+    # the count bound of it, estimated above: rocky_scheduler.counting); then the expired leases (the small
+    # `task_lease_expiry` index). On PostgreSQL the depth is the maintained counts', exact. A GROUP BY over
     # every task read 11M rows.
     bound = exact_count_bound()
     tasks = scope.filter(Task.objects.all())
-    depth = {
-        f"depth_{index}": BoundedCount(limited_rows(tasks.filter(scheduler_id=OuterRef("id"), status=status), bound))
-        for index, status in enumerate(STATUS_VALUES)
-    }
+    depth = {} if state is not None else _bounded_depth(tasks, bound)
     queued = tasks.filter(scheduler_id=OuterRef("id"), status=TaskStatus.QUEUED).order_by("created_at")
     rows = (
         Scheduler.objects.order_by("id")
         .annotate(**depth, oldest=Subquery(queued.values("created_at")[:1]))
         .values("id", "type", "paused", "maxsize", "oldest", *depth)
     )
+    counts = state.depth() if state is not None else {}
     schedulers = {}
     for row in rows:
         summary = SchedulerSummary(
@@ -142,6 +147,9 @@ def _summaries(now: datetime.datetime, minutes: int, scope: OrganisationScope) -
             pops=[0] * minutes,
         )
         for index, status in enumerate(STATUS_VALUES):
+            if state is not None:
+                summary.depth[status] = counts.get((row["id"], status), 0)
+                continue
             counted = counted_or_estimated(
                 tasks.filter(scheduler_id=row["id"], status=status), row[f"depth_{index}"], bound
             )
@@ -156,35 +164,57 @@ def _summaries(now: datetime.datetime, minutes: int, scope: OrganisationScope) -
     return schedulers
 
 
+def _bounded_depth(tasks: QuerySet[Task], bound: int) -> dict[str, BoundedCount]:
+    return {
+        f"depth_{index}": BoundedCount(limited_rows(tasks.filter(scheduler_id=OuterRef("id"), status=status), bound))
+        for index, status in enumerate(STATUS_VALUES)
+    }
+
+
 def _add_throughput(
     schedulers: dict[str, SchedulerSummary], start: datetime.datetime, minutes: int, scope: OrganisationScope
 ) -> None:
+    for scheduler_id, minute, pushes, pops in _throughput_rows(start, scope):
+        summary = schedulers.get(scheduler_id)
+        index = int((minute - start).total_seconds() // 60)
+        if summary is None or not 0 <= index < minutes:
+            continue
+        summary.pushes[index] += pushes
+        summary.pops[index] += pops
+
+
+def _throughput_rows(
+    start: datetime.datetime, scope: OrganisationScope
+) -> list[tuple[str, datetime.datetime, int, int]]:
+    """(scheduler, minute, pushes, pops) from `start` on."""
+    if covers(start):
+        return throughput_counts(start, scope)
     # A push writes a "created" event and a pop a move to "dispatched"; the `at` index bounds the scan
     # to the window, and the database buckets per minute so only `minutes` rows per scheduler come back.
-    rows = (
+    return list(
         scope.filter(TaskEvent.objects.filter(at__gte=start), "task__organisation")
         .filter(Q(kind=TaskEvent.Kind.CREATED) | Q(kind=TaskEvent.Kind.STATUS, to_status=TaskStatus.DISPATCHED))
         .annotate(minute=TruncMinute("at", tzinfo=datetime.UTC), scheduler_id=F("task__scheduler_id"))
-        .values("scheduler_id", "minute")
+        .values_list("scheduler_id", "minute")
         .annotate(
             pushes=Count("id", filter=Q(kind=TaskEvent.Kind.CREATED)),
             pops=Count("id", filter=Q(to_status=TaskStatus.DISPATCHED)),
         )
         .order_by()
     )
-    for row in rows:
-        summary = schedulers.get(row["scheduler_id"])
-        index = int((row["minute"] - start).total_seconds() // 60)
-        if summary is None or not 0 <= index < minutes:
-            continue
-        summary.pushes[index] += row["pushes"]
-        summary.pops[index] += row["pops"]
 
 
 def top_organisations(
-    *, scheduler_ids: list[str], limit: int = TOP_ORGANISATIONS, scope: OrganisationScope = EVERY_ORGANISATION
+    *,
+    scheduler_ids: list[str],
+    limit: int = TOP_ORGANISATIONS,
+    scope: OrganisationScope = EVERY_ORGANISATION,
+    state: StateCounts | None = None,
 ) -> list[OrganisationBacklog]:
-    """The organisations with the most queued tasks, with their split over the schedulers."""
+    """The organisations with the most queued tasks, with their split over the schedulers; from `state`, the
+    maintained counts, when given."""
+    if state is not None:
+        return _top_organisations_counted(scheduler_ids=scheduler_ids, limit=limit, state=state)
     # Positional aliases: scheduler ids are data, not necessarily valid SQL aliases. Only the columns of the
     # `task_queued_per_organisation` index (scheduler, organisation) are read, so it is an index-only scan
     # of the queue, not of the task table; still one pass over the whole queue (docs/benchmarks/scale.md).
@@ -210,6 +240,21 @@ def top_organisations(
         )
         for row in rows
     ]
+
+
+def _top_organisations_counted(
+    *, scheduler_ids: list[str], limit: int, state: StateCounts
+) -> list[OrganisationBacklog]:
+    backlogs = [
+        OrganisationBacklog(
+            organisation=organisation,
+            queued=sum(per_scheduler.values()),
+            per_scheduler={sid: per_scheduler[sid] for sid in scheduler_ids if per_scheduler.get(sid)},
+        )
+        for organisation, per_scheduler in state.queued_by_organisation().items()
+    ]
+    ranked = sorted((b for b in backlogs if b.queued > 0), key=lambda b: (-b.queued, b.organisation))
+    return ranked[:limit]
 
 
 def _with_description(queryset: QuerySet[Task]) -> QuerySet[Task]:

@@ -1,4 +1,5 @@
 from rocky_scheduler.models.catalogue import OOI, Organisation, Plugin, PluginEnablement, PluginType
+from rocky_scheduler.models.counts import TaskCount, TaskCountDelta, TaskCountKind
 from rocky_scheduler.models.ingest import ProcessedMessage
 from rocky_scheduler.models.schedulers import Scheduler, TaskType
 from rocky_scheduler.models.schedules import Schedule, ScheduleEvent
@@ -22,6 +23,9 @@ __all__ = [
     "ScheduleEvent",
     "Scheduler",
     "Task",
+    "TaskCount",
+    "TaskCountDelta",
+    "TaskCountKind",
     "TaskEvent",
     "TaskStatus",
     "TaskType",

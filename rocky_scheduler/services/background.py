@@ -24,6 +24,8 @@ JOBS = (
     Job("rocky_scheduler.ingest", "rocky_scheduler.ingest.consumer.ingest_run", 1),
     Job("rocky_scheduler.reschedule", "rocky_scheduler.jobs.reschedule_due", 1),
     Job("rocky_scheduler.lease_expiry", "rocky_scheduler.jobs.expire_leases", 1),
+    # Folds the deltas the PostgreSQL triggers append into the task counts (services/task_counts.py).
+    Job("rocky_scheduler.task_counts", "rocky_scheduler.jobs.task_counts_fold", 1),
     Job("rocky_scheduler.housekeeping", "rocky_scheduler.jobs.housekeeping", 60),
     Job("rocky_scheduler.plugin_reconcile", "rocky_scheduler.jobs.plugins_reconcile", "PLUGIN_RECONCILE_MINUTES"),
 )

@@ -60,6 +60,7 @@ def test_the_guides_migrate_and_setup_schedules_lines_declare_the_background_job
         "rocky_scheduler.lease_expiry",
         "rocky_scheduler.plugin_reconcile",
         "rocky_scheduler.reschedule",
+        "rocky_scheduler.task_counts",
     ]
 
 

@@ -71,6 +71,7 @@ def test_setup_schedules_is_idempotent():
         "rocky_scheduler.lease_expiry",
         "rocky_scheduler.plugin_reconcile",
         "rocky_scheduler.reschedule",
+        "rocky_scheduler.task_counts",
     ]
     assert all(func.startswith("rocky_scheduler.") for func in QSchedule.objects.values_list("func", flat=True))
 
@@ -88,6 +89,7 @@ def test_django_q_jobs_run_their_services(catalogue):
         "stopped_early": False,
     }
     assert jobs.housekeeping()["tasks_deleted"] == 0
+    assert jobs.task_counts_fold()["deltas"] == 0
 
 
 def test_http_ingest_of_a_list_of_mutations(admin_api, either_catalogue):
