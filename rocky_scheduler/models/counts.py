@@ -1,6 +1,6 @@
 """Maintained task counts (issue 16 point 2): PostgreSQL triggers add deltas, a fold sums them.
 
-The statement-level triggers of migration 0017 append one row per (key, statement) to TaskCountDelta, so
+The statement-level triggers of migration 0018 append one row per (key, statement) to TaskCountDelta, so
 concurrent pushes and pops never wait on one counter row; `services.task_counts.fold` moves the deltas into
 TaskCount every minute. A count is TaskCount plus the deltas not folded yet (rocky_scheduler.count_reads).
 SQLite has neither table filled: it counts the task table directly. docs/architecture.md, "Maintained counts".

@@ -1,4 +1,4 @@
-"""The maintained task counts (models/counts.py, migration 0017, services/task_counts.py, count_reads.py) equal a
+"""The maintained task counts (models/counts.py, migration 0018, services/task_counts.py, count_reads.py) equal a
 direct count of the task table and its history after every kind of write, before and after a fold."""
 
 import datetime
@@ -268,7 +268,7 @@ def test_migrating_fills_the_counts_of_the_tasks_and_history_already_there():
 
     busy_queue()
     executor = MigrationExecutor(connection)
-    executor.migrate([("rocky_scheduler", "0016_scale_read_indexes")])
+    executor.migrate([("rocky_scheduler", "0017_task_status_newest")])
     push("umbrella")  # written while there were no triggers: the fill counts it
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes("rocky_scheduler"))

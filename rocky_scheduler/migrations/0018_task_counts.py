@@ -136,7 +136,7 @@ def counts_stop(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rocky_scheduler', '0016_scale_read_indexes'),
+        ('rocky_scheduler', '0017_task_status_newest'),
     ]
 
     operations = [
