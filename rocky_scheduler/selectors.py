@@ -13,7 +13,7 @@ from django.utils import timezone
 from rocky_scheduler import __version__
 from rocky_scheduler.access import EVERY_ORGANISATION, OrganisationScope
 from rocky_scheduler.catalogue.health import catalogue_health
-from rocky_scheduler.count_reads import covers, summed_counts
+from rocky_scheduler.count_reads import counts_available, covers, summed_counts
 from rocky_scheduler.counting import BoundedCount, Counted, counted_or_estimated, exact_count_bound, limited_rows
 from rocky_scheduler.errors import TASK_NOT_FOUND, NotFound
 from rocky_scheduler.filtersets import ScheduleFilter, TaskFilter, filtered, known_scheduler
@@ -70,8 +70,15 @@ def queue_sizes(*, scope: OrganisationScope = EVERY_ORGANISATION) -> dict[str, i
 
 
 def queue_size_counts(*, scope: OrganisationScope = EVERY_ORGANISATION) -> dict[str, Counted]:
-    """Queued tasks per scheduler id (of the organisations in `scope`): exact up to the count bound, estimated
-    above it (rocky_scheduler.counting), each a range of the queue's partial index, never the whole queue."""
+    """Queued tasks per scheduler id (of the organisations in `scope`). On PostgreSQL the maintained counts, exact
+    (count_reads); elsewhere exact up to the count bound and estimated above it (rocky_scheduler.counting), each a
+    range of the queue's partial index, never the whole queue."""
+    if counts_available():
+        queued = summed_counts([TaskCountKind.STATE], ["scheduler_id"], scope=scope, status=TaskStatus.QUEUED)
+        sizes = dict(queued)
+        return {
+            sid: Counted(sizes.get(sid, 0)) for sid in Scheduler.objects.order_by("id").values_list("id", flat=True)
+        }
     bound = exact_count_bound()
     queued = scope.filter(Task.objects.filter(status=TaskStatus.QUEUED))
     # One round trip: each scheduler with the bounded count of its queue as a column.
