@@ -74,8 +74,7 @@ def queue_size_counts(*, scope: OrganisationScope = EVERY_ORGANISATION) -> dict[
     (count_reads); elsewhere exact up to the count bound and estimated above it (rocky_scheduler.counting), each a
     range of the queue's partial index, never the whole queue."""
     if counts_available():
-        queued = summed_counts([TaskCountKind.STATE], ["scheduler_id"], scope=scope, status=TaskStatus.QUEUED)
-        sizes = dict(queued)
+        sizes = dict(summed_counts([TaskCountKind.STATE], ["scheduler_id"], scope=scope, status=TaskStatus.QUEUED))
         return {
             sid: Counted(sizes.get(sid, 0)) for sid in Scheduler.objects.order_by("id").values_list("id", flat=True)
         }
