@@ -5,6 +5,7 @@ import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -72,3 +73,19 @@ class ExpiredLease:
     from_status: str
     # The task went back to the queue (else it failed).
     requeued: bool
+
+
+class DueTask(NamedTuple):
+    """A rescheduled task as the store writes it (queued, `modified_at` = `created_at`), with its schedule's
+    locked deadline: plain values, no model instance per row (a batch has hundreds)."""
+
+    id: uuid.UUID
+    schedule_id: uuid.UUID
+    organisation: str
+    priority: int
+    hash: str
+    data: dict
+    deduplication_key: uuid.UUID | None
+    created_at: datetime.datetime
+    # The schedule's deadline as locked: its DEADLINE history row says where it was.
+    deadline_at: datetime.datetime | None
