@@ -65,17 +65,20 @@ def _queue_due_sql() -> str:
         ),
         {CREATED_HISTORY_CTE},
         cleared AS (
+            -- An id list, not a join with `inserted`: the planner, guessing at the CTE, hashed the whole schedule
+            -- table for a join (a sequential scan per batch); `= ANY` of an array is an index scan.
             UPDATE {schedule} AS s SET deadline_at = NULL, modified_at = %(now)s
-              FROM inserted, {schedule} AS before
-             WHERE s.id = inserted.schedule_id AND before.id = s.id AND before.deadline_at IS NOT NULL
-            RETURNING s.id, before.deadline_at, inserted.created_at
+              FROM {schedule} AS before
+             WHERE s.id = ANY(ARRAY(SELECT schedule_id FROM inserted))
+               AND before.id = s.id AND before.deadline_at IS NOT NULL
+            RETURNING s.id, before.deadline_at
         ),
         schedule_history AS (
             INSERT INTO {event} (schedule_id, at, kind, actor, reason, deadline_from, deadline_to)
             SELECT schedule_id, %(now)s, kind, %(actor)s, reason, deadline_from, NULL FROM (
-                SELECT 1 AS step, id AS schedule_id, created_at, %(deadline_kind)s AS kind,
-                       %(deadline_reason)s AS reason, deadline_at AS deadline_from
-                  FROM cleared
+                SELECT 1 AS step, cleared.id AS schedule_id, inserted.created_at, %(deadline_kind)s AS kind,
+                       %(deadline_reason)s AS reason, cleared.deadline_at AS deadline_from
+                  FROM cleared JOIN inserted ON inserted.schedule_id = cleared.id
                 UNION ALL
                 SELECT 2, schedule_id, created_at, %(queued_kind)s, '', NULL FROM inserted
             ) AS rows
