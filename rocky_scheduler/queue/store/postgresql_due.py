@@ -23,12 +23,8 @@ from rocky_scheduler.queue.store.types import DueTask
 # The task columns that differ per row, in DueTask's order; modified_at is created_at, the rest is one value.
 _VARYING = [name for name in DueTask._fields if name != "deadline_at"]
 _FIELDS = {field.attname: field for field in TASK_FIELDS}
-_JSON = {name: field for name, field in _FIELDS.items() if name in _VARYING and isinstance(field, JSONField)}
-
-
-def _array_type(field: Field) -> str:
-    # JSON goes as text, cast to jsonb by the statement (the field's own preparation costs more than the insert).
-    return "text[]::jsonb[]" if isinstance(field, JSONField) else f"{field.db_type(connection)}[]"
+_DATA = _FIELDS["data"]
+_ENCODER = _DATA.encoder if isinstance(_DATA, JSONField) else None
 
 
 def _value(field: Field) -> str:
@@ -40,6 +36,26 @@ def _value(field: Field) -> str:
     return f"%(one_{field.attname})s::{field.db_type(connection)}"
 
 
+def _rows(tasks: Sequence[DueTask]) -> str:
+    """The varying columns of every task as one JSON document: a single parameter the server reads with
+    json_to_recordset. Arrays of thousands of values (psycopg2 spells each as a literal) cost more to parse than
+    the insert takes. Ids and times as text, exactly (DjangoJSONEncoder would cut times to milliseconds)."""
+    rows = [
+        {
+            "id": str(task.id),
+            "schedule_id": str(task.schedule_id),
+            "organisation": task.organisation,
+            "priority": task.priority,
+            "hash": task.hash,
+            "data": task.data,
+            "deduplication_key": None if task.deduplication_key is None else str(task.deduplication_key),
+            "created_at": task.created_at.isoformat(),
+        }
+        for task in tasks
+    ]
+    return json.dumps(rows, cls=_ENCODER)
+
+
 @cache
 def _queue_due_sql() -> str:
     # Guarantees: each task with its `created` row or not at all; a task a unique index refuses (the same hash
@@ -49,15 +65,14 @@ def _queue_due_sql() -> str:
     # sets the next) with a DEADLINE row saying where it was, then gets a QUEUED row: all DEADLINE rows first,
     # each kind in the batch's order, as the ORM store writes them. The schedules are locked by the caller, so
     # the statement's snapshot of their deadlines (`before`) is what the update replaces.
-    arrays = ", ".join(f"%(many_{name})s::{_array_type(_FIELDS[name])}" for name in _VARYING)
     names = columns(TASK_FIELDS)
-    candidate = ", ".join(connection.ops.quote_name(name) for name in _VARYING)
+    candidate = ", ".join(f"{connection.ops.quote_name(name)} {_FIELDS[name].db_type(connection)}" for name in _VARYING)
     values = ", ".join(_value(field) for field in TASK_FIELDS)
     schedule, event = Schedule._meta.db_table, ScheduleEvent._meta.db_table
     return f"""
         WITH inserted AS (
             INSERT INTO {Task._meta.db_table} ({names})
-            SELECT {values} FROM unnest({arrays}) AS candidate ({candidate})
+            SELECT {values} FROM json_to_recordset(%(rows)s::json) AS candidate ({candidate})
              WHERE %(room_checked)s
                 OR (SELECT maxsize FROM {Scheduler._meta.db_table} WHERE id = %(one_scheduler_id)s) = 0
             ON CONFLICT DO NOTHING
@@ -99,11 +114,7 @@ def queue_due(
     deadline_reason: str,
 ) -> set[uuid.UUID]:
     """See orm_bulk.queue_due: the same rows, one statement."""
-    by_column = dict(zip(DueTask._fields, zip(*tasks, strict=True), strict=True))
-    params: dict[str, Any] = {f"many_{name}": list(by_column[name]) for name in _VARYING}
-    for name, json_field in _JSON.items():
-        encoder = json_field.encoder
-        params[f"many_{name}"] = [None if item is None else json.dumps(item, cls=encoder) for item in by_column[name]]
+    params: dict[str, Any] = {"rows": _rows(tasks)}
     given = {"scheduler_id": scheduler_id, "type": task_type, "status": TaskStatus.QUEUED.value}
     for field in TASK_FIELDS:
         if field.attname not in _VARYING and field.attname != "modified_at":
