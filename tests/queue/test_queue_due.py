@@ -10,7 +10,7 @@ from django.db import connection
 
 from rocky_scheduler.hashing import digest
 from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, TaskEvent
-from rocky_scheduler.queue.store import DueTask, OrmTaskStore, PostgresqlTaskStore
+from rocky_scheduler.queue.store import DueRequest, DueTask, OrmTaskStore, PostgresqlTaskStore
 from tests.factories import TaskFactory, boefje_data
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,10 @@ def due_task(schedule: Schedule, index: int, *, key: uuid.UUID | None = None) ->
         NOW + datetime.timedelta(microseconds=index),
         schedule.deadline_at,
     )
+
+
+def request(tasks: list[DueTask], *, room_checked: bool) -> DueRequest:
+    return DueRequest(tasks, "boefje", "boefje", room_checked, now=NOW, actor=ACTOR, deadline_reason=REASON)
 
 
 def written(schedules: list[Schedule], tasks: list[DueTask]) -> dict:
@@ -95,15 +99,7 @@ def test_queued_tasks_clear_their_deadlines_with_history_and_a_refused_one_leave
     tasks = [due_task(schedule, index, key=key if index == 2 else None) for index, schedule in enumerate(schedules)]
     before = schedules[1].deadline_at
 
-    inserted = STORES[store_name].queue_due(
-        tasks,
-        scheduler_id="boefje",
-        task_type="boefje",
-        room_checked=False,
-        now=NOW,
-        actor=ACTOR,
-        deadline_reason=REASON,
-    )
+    inserted = STORES[store_name].queue_due(request(tasks, room_checked=False))
 
     assert inserted == {tasks[0].id, tasks[2].id}
     rows = written(schedules, tasks)
@@ -145,11 +141,11 @@ def test_a_bounded_scheduler_gets_nothing_and_its_schedules_stay_due_unless_the_
     Scheduler.objects.filter(pk="boefje").update(maxsize=10)
     schedules = [due_schedule(f"bounded-{store_name}-{i}", minutes_ago=1) for i in range(2)]
     tasks = [due_task(schedule, index) for index, schedule in enumerate(schedules)]
-    store, options = STORES[store_name], {"now": NOW, "actor": ACTOR, "deadline_reason": REASON}
+    store = STORES[store_name]
 
-    assert store.queue_due(tasks, scheduler_id="boefje", task_type="boefje", room_checked=False, **options) == set()
+    assert store.queue_due(request(tasks, room_checked=False)) == set()
     assert not Task.objects.exists() and not ScheduleEvent.objects.exists()
     assert all(schedule.deadline_at is not None for schedule in Schedule.objects.all())
-    counted = store.queue_due(tasks, scheduler_id="boefje", task_type="boefje", room_checked=True, **options)
+    counted = store.queue_due(request(tasks, room_checked=True))
     assert counted == {task.id for task in tasks}
     assert not Schedule.objects.filter(deadline_at__isnull=False).exists()

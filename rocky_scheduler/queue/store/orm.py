@@ -37,7 +37,7 @@ from rocky_scheduler.queue.store.orm_bulk import created_event
 from rocky_scheduler.queue.store.types import (
     ClaimRequest,
     ClaimResult,
-    DueTask,
+    DueRequest,
     ExpiredLease,
     InsertOutcome,
     TransitionOutcome,
@@ -74,29 +74,9 @@ class OrmTaskStore:
         """Insert the tasks of one scheduler and their `created` history rows; the ids inserted (see orm_bulk)."""
         return orm_bulk.insert_many(tasks, actor=actor, room_checked=room_checked, reason=reason)
 
-    def queue_due(
-        self,
-        tasks: Sequence[DueTask],
-        *,
-        scheduler_id: str,
-        task_type: str,
-        room_checked: bool,
-        now: datetime.datetime,
-        actor: str,
-        deadline_reason: str,
-    ) -> set[uuid.UUID]:
+    def queue_due(self, request: DueRequest) -> set[uuid.UUID]:
         """Queue a rescheduling batch's tasks of one scheduler with their schedules' writes (see orm_bulk)."""
-        if not tasks:
-            return set()
-        return orm_bulk.queue_due(
-            tasks,
-            scheduler_id=scheduler_id,
-            task_type=task_type,
-            room_checked=room_checked,
-            now=now,
-            actor=actor,
-            deadline_reason=deadline_reason,
-        )
+        return orm_bulk.queue_due(request) if request.tasks else set()
 
     def upsert_schedules(self, schedules: list[Schedule], *, interval_known: bool = False) -> list[uuid.UUID]:
         """`upsert_schedule` for each schedule (one statement on PostgreSQL)."""

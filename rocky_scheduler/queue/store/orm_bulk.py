@@ -1,7 +1,6 @@
 """The ORM store's batch writes (SQLite): the tasks of one batch and their `created` history rows together, and a
 rescheduling batch's schedules with them."""
 
-import datetime
 import uuid
 from collections.abc import Sequence
 
@@ -10,7 +9,7 @@ from django.db import transaction
 from rocky_scheduler.models import ScheduleEvent, Scheduler, Task, TaskEvent, TaskStatus
 from rocky_scheduler.queue.store.deadlines import deadlines_clear
 from rocky_scheduler.queue.store.schedule_events import EventRow, schedule_events_insert
-from rocky_scheduler.queue.store.types import DueTask
+from rocky_scheduler.queue.store.types import DueRequest
 
 
 def created_event(task: Task, *, actor: str, reason: str) -> TaskEvent:
@@ -48,31 +47,23 @@ def insert_many(tasks: Sequence[Task], *, actor: str, room_checked: bool, reason
     return inserted
 
 
-def queue_due(
-    tasks: Sequence[DueTask],
-    *,
-    scheduler_id: str,
-    task_type: str,
-    room_checked: bool,
-    now: datetime.datetime,
-    actor: str,
-    deadline_reason: str,
-) -> set[uuid.UUID]:
+def queue_due(request: DueRequest) -> set[uuid.UUID]:
     """Queue a rescheduling batch's tasks of one scheduler: each task with its `created` row, and the schedule of
     each one inserted with its deadline cleared (a DEADLINE row) and a QUEUED row; the ids inserted.
 
     Several statements (SQLite); the PostgreSQL store writes the same rows in one. Refused and bounded as
     `insert_many`: a schedule whose task was not inserted is left as it was.
     """
+    tasks, now, actor = request.tasks, request.now, request.actor
     instances = [
         Task(
             id=task.id,
-            scheduler_id=scheduler_id,
+            scheduler_id=request.scheduler_id,
             schedule_id=task.schedule_id,
             organisation=task.organisation,
             priority=task.priority,
             status=TaskStatus.QUEUED,
-            type=task_type,
+            type=request.task_type,
             hash=task.hash,
             data=task.data,
             deduplication_key=task.deduplication_key,
@@ -81,11 +72,11 @@ def queue_due(
         )
         for task in tasks
     ]
-    inserted = insert_many(instances, actor=actor, room_checked=room_checked)
+    inserted = insert_many(instances, actor=actor, room_checked=request.room_checked)
     done = [task for task in tasks if task.id in inserted]
     # In this order, as the PostgreSQL statement writes them: all DEADLINE rows, then all QUEUED rows.
     cleared = [(task.schedule_id, task.deadline_at) for task in done]
-    deadlines_clear(cleared, now=now, actor=actor, reason=deadline_reason)
+    deadlines_clear(cleared, now=now, actor=actor, reason=request.deadline_reason)
     queued = ScheduleEvent.Kind.QUEUED.value
     schedule_events_insert([EventRow(task.schedule_id, now, queued, actor) for task in done])
     return inserted

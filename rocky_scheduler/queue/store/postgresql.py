@@ -36,7 +36,7 @@ from rocky_scheduler.queue.store.rows import CREATED_HISTORY_CTE, TASK_FIELDS, c
 from rocky_scheduler.queue.store.types import (
     ClaimRequest,
     ClaimResult,
-    DueTask,
+    DueRequest,
     InsertOutcome,
     TransitionOutcome,
     TransitionRequest,
@@ -142,28 +142,8 @@ class PostgresqlTaskStore(OrmTaskStore):
             return set()
         return postgresql_bulk.insert_many(tasks, actor=actor, room_checked=room_checked, reason=reason)
 
-    def queue_due(
-        self,
-        tasks: Sequence[DueTask],
-        *,
-        scheduler_id: str,
-        task_type: str,
-        room_checked: bool,
-        now: datetime.datetime,
-        actor: str,
-        deadline_reason: str,
-    ) -> set[uuid.UUID]:
-        if not tasks:
-            return set()
-        return postgresql_due.queue_due(
-            tasks,
-            scheduler_id=scheduler_id,
-            task_type=task_type,
-            room_checked=room_checked,
-            now=now,
-            actor=actor,
-            deadline_reason=deadline_reason,
-        )
+    def queue_due(self, request: DueRequest) -> set[uuid.UUID]:
+        return postgresql_due.queue_due(request) if request.tasks else set()
 
     def upsert_schedules(self, schedules: list[Schedule], *, interval_known: bool = False) -> list[uuid.UUID]:
         if not schedules:

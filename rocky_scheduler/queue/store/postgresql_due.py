@@ -6,7 +6,6 @@ history rows: one round trip instead of four (issue 16 point 3), with data-modif
 go into the SQL text; every value is a parameter.
 """
 
-import datetime
 import json
 import uuid
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from django.db.models import Field, JSONField
 
 from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, TaskEvent, TaskStatus
 from rocky_scheduler.queue.store.rows import CREATED_HISTORY_CTE, TASK_FIELDS, columns
-from rocky_scheduler.queue.store.types import DueTask
+from rocky_scheduler.queue.store.types import DueRequest, DueTask
 
 # The task columns that differ per row, in DueTask's order; modified_at is created_at, the rest is one value.
 _VARYING = [name for name in DueTask._fields if name != "deadline_at"]
@@ -103,24 +102,16 @@ def _queue_due_sql() -> str:
     """  # noqa: S608 - names from model metadata; every value is a parameter
 
 
-def queue_due(
-    tasks: Sequence[DueTask],
-    *,
-    scheduler_id: str,
-    task_type: str,
-    room_checked: bool,
-    now: datetime.datetime,
-    actor: str,
-    deadline_reason: str,
-) -> set[uuid.UUID]:
+def queue_due(request: DueRequest) -> set[uuid.UUID]:
     """See orm_bulk.queue_due: the same rows, one statement."""
-    params: dict[str, Any] = {"rows": _rows(tasks)}
-    given = {"scheduler_id": scheduler_id, "type": task_type, "status": TaskStatus.QUEUED.value}
+    params: dict[str, Any] = {"rows": _rows(request.tasks)}
+    given = {"scheduler_id": request.scheduler_id, "type": request.task_type, "status": TaskStatus.QUEUED.value}
     for field in TASK_FIELDS:
         if field.attname not in _VARYING and field.attname != "modified_at":
             # The columns a rescheduled task does not set take their model default (no callable among them).
             params[f"one_{field.attname}"] = given.get(field.attname, field.get_default())
-    params |= {"room_checked": room_checked, "now": now, "actor": actor, "deadline_reason": deadline_reason}
+    params |= {"room_checked": request.room_checked, "now": request.now, "actor": request.actor}
+    params["deadline_reason"] = request.deadline_reason
     params |= {
         "reason": "",
         "kind": TaskEvent.Kind.CREATED.value,

@@ -89,3 +89,18 @@ class DueTask(NamedTuple):
     created_at: datetime.datetime
     # The schedule's deadline as locked: its DEADLINE history row says where it was.
     deadline_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class DueRequest:
+    """A rescheduling batch's tasks of one scheduler, to queue with their schedules' deadline and history writes."""
+
+    tasks: Sequence[DueTask]
+    scheduler_id: str
+    task_type: str
+    # The caller counted the room of a bounded queue under the scheduler lock (else a bounded one gets none).
+    room_checked: bool
+    now: datetime.datetime
+    actor: str
+    # The DEADLINE history rows' reason.
+    deadline_reason: str

@@ -19,7 +19,7 @@ from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.metrics import TASKS_PUSHED, count_on_commit
 from rocky_scheduler.models import Schedule, Scheduler, Task, TaskStatus, TaskType
 from rocky_scheduler.queue.heap import heaps
-from rocky_scheduler.queue.store import DueTask, get_store
+from rocky_scheduler.queue.store import DueRequest, DueTask, get_store
 from rocky_scheduler.rankers import RankRequest, load_ranker
 from rocky_scheduler.selectors import last_completed_many
 from rocky_scheduler.services.common import Clock, check_priority, scheduler_cache
@@ -90,13 +90,15 @@ def _scheduler_push(
     tasks = tasks[:room]
     # With the tasks, the store clears the deadlines of their schedules and writes their history rows.
     inserted = get_store().queue_due(
-        [task for task, _ in tasks],
-        scheduler_id=scheduler_id,
-        task_type=scheduler.type,
-        room_checked=bool(maxsize),
-        now=batch.now,
-        actor=ACTOR,
-        deadline_reason=REASON_RESCHEDULED,
+        DueRequest(
+            [task for task, _ in tasks],
+            scheduler_id=scheduler_id,
+            task_type=scheduler.type,
+            room_checked=bool(maxsize),
+            now=batch.now,
+            actor=ACTOR,
+            deadline_reason=REASON_RESCHEDULED,
+        )
     )
     odd.extend(schedule for task, schedule in tasks if task.id not in inserted)
     batch.queued += len(inserted)
