@@ -160,7 +160,7 @@ def _batch_timer() -> list[float]:
 
     def timed_flush(self):
         flush(self)
-        if self.events or self.cleared:
+        if self.events or self.cleared or getattr(self, "queued", 0):
             timings.append(time.perf_counter() - self._bench_started)
 
     batch_class.__init__, batch_class.flush = timed_init, timed_flush

@@ -37,6 +37,7 @@ from rocky_scheduler.queue.store.orm_bulk import created_event
 from rocky_scheduler.queue.store.types import (
     ClaimRequest,
     ClaimResult,
+    DueRequest,
     ExpiredLease,
     InsertOutcome,
     TransitionOutcome,
@@ -72,6 +73,10 @@ class OrmTaskStore:
     def insert_many(self, tasks: Sequence[Task], *, actor: str, room_checked: bool, reason: str = "") -> set[uuid.UUID]:
         """Insert the tasks of one scheduler and their `created` history rows; the ids inserted (see orm_bulk)."""
         return orm_bulk.insert_many(tasks, actor=actor, room_checked=room_checked, reason=reason)
+
+    def queue_due(self, request: DueRequest) -> set[uuid.UUID]:
+        """Queue a rescheduling batch's tasks of one scheduler with their schedules' writes (see orm_bulk)."""
+        return orm_bulk.queue_due(request) if request.tasks else set()
 
     def upsert_schedules(self, schedules: list[Schedule], *, interval_known: bool = False) -> list[uuid.UUID]:
         """`upsert_schedule` for each schedule (one statement on PostgreSQL)."""

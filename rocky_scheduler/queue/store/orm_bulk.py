@@ -1,11 +1,15 @@
-"""The ORM store's batch insert (SQLite): the tasks of one batch and their `created` history rows together."""
+"""The ORM store's batch writes (SQLite): the tasks of one batch and their `created` history rows together, and a
+rescheduling batch's schedules with them."""
 
 import uuid
 from collections.abc import Sequence
 
 from django.db import transaction
 
-from rocky_scheduler.models import Scheduler, Task, TaskEvent
+from rocky_scheduler.models import ScheduleEvent, Scheduler, Task, TaskEvent, TaskStatus
+from rocky_scheduler.queue.store.deadlines import deadlines_clear
+from rocky_scheduler.queue.store.schedule_events import EventRow, schedule_events_insert
+from rocky_scheduler.queue.store.types import DueRequest
 
 
 def created_event(task: Task, *, actor: str, reason: str) -> TaskEvent:
@@ -40,4 +44,39 @@ def insert_many(tasks: Sequence[Task], *, actor: str, room_checked: bool, reason
         TaskEvent.objects.bulk_create(
             created_event(task, actor=actor, reason=reason) for task in tasks if task.pk in inserted
         )
+    return inserted
+
+
+def queue_due(request: DueRequest) -> set[uuid.UUID]:
+    """Queue a rescheduling batch's tasks of one scheduler: each task with its `created` row, and the schedule of
+    each one inserted with its deadline cleared (a DEADLINE row) and a QUEUED row; the ids inserted.
+
+    Several statements (SQLite); the PostgreSQL store writes the same rows in one. Refused and bounded as
+    `insert_many`: a schedule whose task was not inserted is left as it was.
+    """
+    tasks, now, actor = request.tasks, request.now, request.actor
+    instances = [
+        Task(
+            id=task.id,
+            scheduler_id=request.scheduler_id,
+            schedule_id=task.schedule_id,
+            organisation=task.organisation,
+            priority=task.priority,
+            status=TaskStatus.QUEUED,
+            type=request.task_type,
+            hash=task.hash,
+            data=task.data,
+            deduplication_key=task.deduplication_key,
+            created_at=task.created_at,
+            modified_at=task.created_at,
+        )
+        for task in tasks
+    ]
+    inserted = insert_many(instances, actor=actor, room_checked=request.room_checked)
+    done = [task for task in tasks if task.id in inserted]
+    # In this order, as the PostgreSQL statement writes them: all DEADLINE rows, then all QUEUED rows.
+    cleared = [(task.schedule_id, task.deadline_at) for task in done]
+    deadlines_clear(cleared, now=now, actor=actor, reason=request.deadline_reason)
+    queued = ScheduleEvent.Kind.QUEUED.value
+    schedule_events_insert([EventRow(task.schedule_id, now, queued, actor) for task in done])
     return inserted

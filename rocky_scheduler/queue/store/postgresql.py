@@ -27,7 +27,7 @@ from rocky_scheduler.models import (
     TaskEvent,
     TaskStatus,
 )
-from rocky_scheduler.queue.store import postgresql_bulk, postgresql_claim
+from rocky_scheduler.queue.store import postgresql_bulk, postgresql_claim, postgresql_due
 from rocky_scheduler.queue.store.deadlines import REASON_FINISHED, cron_step, grace_period
 from rocky_scheduler.queue.store.machine import allowed_from, lease_mode, refusal
 from rocky_scheduler.queue.store.orm import OrmTaskStore
@@ -36,6 +36,7 @@ from rocky_scheduler.queue.store.rows import CREATED_HISTORY_CTE, TASK_FIELDS, c
 from rocky_scheduler.queue.store.types import (
     ClaimRequest,
     ClaimResult,
+    DueRequest,
     InsertOutcome,
     TransitionOutcome,
     TransitionRequest,
@@ -140,6 +141,9 @@ class PostgresqlTaskStore(OrmTaskStore):
         if not tasks:
             return set()
         return postgresql_bulk.insert_many(tasks, actor=actor, room_checked=room_checked, reason=reason)
+
+    def queue_due(self, request: DueRequest) -> set[uuid.UUID]:
+        return postgresql_due.queue_due(request) if request.tasks else set()
 
     def upsert_schedules(self, schedules: list[Schedule], *, interval_known: bool = False) -> list[uuid.UUID]:
         if not schedules:

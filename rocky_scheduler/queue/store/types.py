@@ -5,6 +5,7 @@ import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -72,3 +73,34 @@ class ExpiredLease:
     from_status: str
     # The task went back to the queue (else it failed).
     requeued: bool
+
+
+class DueTask(NamedTuple):
+    """A rescheduled task as the store writes it (queued, `modified_at` = `created_at`), with its schedule's
+    locked deadline: plain values, no model instance per row (a batch has hundreds)."""
+
+    id: uuid.UUID
+    schedule_id: uuid.UUID
+    organisation: str
+    priority: int
+    hash: str
+    data: dict
+    deduplication_key: uuid.UUID | None
+    created_at: datetime.datetime
+    # The schedule's deadline as locked: its DEADLINE history row says where it was.
+    deadline_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class DueRequest:
+    """A rescheduling batch's tasks of one scheduler, to queue with their schedules' deadline and history writes."""
+
+    tasks: Sequence[DueTask]
+    scheduler_id: str
+    task_type: str
+    # The caller counted the room of a bounded queue under the scheduler lock (else a bounded one gets none).
+    room_checked: bool
+    now: datetime.datetime
+    actor: str
+    # The DEADLINE history rows' reason.
+    deadline_reason: str

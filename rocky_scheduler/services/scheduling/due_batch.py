@@ -17,15 +17,16 @@ from django.db import transaction
 
 from rocky_scheduler.errors import InvalidInput
 from rocky_scheduler.metrics import TASKS_PUSHED, count_on_commit
-from rocky_scheduler.models import Schedule, ScheduleEvent, Scheduler, Task, TaskStatus, TaskType
+from rocky_scheduler.models import Schedule, Scheduler, Task, TaskStatus, TaskType
 from rocky_scheduler.queue.heap import heaps
-from rocky_scheduler.queue.store import get_store
+from rocky_scheduler.queue.store import DueRequest, DueTask, get_store
 from rocky_scheduler.rankers import RankRequest, load_ranker
 from rocky_scheduler.selectors import last_completed_many
 from rocky_scheduler.services.common import Clock, check_priority, scheduler_cache
 from rocky_scheduler.services.scheduling.due_common import (
     ACTOR,
     REASON_INVALID,
+    REASON_RESCHEDULED,
     Batch,
     DueRunResult,
     RunCatalogue,
@@ -33,7 +34,7 @@ from rocky_scheduler.services.scheduling.due_common import (
     push_one,
     why_not,
 )
-from rocky_scheduler.services.task_push import CARRIES_DATA_ID, queued_task
+from rocky_scheduler.services.task_push import CARRIES_DATA_ID
 from rocky_scheduler.taskdata import validate_task_data
 
 
@@ -87,13 +88,20 @@ def _scheduler_push(
     # Beyond the room: left due, as a refused push leaves it; the next run tries again.
     result.skipped += len(tasks) - min(room, len(tasks))
     tasks = tasks[:room]
-    inserted = get_store().insert_many([task for task, _ in tasks], actor=ACTOR, room_checked=bool(maxsize))
-    for task, schedule in tasks:
-        if task.pk in inserted:
-            batch.clear_deadline(schedule)
-            batch.note(schedule, ScheduleEvent.Kind.QUEUED)
-        else:
-            odd.append(schedule)
+    # With the tasks, the store clears the deadlines of their schedules and writes their history rows.
+    inserted = get_store().queue_due(
+        DueRequest(
+            [task for task, _ in tasks],
+            scheduler_id=scheduler_id,
+            task_type=scheduler.type,
+            room_checked=bool(maxsize),
+            now=batch.now,
+            actor=ACTOR,
+            deadline_reason=REASON_RESCHEDULED,
+        )
+    )
+    odd.extend(schedule for task, schedule in tasks if task.id not in inserted)
+    batch.queued += len(inserted)
     result.queued += len(inserted)
     count_on_commit(TASKS_PUSHED, len(inserted), scheduler=scheduler_id)
     if inserted:
@@ -131,7 +139,7 @@ def _checked(
     return ready, odd
 
 
-def _ranked(ready: list[tuple], *, scheduler: Scheduler, now: datetime.datetime) -> list[tuple[Task, Schedule]]:
+def _ranked(ready: list[tuple], *, scheduler: Scheduler, now: datetime.datetime) -> list[tuple[DueTask, Schedule]]:
     """A task for each ready schedule, ranked by the scheduler's ranker, in the batch's (deadline) order."""
     last_runs = last_completed_many(scheduler_id=scheduler.pk, hashes=[validated.hash for _, validated, _ in ready])
     ranker = load_ranker(scheduler.ranker)
@@ -156,8 +164,16 @@ def _ranked(ready: list[tuple], *, scheduler: Scheduler, now: datetime.datetime)
         # A microsecond apart, so equal priorities are popped in deadline order, as pushes one by one were.
         created_at = now + datetime.timedelta(microseconds=index)
         priority = check_priority(ranker.rank(request))
-        task = queued_task(
-            task_id, scheduler, schedule.organisation, priority, validated, created_at, schedule=schedule
+        task = DueTask(
+            task_id,
+            schedule.pk,
+            schedule.organisation,
+            priority,
+            validated.hash,
+            validated.data,
+            validated.deduplication_key,
+            created_at,
+            schedule.deadline_at,
         )
         queued_for.added(schedule.organisation)
         tasks.append((task, schedule))

@@ -96,6 +96,8 @@ class Batch:
         self.cleared: list[tuple] = []
         self.events: list[EventRow] = []
         self.disabled: list = []
+        # Queued by the set path, whose statement wrote their schedules' deadlines and history itself.
+        self.queued = 0
 
     def clear_deadline(self, schedule: Schedule) -> None:
         self.cleared.append((schedule.pk, schedule.deadline_at))
