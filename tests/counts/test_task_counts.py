@@ -277,3 +277,32 @@ def test_migrating_fills_the_counts_of_the_tasks_and_history_already_there():
     assert_counts_exact()
     push("umbrella")
     assert_counts_exact()
+
+
+@pytest.mark.django_db
+def test_a_rescheduling_batch_queued_in_one_statement_is_counted():
+    import uuid
+
+    from rocky_scheduler.hashing import digest
+    from rocky_scheduler.models import Schedule
+    from rocky_scheduler.queue.store import DueRequest, DueTask, PostgresqlTaskStore
+
+    now = timezone.now()
+    tasks = []
+    for index, organisation in enumerate(["acme", "acme", "globex"]):
+        data = boefje_data(ooi=f"Hostname|internet|due{index}.example.com")
+        schedule = Schedule.objects.create(
+            scheduler_id="boefje", organisation=organisation, hash=digest(str(index)), data=data, deadline_at=now
+        )
+        task_id = uuid.uuid4()
+        tasks.append(
+            DueTask(task_id, schedule.pk, organisation, 3, schedule.hash, {**data, "id": str(task_id)}, None, now, now)
+        )
+    request = DueRequest(tasks, "boefje", "boefje", True, now=now, actor="system:rescheduler", deadline_reason="due")
+
+    assert len(PostgresqlTaskStore().queue_due(request)) == 3
+    # The data-modifying CTEs insert tasks and their history in one statement: each table's trigger saw its rows.
+    assert counted(TaskCountKind.STATE, ["organisation", "status"]) == Counter(
+        {("acme", "queued"): 2, ("globex", "queued"): 1}
+    )
+    assert_counts_exact()
