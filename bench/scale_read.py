@@ -30,6 +30,9 @@ _PLAN_NODE = re.compile(
     r"(?: using (\w+))?(?: on (\w+))?"
 )
 _BIG = (
+    # The maintained counts (models/counts.py) are small, but they are what stats, queues and the dashboard read.
+    "rocky_scheduler_taskcount",
+    "rocky_scheduler_taskcountdelta",
     "rocky_scheduler_task",
     "rocky_scheduler_taskevent",
     "rocky_scheduler_schedule",
