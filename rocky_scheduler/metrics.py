@@ -27,17 +27,13 @@ class QueueCollector(Collector):
     """Queue depth per scheduler and status, and the age of the oldest queued task."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from django.db.models import Count
-
         from rocky_scheduler import selectors
-        from rocky_scheduler.models import Task
 
         depth = GaugeMetricFamily(
             "rocky_scheduler_tasks", "Tasks per scheduler and status", labels=["scheduler", "status"]
         )
-        rows = Task.objects.values("scheduler_id", "status").annotate(n=Count("id")).order_by()
-        for row in rows:
-            depth.add_metric([row["scheduler_id"], row["status"]], row["n"])
+        for scheduler_id, status, n in selectors.task_depth():
+            depth.add_metric([scheduler_id, status], n)
         yield depth
         age = GaugeMetricFamily(
             "rocky_scheduler_oldest_queued_age_seconds", "Age of the oldest queued task", labels=["scheduler"]
