@@ -4,8 +4,8 @@ Run as `python -m tests.support.reschedule_runner '<json options>'` with DATABAS
 
 - `{}`: call `rocky_scheduler.jobs.reschedule_due()`, the job django-q2 runs, exactly as scheduled;
 - `{"batch_size": n}`: call `schedule_due_push(batch_size=n)` (several batches on a small set);
-- `{"hang_in_batch": n}`: once the n-th batch of the run has inserted its tasks, print `{"hung": tasks}` (the
-  tasks inserted by the run so far) and block until killed, inside the open batch transaction: its tasks are
+- `{"hang_in_batch": n}`: once the n-th batch of the run has queued its tasks (`queue_due`), print `{"hung": n}`
+  with n the tasks inserted by the run so far) and block until killed, inside the open batch transaction: its tasks are
   written but not committed and its schedules are still locked, the window a crash of a real cluster can hit;
 - `{"start_at": t}`: wait until wall-clock time t first, so several runners start together.
 
@@ -48,14 +48,14 @@ def main() -> None:
 
 
 def _hang_in_batch(store, batch: int) -> None:
-    # Each batch inserts its tasks with one call of the store's insert_many (one scheduler in these tests).
+    # Each batch inserts its tasks with one call of the store's `queue_due` (the set path: one scheduler in these
+    # tests) or, for what it sends one at a time, `insert_many`: count the batches by either.
     calls, inserted = 0, 0
-    for store_class in (store.OrmTaskStore, store.PostgresqlTaskStore):
-        insert_many = store_class.insert_many
 
-        def hanging(self, tasks, *, _insert_many=insert_many, **options):
+    def hang_after(write):
+        def hanging(self, *args, **options):
             nonlocal calls, inserted
-            ids = _insert_many(self, tasks, **options)
+            ids = write(self, *args, **options)
             calls += 1
             inserted += len(ids)
             if calls >= batch:
@@ -63,7 +63,10 @@ def _hang_in_batch(store, batch: int) -> None:
                 threading.Event().wait()  # until SIGKILL
             return ids
 
-        store_class.insert_many = hanging
+        return hanging
+
+    for store_class in (store.OrmTaskStore, store.PostgresqlTaskStore):
+        store_class.queue_due = hang_after(store_class.queue_due)
 
 
 if __name__ == "__main__":
