@@ -5,7 +5,7 @@ Run as `python -m tests.support.reschedule_runner '<json options>'` with DATABAS
 - `{}`: call `rocky_scheduler.jobs.reschedule_due()`, the job django-q2 runs, exactly as scheduled;
 - `{"batch_size": n}`: call `schedule_due_push(batch_size=n)` (several batches on a small set);
 - `{"hang_in_batch": n}`: once the n-th batch of the run has queued its tasks (`queue_due`), print `{"hung": n}`
-  with n the tasks inserted by the run so far) and block until killed, inside the open batch transaction: its tasks are
+  with n the tasks inserted by the run so far, and block until killed, inside the open batch transaction: its tasks are
   written but not committed and its schedules are still locked, the window a crash of a real cluster can hit;
 - `{"start_at": t}`: wait until wall-clock time t first, so several runners start together.
 
